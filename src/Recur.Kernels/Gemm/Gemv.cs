@@ -1,0 +1,342 @@
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+
+namespace Recur.Kernels.Blas;
+
+/// <summary>
+/// Matrix-vector products for GEMM calls with M == 1 or N == 1 (the B=1 recurrent step). Packing
+/// would read the matrix twice for one use of each value; these kernels stream it once, in one of
+/// two forms: "axpy" (y = sum_p x[p] * row_p, rows contiguous in the output index) and "dot"
+/// (y[j] = dot(x, row_j), rows contiguous in the reduction index).
+/// </summary>
+internal static unsafe class Gemv<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Matrix size (values) above which the product is split over threads.</summary>
+    public const int ParallelThreshold = 1 << 17;
+
+    private static readonly Job s_job = new();
+
+    public static void Multiply(ref GemmProblem<T> p, int maxThreads)
+    {
+        Debug.Assert(p.M == 1 || p.N == 1, "GEMV handles one row or one column");
+        if (p.M == 1)
+        {
+            // C[0, :] = alpha * x . op(B) + beta * C[0, :], x = op(A)[0, :].
+            T* x = Contiguous(p.A, p.TransA ? p.Lda : 1, p.K, PackBuffer<T>.ForA(p.K));
+            if (!p.TransB)
+            {
+                Run(Form.Axpy, x, p.K, p.B, p.Ldb, p.N, p.C, 1, p.Alpha, p.Beta, maxThreads);
+            }
+            else
+            {
+                Run(Form.Dot, x, p.K, p.B, p.Ldb, p.N, p.C, 1, p.Alpha, p.Beta, maxThreads);
+            }
+        }
+        else
+        {
+            // C[:, 0] = alpha * op(A) . x + beta * C[:, 0], x = op(B)[:, 0].
+            T* x = Contiguous(p.B, p.TransB ? 1 : p.Ldb, p.K, PackBuffer<T>.ForA(p.K));
+            if (!p.TransA)
+            {
+                Run(Form.Dot, x, p.K, p.A, p.Lda, p.M, p.C, p.Ldc, p.Alpha, p.Beta, maxThreads);
+            }
+            else if (p.Ldc == 1)
+            {
+                Run(Form.Axpy, x, p.K, p.A, p.Lda, p.M, p.C, 1, p.Alpha, p.Beta, maxThreads);
+            }
+            else
+            {
+                // Strided output: accumulate into a contiguous scratch row, then scatter.
+                T* y = PackBuffer<T>.ForB(p.M);
+                Run(Form.Axpy, x, p.K, p.A, p.Lda, p.M, y, 1, T.One, T.Zero, maxThreads);
+                for (int i = 0; i < p.M; i++)
+                {
+                    T* ci = p.C + (i * p.Ldc);
+                    *ci = p.Beta == T.Zero ? p.Alpha * y[i] : (p.Alpha * y[i]) + (p.Beta * *ci);
+                }
+            }
+        }
+    }
+
+    private enum Form
+    {
+        Axpy,
+        Dot,
+    }
+
+    private static T* Contiguous(T* src, nint stride, int k, T* scratch)
+    {
+        if (stride == 1)
+        {
+            return src;
+        }
+
+        for (int p = 0; p < k; p++)
+        {
+            scratch[p] = src[p * stride];
+        }
+
+        return scratch;
+    }
+
+    private static void Run(Form form, T* x, int k, T* mat, nint ldm, int n, T* y, nint incy, T alpha, T beta, int maxThreads)
+    {
+        long size = (long)k * n;
+        int threads = (int)Math.Min(maxThreads, Math.Max(1, size / ParallelThreshold));
+        threads = Math.Min(threads, Math.Max(1, n / 64));
+        if (threads > 1 && WorkerPool.TryAcquire())
+        {
+            try
+            {
+                s_job.Set(form, x, k, mat, ldm, n, y, incy, alpha, beta, threads);
+                WorkerPool.Run(s_job, threads);
+                return;
+            }
+            finally
+            {
+                WorkerPool.Release();
+            }
+        }
+
+        RunRange(form, x, k, mat, ldm, 0, n, y, incy, alpha, beta);
+    }
+
+    private static void RunRange(Form form, T* x, int k, T* mat, nint ldm, int j0, int j1, T* y, nint incy, T alpha, T beta)
+    {
+        if (form == Form.Axpy)
+        {
+            Debug.Assert(incy == 1, "axpy writes a contiguous row");
+            Axpy(x, k, mat + j0, ldm, j1 - j0, y + j0, alpha, beta);
+        }
+        else
+        {
+            Dot(x, k, mat + (j0 * ldm), ldm, j1 - j0, y + (j0 * incy), incy, alpha, beta);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> Fma(Vector<T> a, Vector<T> b, Vector<T> c)
+    {
+        if (System.Runtime.Intrinsics.X86.Fma.IsSupported || AdvSimd.IsSupported)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                return Vector.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), c.As<T, float>()).As<float, T>();
+            }
+
+            if (typeof(T) == typeof(double))
+            {
+                return Vector.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
+            }
+        }
+
+        return (a * b) + c;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreVector(Vector<T> acc, T* y, Vector<T> va, Vector<T> vb, bool overwrite)
+    {
+        Vector<T> r = overwrite ? acc * va : Fma(vb, Vector.Load(y), acc * va);
+        r.Store(y);
+    }
+
+    /// <summary>y[0..n) = alpha * sum_p x[p] * mat[p * ldm + j] + beta * y (beta == 0: y not read).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Axpy(T* x, int k, T* mat, nint ldm, int n, T* y, T alpha, T beta)
+    {
+        int w = Vector<T>.Count;
+        bool overwrite = beta == T.Zero;
+        var va = new Vector<T>(alpha);
+        var vb = new Vector<T>(beta);
+        int j = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; j + (4 * w) <= n; j += 4 * w)
+            {
+                Vector<T> a0 = default, a1 = default, a2 = default, a3 = default;
+                Vector<T> b0 = default, b1 = default, b2 = default, b3 = default;
+                T* col = mat + j;
+                int p = 0;
+                for (; p + 2 <= k; p += 2)
+                {
+                    T* r0 = col + (p * ldm);
+                    T* r1 = r0 + ldm;
+                    var x0 = new Vector<T>(x[p]);
+                    var x1 = new Vector<T>(x[p + 1]);
+                    a0 = Fma(x0, Vector.Load(r0), a0);
+                    a1 = Fma(x0, Vector.Load(r0 + w), a1);
+                    a2 = Fma(x0, Vector.Load(r0 + (2 * w)), a2);
+                    a3 = Fma(x0, Vector.Load(r0 + (3 * w)), a3);
+                    b0 = Fma(x1, Vector.Load(r1), b0);
+                    b1 = Fma(x1, Vector.Load(r1 + w), b1);
+                    b2 = Fma(x1, Vector.Load(r1 + (2 * w)), b2);
+                    b3 = Fma(x1, Vector.Load(r1 + (3 * w)), b3);
+                }
+
+                if (p < k)
+                {
+                    T* r0 = col + (p * ldm);
+                    var x0 = new Vector<T>(x[p]);
+                    a0 = Fma(x0, Vector.Load(r0), a0);
+                    a1 = Fma(x0, Vector.Load(r0 + w), a1);
+                    a2 = Fma(x0, Vector.Load(r0 + (2 * w)), a2);
+                    a3 = Fma(x0, Vector.Load(r0 + (3 * w)), a3);
+                }
+
+                StoreVector(a0 + b0, y + j, va, vb, overwrite);
+                StoreVector(a1 + b1, y + j + w, va, vb, overwrite);
+                StoreVector(a2 + b2, y + j + (2 * w), va, vb, overwrite);
+                StoreVector(a3 + b3, y + j + (3 * w), va, vb, overwrite);
+            }
+
+            for (; j + w <= n; j += w)
+            {
+                Vector<T> a0 = default, b0 = default;
+                T* col = mat + j;
+                int p = 0;
+                for (; p + 2 <= k; p += 2)
+                {
+                    T* r0 = col + (p * ldm);
+                    a0 = Fma(new Vector<T>(x[p]), Vector.Load(r0), a0);
+                    b0 = Fma(new Vector<T>(x[p + 1]), Vector.Load(r0 + ldm), b0);
+                }
+
+                if (p < k)
+                {
+                    a0 = Fma(new Vector<T>(x[p]), Vector.Load(col + (p * ldm)), a0);
+                }
+
+                StoreVector(a0 + b0, y + j, va, vb, overwrite);
+            }
+        }
+
+        for (; j < n; j++)
+        {
+            T s = T.Zero;
+            T* col = mat + j;
+            for (int p = 0; p < k; p++)
+            {
+                s += x[p] * col[p * ldm];
+            }
+
+            y[j] = overwrite ? alpha * s : (alpha * s) + (beta * y[j]);
+        }
+    }
+
+    /// <summary>y[j * incy] = alpha * dot(x, mat[j * ldm ..]) + beta * y[j * incy] for j &lt; n.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot(T* x, int k, T* mat, nint ldm, int n, T* y, nint incy, T alpha, T beta)
+    {
+        int w = Vector<T>.Count;
+        bool overwrite = beta == T.Zero;
+        int j = 0;
+        for (; j + 4 <= n; j += 4)
+        {
+            T* r0 = mat + (j * ldm);
+            T* r1 = r0 + ldm;
+            T* r2 = r1 + ldm;
+            T* r3 = r2 + ldm;
+            Vector<T> a0 = default, a1 = default, a2 = default, a3 = default;
+            int p = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                for (; p + w <= k; p += w)
+                {
+                    Vector<T> xv = Vector.Load(x + p);
+                    a0 = Fma(Vector.Load(r0 + p), xv, a0);
+                    a1 = Fma(Vector.Load(r1 + p), xv, a1);
+                    a2 = Fma(Vector.Load(r2 + p), xv, a2);
+                    a3 = Fma(Vector.Load(r3 + p), xv, a3);
+                }
+            }
+
+            T s0 = Vector.Sum(a0), s1 = Vector.Sum(a1), s2 = Vector.Sum(a2), s3 = Vector.Sum(a3);
+            for (; p < k; p++)
+            {
+                T xp = x[p];
+                s0 += r0[p] * xp;
+                s1 += r1[p] * xp;
+                s2 += r2[p] * xp;
+                s3 += r3[p] * xp;
+            }
+
+            Store(y + (j * incy), s0, alpha, beta, overwrite);
+            Store(y + ((j + 1) * incy), s1, alpha, beta, overwrite);
+            Store(y + ((j + 2) * incy), s2, alpha, beta, overwrite);
+            Store(y + ((j + 3) * incy), s3, alpha, beta, overwrite);
+        }
+
+        for (; j < n; j++)
+        {
+            T* r0 = mat + (j * ldm);
+            Vector<T> a0 = default;
+            int p = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                for (; p + w <= k; p += w)
+                {
+                    a0 = Fma(Vector.Load(r0 + p), Vector.Load(x + p), a0);
+                }
+            }
+
+            T s0 = Vector.Sum(a0);
+            for (; p < k; p++)
+            {
+                s0 += r0[p] * x[p];
+            }
+
+            Store(y + (j * incy), s0, alpha, beta, overwrite);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(T* y, T s, T alpha, T beta, bool overwrite) =>
+        *y = overwrite ? alpha * s : (alpha * s) + (beta * *y);
+
+    /// <summary>One thread's slice of the output index range.</summary>
+    private sealed class Job : IParallelJob
+    {
+        private Form _form;
+        private T* _x;
+        private int _k;
+        private T* _mat;
+        private nint _ldm;
+        private int _n;
+        private T* _y;
+        private nint _incy;
+        private T _alpha;
+        private T _beta;
+        private int _parts;
+
+        public void Set(Form form, T* x, int k, T* mat, nint ldm, int n, T* y, nint incy, T alpha, T beta, int parts)
+        {
+            _form = form;
+            _x = x;
+            _k = k;
+            _mat = mat;
+            _ldm = ldm;
+            _n = n;
+            _y = y;
+            _incy = incy;
+            _alpha = alpha;
+            _beta = beta;
+            _parts = parts;
+        }
+
+        public void Execute(int index)
+        {
+            // Slice boundaries on multiples of 64 values keep each slice's vectors aligned to one another.
+            int blocks = (_n + 63) / 64;
+            int j0 = Math.Min(_n, (int)((long)blocks * index / _parts) * 64);
+            int j1 = Math.Min(_n, (int)((long)blocks * (index + 1) / _parts) * 64);
+            if (j0 < j1)
+            {
+                RunRange(_form, _x, _k, _mat, _ldm, j0, j1, _y, _incy, _alpha, _beta);
+            }
+        }
+    }
+}

@@ -1,0 +1,261 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+
+namespace Recur.Kernels.Blas;
+
+/// <summary>
+/// A GEMM register-tile kernel: C[MR, NR] = alpha * sum_p Apanel[p] (x) Bpanel[p] + beta * C.
+/// The A micro-panel is packed (MR consecutive values per k step); the B micro-panel has NR
+/// contiguous values per k step with a row stride <c>ldb</c> (NR when packed, the matrix's leading
+/// dimension when read in place). beta == 0 means C is not read.
+/// </summary>
+internal interface IMicroKernel<T>
+    where T : unmanaged
+{
+    /// <summary>Rows of the register tile.</summary>
+    static abstract int MR { get; }
+
+    /// <summary>Columns of the register tile.</summary>
+    static abstract int NR { get; }
+
+    /// <summary>Runs the tile update; see the interface summary.</summary>
+    static abstract unsafe void Run(int kc, T* a, T* b, nint ldb, T* c, nint ldc, T alpha, T beta);
+}
+
+/// <summary>Fused multiply-add helpers that pick the hardware instruction when there is one.</summary>
+internal static class Simd
+{
+    /// <summary>a * b + c on 8 floats / 4 doubles (AVX2 + FMA path only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Fma256<T>(Vector256<T> a, Vector256<T> b, Vector256<T> c)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            return Fma.MultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+        }
+
+        if (typeof(T) == typeof(double))
+        {
+            return Fma.MultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+        }
+
+        return (a * b) + c;
+    }
+
+    /// <summary>a * b + c on 4 floats / 2 doubles: fused where the hardware has it, multiply then add otherwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Fma128<T>(Vector128<T> a, Vector128<T> b, Vector128<T> c)
+    {
+        if (Fma.IsSupported)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                return Fma.MultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+            }
+
+            if (typeof(T) == typeof(double))
+            {
+                return Fma.MultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+            }
+        }
+        else if (AdvSimd.IsSupported)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                return Vector128.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+            }
+
+            if (typeof(T) == typeof(double))
+            {
+                return Vector128.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+            }
+        }
+
+        return (a * b) + c;
+    }
+}
+
+/// <summary>AVX2/FMA register tile: 6 rows x 2 Vector256 (6x16 floats, 6x8 doubles), 12 accumulators.</summary>
+internal readonly struct Kernel256<T> : IMicroKernel<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static int MR => 6;
+
+    public static int NR => 2 * Vector256<T>.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Run(int kc, T* a, T* b, nint ldb, T* c, nint ldc, T alpha, T beta)
+    {
+        nint w = Vector256<T>.Count;
+        Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<T> b0 = Vector256.Load(b);
+            Vector256<T> b1 = Vector256.Load(b + w);
+            Vector256<T> av = Vector256.Create(a[0]);
+            c00 = Simd.Fma256(av, b0, c00);
+            c01 = Simd.Fma256(av, b1, c01);
+            av = Vector256.Create(a[1]);
+            c10 = Simd.Fma256(av, b0, c10);
+            c11 = Simd.Fma256(av, b1, c11);
+            av = Vector256.Create(a[2]);
+            c20 = Simd.Fma256(av, b0, c20);
+            c21 = Simd.Fma256(av, b1, c21);
+            av = Vector256.Create(a[3]);
+            c30 = Simd.Fma256(av, b0, c30);
+            c31 = Simd.Fma256(av, b1, c31);
+            av = Vector256.Create(a[4]);
+            c40 = Simd.Fma256(av, b0, c40);
+            c41 = Simd.Fma256(av, b1, c41);
+            av = Vector256.Create(a[5]);
+            c50 = Simd.Fma256(av, b0, c50);
+            c51 = Simd.Fma256(av, b1, c51);
+            a += 6;
+            b += ldb;
+        }
+
+        Vector256<T> va = Vector256.Create(alpha);
+        if (beta == T.Zero)
+        {
+            (c00 * va).Store(c); (c01 * va).Store(c + w); c += ldc;
+            (c10 * va).Store(c); (c11 * va).Store(c + w); c += ldc;
+            (c20 * va).Store(c); (c21 * va).Store(c + w); c += ldc;
+            (c30 * va).Store(c); (c31 * va).Store(c + w); c += ldc;
+            (c40 * va).Store(c); (c41 * va).Store(c + w); c += ldc;
+            (c50 * va).Store(c); (c51 * va).Store(c + w);
+        }
+        else
+        {
+            Vector256<T> vb = Vector256.Create(beta);
+            Update(c, w, c00, c01, va, vb); c += ldc;
+            Update(c, w, c10, c11, va, vb); c += ldc;
+            Update(c, w, c20, c21, va, vb); c += ldc;
+            Update(c, w, c30, c31, va, vb); c += ldc;
+            Update(c, w, c40, c41, va, vb); c += ldc;
+            Update(c, w, c50, c51, va, vb);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Update(T* c, nint w, Vector256<T> x0, Vector256<T> x1, Vector256<T> va, Vector256<T> vb)
+    {
+        Simd.Fma256(vb, Vector256.Load(c), x0 * va).Store(c);
+        Simd.Fma256(vb, Vector256.Load(c + w), x1 * va).Store(c + w);
+    }
+}
+
+/// <summary>128-bit register tile (SSE, NEON): 6 rows x 2 Vector128 (6x8 floats, 6x4 doubles).</summary>
+internal readonly struct Kernel128<T> : IMicroKernel<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static int MR => 6;
+
+    public static int NR => 2 * Vector128<T>.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Run(int kc, T* a, T* b, nint ldb, T* c, nint ldc, T alpha, T beta)
+    {
+        nint w = Vector128<T>.Count;
+        Vector128<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector128<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector128<T> b0 = Vector128.Load(b);
+            Vector128<T> b1 = Vector128.Load(b + w);
+            Vector128<T> av = Vector128.Create(a[0]);
+            c00 = Simd.Fma128(av, b0, c00);
+            c01 = Simd.Fma128(av, b1, c01);
+            av = Vector128.Create(a[1]);
+            c10 = Simd.Fma128(av, b0, c10);
+            c11 = Simd.Fma128(av, b1, c11);
+            av = Vector128.Create(a[2]);
+            c20 = Simd.Fma128(av, b0, c20);
+            c21 = Simd.Fma128(av, b1, c21);
+            av = Vector128.Create(a[3]);
+            c30 = Simd.Fma128(av, b0, c30);
+            c31 = Simd.Fma128(av, b1, c31);
+            av = Vector128.Create(a[4]);
+            c40 = Simd.Fma128(av, b0, c40);
+            c41 = Simd.Fma128(av, b1, c41);
+            av = Vector128.Create(a[5]);
+            c50 = Simd.Fma128(av, b0, c50);
+            c51 = Simd.Fma128(av, b1, c51);
+            a += 6;
+            b += ldb;
+        }
+
+        Vector128<T> va = Vector128.Create(alpha);
+        if (beta == T.Zero)
+        {
+            (c00 * va).Store(c); (c01 * va).Store(c + w); c += ldc;
+            (c10 * va).Store(c); (c11 * va).Store(c + w); c += ldc;
+            (c20 * va).Store(c); (c21 * va).Store(c + w); c += ldc;
+            (c30 * va).Store(c); (c31 * va).Store(c + w); c += ldc;
+            (c40 * va).Store(c); (c41 * va).Store(c + w); c += ldc;
+            (c50 * va).Store(c); (c51 * va).Store(c + w);
+        }
+        else
+        {
+            Vector128<T> vb = Vector128.Create(beta);
+            Update(c, w, c00, c01, va, vb); c += ldc;
+            Update(c, w, c10, c11, va, vb); c += ldc;
+            Update(c, w, c20, c21, va, vb); c += ldc;
+            Update(c, w, c30, c31, va, vb); c += ldc;
+            Update(c, w, c40, c41, va, vb); c += ldc;
+            Update(c, w, c50, c51, va, vb);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Update(T* c, nint w, Vector128<T> x0, Vector128<T> x1, Vector128<T> va, Vector128<T> vb)
+    {
+        Simd.Fma128(vb, Vector128.Load(c), x0 * va).Store(c);
+        Simd.Fma128(vb, Vector128.Load(c + w), x1 * va).Store(c + w);
+    }
+}
+
+/// <summary>Portable scalar register tile, 4x4: the fallback when no SIMD is accelerated.</summary>
+internal readonly struct KernelScalar<T> : IMicroKernel<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static int MR => 4;
+
+    public static int NR => 4;
+
+    public static unsafe void Run(int kc, T* a, T* b, nint ldb, T* c, nint ldc, T alpha, T beta)
+    {
+        T* acc = stackalloc T[16];
+        for (int i = 0; i < 16; i++)
+        {
+            acc[i] = T.Zero;
+        }
+
+        for (int p = 0; p < kc; p++)
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                T ai = a[i];
+                acc[(i * 4) + 0] += ai * b[0];
+                acc[(i * 4) + 1] += ai * b[1];
+                acc[(i * 4) + 2] += ai * b[2];
+                acc[(i * 4) + 3] += ai * b[3];
+            }
+
+            a += 4;
+            b += ldb;
+        }
+
+        for (int i = 0; i < 4; i++)
+        {
+            T* ci = c + (i * ldc);
+            for (int j = 0; j < 4; j++)
+            {
+                ci[j] = beta == T.Zero ? alpha * acc[(i * 4) + j] : (alpha * acc[(i * 4) + j]) + (beta * ci[j]);
+            }
+        }
+    }
+}
