@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+
+namespace Recur;
+
+/// <summary>
+/// Runs parts of a <see cref="Graph"/> and holds its variables' values. TF equivalent: <c>tf.compat.v1.Session</c>.
+/// Only the operations the fetches need are run (fed tensors cut the graph), in topological order, iteratively.
+/// <see cref="Run(Tensor, FeedDict?)"/> may be called from several threads at once.
+/// </summary>
+/// <example><code>using var sess = new Session(graph);
+/// sess.Run(Tf.GlobalVariablesInitializer());
+/// NDArray y = sess.Run(output, new FeedDict { [x] = xValue });</code></example>
+public sealed class Session : IDisposable
+{
+    private readonly ConcurrentDictionary<Variable, NDArray> _variables = new();
+    private readonly ConcurrentDictionary<Operation, SeededRandom> _random = new();
+    private bool _disposed;
+
+    /// <summary>A session over <paramref name="graph"/> (the default graph when null).</summary>
+    public Session(Graph? graph = null)
+    {
+        Graph = graph ?? Graph.Default;
+    }
+
+    /// <summary>The graph this session runs.</summary>
+    public Graph Graph { get; }
+
+    /// <summary>Computes one tensor.</summary>
+    /// <exception cref="ArgumentException">A feed has the wrong dtype or shape, or a tensor is from another graph.</exception>
+    /// <exception cref="InvalidOperationException">A needed placeholder is not fed, a variable is not initialised, or an op fails.</exception>
+    public NDArray Run(Tensor fetch, FeedDict? feeds = null)
+    {
+        ArgumentNullException.ThrowIfNull(fetch);
+        return Run(new[] { fetch }, Array.Empty<Operation>(), feeds)[0];
+    }
+
+    /// <summary>Computes several tensors in one pass (shared work is done once).</summary>
+    public NDArray[] Run(IReadOnlyList<Tensor> fetches, FeedDict? feeds = null) => Run(fetches, Array.Empty<Operation>(), feeds);
+
+    /// <summary>Runs an operation for its effect (e.g. an initializer or a training step).</summary>
+    public void Run(Operation op, FeedDict? feeds = null)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        Run(Array.Empty<Tensor>(), new[] { op }, feeds);
+    }
+
+    /// <summary>Runs target operations and computes fetches in one pass.</summary>
+    public NDArray[] Run(IReadOnlyList<Tensor> fetches, IReadOnlyList<Operation> targets, FeedDict? feeds = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(fetches);
+        ArgumentNullException.ThrowIfNull(targets);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        foreach (var f in fetches)
+        {
+            ArgumentNullException.ThrowIfNull(f, nameof(fetches));
+            if (f.Graph != Graph)
+                throw new ArgumentException($"Session.Run: fetch '{f.Name}' belongs to a different graph than this session's.", nameof(fetches));
+        }
+        foreach (var t in targets)
+        {
+            if (t.Graph != Graph)
+                throw new ArgumentException($"Session.Run: target '{t.Name}' belongs to a different graph than this session's.", nameof(targets));
+        }
+        var feedTensors = new List<Tensor>();
+        var feedValues = new List<NDArray>();
+        if (feeds is not null)
+        {
+            foreach (var (t, v) in feeds.OrderBy(p => p.Key.Op.Id).ThenBy(p => p.Key.ValueIndex))
+            {
+                ValidateFeed(t, v);
+                feedTensors.Add(t);
+                feedValues.Add(v);
+            }
+        }
+        var plan = Executor.GetPlan(Graph, fetches, targets, feedTensors);
+        return Executor.Run(plan, feedValues, new RunContext(this, cancellation));
+    }
+
+    private void ValidateFeed(Tensor t, NDArray v)
+    {
+        if (t.Graph != Graph)
+            throw new ArgumentException($"Session.Run: fed tensor '{t.Name}' belongs to a different graph than this session's.");
+        string what = t.Op.Type == "Placeholder" ? "placeholder" : "tensor";
+        if (v.DType != t.DType)
+            throw new ArgumentException($"Session.Run: {what} '{t.Op.Name}' expects dtype {t.DType}, but was fed {v.DType}.");
+        if (!v.Shape.IsCompatibleWith(t.Shape))
+            throw new ArgumentException($"Session.Run: {what} '{t.Op.Name}' expects shape {t.Shape}, but was fed shape {v.Shape}.");
+    }
+
+    /// <summary>The current value of <paramref name="variable"/> in this session.</summary>
+    internal NDArray ReadVariable(Variable variable)
+    {
+        if (_variables.TryGetValue(variable, out var v)) return v;
+        throw new InvalidOperationException(
+            $"Session.Run: variable '{variable.Name}' is not initialized; run Tf.GlobalVariablesInitializer() (or its InitializerOp) first, or set it with Variable.Load.");
+    }
+
+    /// <summary>Whether the variable has a value in this session (TF: <c>is_variable_initialized</c>).</summary>
+    public bool IsInitialized(Variable variable)
+    {
+        ArgumentNullException.ThrowIfNull(variable);
+        return _variables.ContainsKey(variable);
+    }
+
+    internal void StoreVariable(Variable variable, NDArray value, string who)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (variable.Graph != Graph)
+            throw new ArgumentException($"{who}: variable '{variable.Name}' belongs to a different graph than this session's.");
+        if (value.DType != variable.DType)
+            throw new ArgumentException($"{who}: variable '{variable.Name}' has dtype {variable.DType}, but the value has dtype {value.DType}.");
+        if (value.Shape != variable.Shape)
+            throw new ArgumentException($"{who}: variable '{variable.Name}' has shape {variable.Shape}, but the value has shape {value.Shape}.");
+        _variables[variable] = value;
+    }
+
+    /// <summary>The random stream of a stateful random op in this session (TF: per-op seeded, advancing per run).</summary>
+    internal SeededRandom RandomFor(Operation op, int? graphSeed, int? opSeed)
+    {
+        return _random.GetOrAdd(op, o =>
+        {
+            // TF's get_seed: graph seed alone → op seed from the op's id; op seed alone → graph seed 87654321.
+            if (graphSeed is null && opSeed is null) return new SeededRandom((ulong)Random.Shared.NextInt64());
+            long g = graphSeed ?? 87654321;
+            long s = opSeed ?? o.Id;
+            return new SeededRandom(((ulong)g << 32) ^ (ulong)(uint)s ^ 0x9E3779B97F4A7C15UL);
+        });
+    }
+
+    /// <summary>Releases the variables' values.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        _variables.Clear();
+        _random.Clear();
+    }
+}
