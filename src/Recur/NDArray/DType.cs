@@ -17,7 +17,7 @@ public enum DType
     /// <summary>Boolean (<c>tf.bool</c>).</summary>
     Bool,
     /// <summary>
-    /// An opaque handle such as a <c>TensorArray</c>'s list (<c>tf.variant</c>). Not constructible
+    /// An opaque handle such as a <see cref="TensorArray"/>'s list (<c>tf.variant</c>). Not constructible
     /// from user data; it only flows between the ops that understand it.
     /// </summary>
     Variant,
