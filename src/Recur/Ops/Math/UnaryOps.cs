@@ -1,0 +1,96 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using Recur.Kernels;
+
+namespace Recur;
+
+/// <summary>
+/// The element-wise unary ops: Neg, Abs, Sign, Square (all numeric dtypes), Relu (numeric), and the floating-only
+/// Sigmoid, Tanh, Exp, Log, Sqrt, Rsqrt, Reciprocal. Float and double run the SIMD kernels of
+/// <see cref="Elementwise"/>; integers run generic loops.
+/// </summary>
+internal static class UnaryOps
+{
+    private static readonly DType[] Numeric = { DType.Float32, DType.Float64, DType.Int32, DType.Int64 };
+    private static readonly DType[] Floating = { DType.Float32, DType.Float64 };
+
+    private delegate void SpanFn<T>(ReadOnlySpan<T> x, Span<T> destination);
+
+    public static Tensor Build(string type, Tensor x, string? name)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        BinaryOp.CheckDType(type, x.DType, type is "Neg" or "Abs" or "Sign" or "Square" or "Relu" ? Numeric : Floating);
+        return Graph.Default.AddOperation(type, name ?? type, new[] { x }, new[] { (x.DType, x.Shape) }).Outputs[0];
+    }
+
+    [OpKernel("Neg")]
+    private static void NegKernel(OpContext ctx) =>
+        Run(ctx, Elementwise.Negate, Elementwise.Negate, TensorPrimitives.Negate, TensorPrimitives.Negate);
+
+    [OpKernel("Abs")]
+    private static void AbsKernel(OpContext ctx) => Run(ctx, Elementwise.Abs, Elementwise.Abs, IntAbs, IntAbs);
+
+    [OpKernel("Sign")]
+    private static void SignKernel(OpContext ctx) => Run(ctx, Elementwise.Sign, Elementwise.Sign, IntSign, IntSign);
+
+    [OpKernel("Square")]
+    private static void SquareKernel(OpContext ctx) => Run(ctx, Elementwise.Square, Elementwise.Square, IntSquare, IntSquare);
+
+    [OpKernel("Relu")]
+    private static void ReluKernel(OpContext ctx) => Run(ctx, Elementwise.Relu, Elementwise.Relu, IntRelu, IntRelu);
+
+    [OpKernel("Sigmoid")]
+    private static void SigmoidKernel(OpContext ctx) => Run(ctx, Elementwise.Sigmoid, Elementwise.Sigmoid, null, null);
+
+    [OpKernel("Tanh")]
+    private static void TanhKernel(OpContext ctx) => Run(ctx, Elementwise.Tanh, Elementwise.Tanh, null, null);
+
+    [OpKernel("Exp")]
+    private static void ExpKernel(OpContext ctx) => Run(ctx, Elementwise.Exp, Elementwise.Exp, null, null);
+
+    [OpKernel("Log")]
+    private static void LogKernel(OpContext ctx) => Run(ctx, Elementwise.Log, Elementwise.Log, null, null);
+
+    [OpKernel("Sqrt")]
+    private static void SqrtKernel(OpContext ctx) => Run(ctx, Elementwise.Sqrt, Elementwise.Sqrt, null, null);
+
+    [OpKernel("Rsqrt")]
+    private static void RsqrtKernel(OpContext ctx) => Run(ctx, TensorPrimitives.ReciprocalSqrt, TensorPrimitives.ReciprocalSqrt, null, null);
+
+    [OpKernel("Reciprocal")]
+    private static void ReciprocalKernel(OpContext ctx) => Run(ctx, TensorPrimitives.Reciprocal, TensorPrimitives.Reciprocal, null, null);
+
+    private static void Run(OpContext ctx, SpanFn<float> f, SpanFn<double> d, SpanFn<int>? i, SpanFn<long>? l)
+    {
+        var x = ctx.Input(0);
+        var r = NDArray.Empty(x.Shape, x.DType);
+        switch (x.DType)
+        {
+            case DType.Float32: f(x.Data<float>(), r.Data<float>()); break;
+            case DType.Float64: d(x.Data<double>(), r.Data<double>()); break;
+            case DType.Int32 when i is not null: i(x.Data<int>(), r.Data<int>()); break;
+            case DType.Int64 when l is not null: l(x.Data<long>(), r.Data<long>()); break;
+            default: ctx.Fail($"dtype {x.DType} is not supported."); break;
+        }
+        ctx.SetOutput(0, r);
+    }
+
+    /// <summary>|x|, wrapping for MinValue as two's complement (and TF) do.</summary>
+    private static void IntAbs<T>(ReadOnlySpan<T> x, Span<T> d)
+        where T : IBinaryInteger<T>
+    {
+        for (int k = 0; k < x.Length; k++) d[k] = T.IsNegative(x[k]) ? unchecked(T.Zero - x[k]) : x[k];
+    }
+
+    private static void IntSign<T>(ReadOnlySpan<T> x, Span<T> d)
+        where T : IBinaryInteger<T>
+    {
+        for (int k = 0; k < x.Length; k++) d[k] = T.CreateTruncating(T.Sign(x[k]));
+    }
+
+    private static void IntSquare<T>(ReadOnlySpan<T> x, Span<T> d)
+        where T : IBinaryInteger<T> => TensorPrimitives.Multiply(x, x, d);
+
+    private static void IntRelu<T>(ReadOnlySpan<T> x, Span<T> d)
+        where T : IBinaryInteger<T> => TensorPrimitives.Max(x, T.Zero, d);
+}
