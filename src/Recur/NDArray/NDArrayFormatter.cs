@@ -17,6 +17,7 @@ internal static class NDArrayFormatter
     public static string Format(NDArray a)
     {
         if (a.DType == DType.Variant) return "<variant>";
+        if (a.Size == 0) return "[]";
         var shape = a.Shape.Dims;
         bool summarize = a.Size > Threshold;
         var included = new List<int>();
@@ -129,17 +130,12 @@ internal static class NDArrayFormatter
             {
                 double v = a.GetDouble(i);
                 if (!double.IsFinite(v)) continue;
-                string s = Math.Abs(v).ToString("E" + Precision, CultureInfo.InvariantCulture);
-                string mant = s[..s.IndexOf('E')].TrimEnd('0');
-                int frac = mant.Length - mant.IndexOf('.') - 1;
-                digits = Math.Max(digits, frac);
+                digits = Math.Max(digits, UniqueDigits(v, a.DType == DType.Float32));
             }
             return i =>
             {
                 double v = a.GetDouble(i);
-                if (!double.IsFinite(v)) return NonFinite(v);
-                string s = v.ToString((digits == 0 ? "0." : "0." + new string('0', digits)) + "e+00", CultureInfo.InvariantCulture);
-                return s;
+                return double.IsFinite(v) ? Scientific(v, digits) : NonFinite(v);
             };
         }
         // Positional: at most 8 fractional digits, shortest unique representation, decimal points aligned.
@@ -167,6 +163,29 @@ internal static class NDArrayFormatter
             if (!texts.TryGetValue(i, out var p)) return NonFinite(a.GetDouble(i));
             return p.Int.PadLeft(maxInt) + "." + p.Frac.PadRight(maxFrac);
         };
+    }
+
+    /// <summary>numpy's scientific form: mantissa with <paramref name="digits"/> fractional digits, "1." when none, exponent e±XX.</summary>
+    private static string Scientific(double v, int digits)
+    {
+        if (v == 0) return (double.IsNegative(v) ? "-0." : "0.") + new string('0', digits) + "e+00";
+        string s = v.ToString("E" + digits, CultureInfo.InvariantCulture);   // e.g. -1.50E-005
+        int e = s.IndexOf('E');
+        string mant = s[..e];
+        if (digits == 0) mant += ".";
+        int exp = int.Parse(s[(e + 1)..], CultureInfo.InvariantCulture);
+        return mant + (exp < 0 ? "e-" : "e+") + Math.Abs(exp).ToString("00", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The fewest mantissa digits (≤ 8) that still round-trip the value in its own precision.</summary>
+    private static int UniqueDigits(double v, bool single)
+    {
+        for (int d = 0; d < Precision; d++)
+        {
+            string s = v.ToString("E" + d, CultureInfo.InvariantCulture);
+            if (single ? float.Parse(s, CultureInfo.InvariantCulture) == (float)v : double.Parse(s, CultureInfo.InvariantCulture) == v) return d;
+        }
+        return Precision;
     }
 
     private static int FracLen(string s)
