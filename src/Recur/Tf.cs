@@ -11,8 +11,8 @@ public static partial class Tf
     /// time, e.g. <c>new Shape(-1, -1, 8)</c> for (batch, time, features); null shape means unknown rank.
     /// </summary>
     /// <exception cref="ArgumentException">dtype is Variant.</exception>
-    public static Tensor Placeholder(DType dtype, Shape? shape = null, string? name = null) =>
-        StateOps.Placeholder(dtype, shape ?? Shape.Unknown, name);
+    public static Tensor Placeholder(DType dtype, Recur.Shape? shape = null, string? name = null) =>
+        StateOps.Placeholder(dtype, shape ?? Recur.Shape.Unknown, name);
 
     /// <summary>A constant (TF: <c>tf.constant</c>).</summary>
     public static Tensor Constant(NDArray value, string? name = null) => StateOps.Const(value, name);
@@ -45,7 +45,7 @@ public static partial class Tf
     }
 
     /// <summary>A constant of a fixed shape filled with <paramref name="value"/> (TF: <c>tf.fill</c> with static dims).</summary>
-    public static Tensor Fill(Shape shape, double value, DType dtype = DType.Float32, string? name = null)
+    public static Tensor Fill(Recur.Shape shape, double value, DType dtype = DType.Float32, string? name = null)
     {
         if (!shape.IsFullyDefined)
             throw new ArgumentException($"Tf.Fill: shape must be fully defined, but got {shape}.", nameof(shape));
@@ -132,7 +132,7 @@ public static partial class Tf
     /// </summary>
     /// <exception cref="ArgumentException">The variable exists and reuse is off, does not exist and reuse is on, or
     /// exists with another shape or dtype.</exception>
-    public static Variable GetVariable(string name, Shape shape, DType dtype = DType.Float32, Initializer? initializer = null, bool trainable = true)
+    public static Variable GetVariable(string name, Recur.Shape shape, DType dtype = DType.Float32, Initializer? initializer = null, bool trainable = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         var root = Graph.Default.Root;

@@ -210,17 +210,17 @@ public static partial class Tf
     /// <example><code>var (i, acc) = Tf.WhileLoop(v => v.Item1 &lt; n, v => (v.Item1 + 1, v.Item2 * 2.0), (Tf.Constant(0), Tf.Constant(1.0)));</code></example>
     public static IReadOnlyList<Tensor> WhileLoop(Func<IReadOnlyList<Tensor>, Tensor> cond,
         Func<IReadOnlyList<Tensor>, IReadOnlyList<Tensor>> body, IReadOnlyList<Tensor> loopVars,
-        Tensor? maximumIterations = null, IReadOnlyList<Shape>? shapeInvariants = null, string? name = null) =>
+        Tensor? maximumIterations = null, IReadOnlyList<Recur.Shape>? shapeInvariants = null, string? name = null) =>
         WhileOp.Build(cond, body, loopVars, maximumIterations, shapeInvariants, name);
 
     /// <summary>
-    /// <see cref="WhileLoop(Func{IReadOnlyList{Tensor}, Tensor}, Func{IReadOnlyList{Tensor}, IReadOnlyList{Tensor}}, IReadOnlyList{Tensor}, Tensor?, IReadOnlyList{Shape}?, string?)"/>
+    /// <see cref="WhileLoop(Func{IReadOnlyList{Tensor}, Tensor}, Func{IReadOnlyList{Tensor}, IReadOnlyList{Tensor}}, IReadOnlyList{Tensor}, Tensor?, IReadOnlyList{Recur.Shape}?, string?)"/>
     /// over any nest of loop variables: value tuples, arrays, lists, <see cref="TensorArray"/>s and
     /// <see cref="INestStructure"/> types (TF: loop_vars as a nested structure).
     /// </summary>
     /// <exception cref="ArgumentException">The body returns a different structure.</exception>
     public static T WhileLoop<T>(Func<T, Tensor> cond, Func<T, T> body, T loopVars, Tensor? maximumIterations = null,
-        IReadOnlyList<Shape>? shapeInvariants = null, string? name = null) where T : notnull
+        IReadOnlyList<Recur.Shape>? shapeInvariants = null, string? name = null) where T : notnull
     {
         ArgumentNullException.ThrowIfNull(cond);
         ArgumentNullException.ThrowIfNull(body);
