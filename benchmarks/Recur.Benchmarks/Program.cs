@@ -1,6 +1,53 @@
+using BenchmarkDotNet.Running;
+using Recur.Benchmarks.Gemm;
+
 namespace Recur.Benchmarks;
 
+/// <summary>
+/// Benchmark dispatcher: <c>dotnet run -c Release --project benchmarks/Recur.Benchmarks -- &lt;suite&gt; [options]</c>.
+/// Add a suite by adding an entry to <see cref="Suites"/>.
+/// </summary>
 internal static class Program
 {
-    private static void Main(string[] args) => Console.WriteLine(args.Length);
+    private static readonly (string Name, string Help, Func<string[], int> Run)[] Suites =
+    [
+        ("gemm-kernel", "Diagnostic: the AVX2 register-tile kernel alone on cache-resident panels.", _ => KernelProbe.Run()),
+        ("gemm", "SGEMM vs OpenBLAS (BenchmarkDotNet; BDN options such as --filter pass through). --quick [--seconds S] [--threads 1,2] [--filter sq] [--out file.md]: Stopwatch median table.", RunGemm),
+    ];
+
+    private static int Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help")
+        {
+            Console.WriteLine("usage: Recur.Benchmarks <suite> [options]");
+            foreach (var (name, help, _) in Suites)
+            {
+                Console.WriteLine($"  {name,-8} {help}");
+            }
+
+            return args.Length == 0 ? 1 : 0;
+        }
+
+        foreach (var (name, _, run) in Suites)
+        {
+            if (name == args[0])
+            {
+                return run(args[1..]);
+            }
+        }
+
+        Console.Error.WriteLine($"unknown suite '{args[0]}'; run with --help for the list.");
+        return 1;
+    }
+
+    private static int RunGemm(string[] args)
+    {
+        if (args.Contains("--quick"))
+        {
+            return QuickGemm.Run(args.Where(a => a != "--quick").ToArray());
+        }
+
+        BenchmarkSwitcher.FromTypes([typeof(GemmBenchmarks)]).Run(args.Length == 0 ? ["--filter", "*"] : args);
+        return 0;
+    }
 }

@@ -18,6 +18,19 @@ internal enum KernelPath
     Scalar,
 }
 
+/// <summary>Process-wide GEMM knobs that tests and benchmarks turn; the defaults are the tuned values.</summary>
+internal static class GemmSettings
+{
+    /// <summary>Below this many flops per thread, extra threads cost more than they give.</summary>
+    public static double MinFlopsPerThread { get; set; } = 1.5e6;
+
+    /// <summary>GEMV matrix size (values) per thread below which GEMV stays on one thread.</summary>
+    public static long GemvValuesPerThread { get; set; } = 1 << 17;
+
+    /// <summary>Forces a kernel (tests use this to run the portable kernels on AVX2 machines).</summary>
+    public static KernelPath Path { get; set; }
+}
+
 /// <summary>The operands of one GEMM call, as pinned pointers.</summary>
 internal unsafe struct GemmProblem<T>
     where T : unmanaged
@@ -50,17 +63,11 @@ internal static unsafe class GemmDriver<T>
     /// <summary>N block when many row blocks share the packed B (it lives in L3).</summary>
     public const int NCLarge = 4080;
 
-    /// <summary>Below this many flops per thread, extra threads cost more than they give.</summary>
-    public const double MinFlopsPerThread = 1.5e6;
-
     /// <summary>M block: an MC x KC packed A block (144 KiB) stays in the 512 KiB L2.</summary>
     public static int MC => sizeof(T) == 4 ? 144 : 72;
 
     /// <summary>N block when a single row block uses the packed B: KC x NC stays in L2 (192 KiB).</summary>
     public static int NCSmall => (192 * 1024) / (KC * sizeof(T));
-
-    /// <summary>Forces a kernel (tests use this to run the portable kernels on AVX2 machines).</summary>
-    public static KernelPath Path { get; set; }
 
     public static void Multiply(ref GemmProblem<T> p, int maxThreads)
     {
@@ -81,7 +88,7 @@ internal static unsafe class GemmDriver<T>
             return;
         }
 
-        KernelPath path = Path;
+        KernelPath path = GemmSettings.Path;
         if (path == KernelPath.Auto && Vector256.IsHardwareAccelerated && Fma.IsSupported && Avx2.IsSupported)
         {
             Blocked<Kernel256<T>>.Run(ref p, maxThreads);
@@ -148,7 +155,7 @@ internal static unsafe class GemmDriver<T>
         private static int ChooseThreads(int m, int n, int k, int maxThreads)
         {
             double flops = 2.0 * m * n * k;
-            int byWork = (int)Math.Min(maxThreads, Math.Max(1.0, flops / MinFlopsPerThread));
+            int byWork = (int)Math.Min(maxThreads, Math.Max(1.0, flops / GemmSettings.MinFlopsPerThread));
             int panels = Math.Max(((m + TK.MR - 1) / TK.MR), ((n + TK.NR - 1) / TK.NR));
             return Math.Max(1, Math.Min(byWork, panels));
         }

@@ -15,9 +15,6 @@ namespace Recur.Kernels.Blas;
 internal static unsafe class Gemv<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Matrix size (values) above which the product is split over threads.</summary>
-    public const int ParallelThreshold = 1 << 17;
-
     private static readonly Job s_job = new();
 
     public static void Multiply(ref GemmProblem<T> p, int maxThreads)
@@ -86,8 +83,8 @@ internal static unsafe class Gemv<T>
     private static void Run(Form form, T* x, int k, T* mat, nint ldm, int n, T* y, nint incy, T alpha, T beta, int maxThreads)
     {
         long size = (long)k * n;
-        int threads = (int)Math.Min(maxThreads, Math.Max(1, size / ParallelThreshold));
-        threads = Math.Min(threads, Math.Max(1, n / 64));
+        int threads = (int)Math.Min(maxThreads, Math.Max(1, size / GemmSettings.GemvValuesPerThread));
+        threads = (int)Math.Min(threads, Math.Max(1, (n + 63) / 64));
         if (threads > 1 && WorkerPool.TryAcquire())
         {
             try
@@ -137,93 +134,98 @@ internal static unsafe class Gemv<T>
         return (a * b) + c;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreVector(Vector<T> acc, T* y, Vector<T> va, Vector<T> vb, bool overwrite)
-    {
-        Vector<T> r = overwrite ? acc * va : Fma(vb, Vector.Load(y), acc * va);
-        r.Store(y);
-    }
-
-    /// <summary>y[0..n) = alpha * sum_p x[p] * mat[p * ldm + j] + beta * y (beta == 0: y not read).</summary>
+    /// <summary>
+    /// y[0..n) = alpha * sum_p x[p] * mat[p * ldm + j] + beta * y (beta == 0: y not read). The matrix is
+    /// streamed row by row, four rows per pass over y (y stays in L1), so the hardware prefetchers see
+    /// four sequential streams instead of one strided walk per column block.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Axpy(T* x, int k, T* mat, nint ldm, int n, T* y, T alpha, T beta)
     {
+        int p = 0;
+        for (; p + 4 <= k; p += 4)
+        {
+            T* r0 = mat + (p * ldm);
+            AxpyPass4(r0, r0 + ldm, r0 + (2 * ldm), r0 + (3 * ldm), alpha * x[p], alpha * x[p + 1], alpha * x[p + 2], alpha * x[p + 3], n, y, p == 0 ? beta : T.One);
+        }
+
+        for (; p < k; p++)
+        {
+            AxpyPass1(mat + (p * ldm), alpha * x[p], n, y, p == 0 ? beta : T.One);
+        }
+    }
+
+    /// <summary>y = scale * y + s0 * r0 + s1 * r1 + s2 * r2 + s3 * r3 (scale == 0: y not read).</summary>
+    private static void AxpyPass4(T* r0, T* r1, T* r2, T* r3, T s0, T s1, T s2, T s3, int n, T* y, T scale)
+    {
         int w = Vector<T>.Count;
-        bool overwrite = beta == T.Zero;
-        var va = new Vector<T>(alpha);
-        var vb = new Vector<T>(beta);
+        bool overwrite = scale == T.Zero;
         int j = 0;
         if (Vector.IsHardwareAccelerated)
         {
-            for (; j + (4 * w) <= n; j += 4 * w)
+            var v0 = new Vector<T>(s0);
+            var v1 = new Vector<T>(s1);
+            var v2 = new Vector<T>(s2);
+            var v3 = new Vector<T>(s3);
+            var vs = new Vector<T>(scale);
+            for (; j + (2 * w) <= n; j += 2 * w)
             {
-                Vector<T> a0 = default, a1 = default, a2 = default, a3 = default;
-                Vector<T> b0 = default, b1 = default, b2 = default, b3 = default;
-                T* col = mat + j;
-                int p = 0;
-                for (; p + 2 <= k; p += 2)
-                {
-                    T* r0 = col + (p * ldm);
-                    T* r1 = r0 + ldm;
-                    var x0 = new Vector<T>(x[p]);
-                    var x1 = new Vector<T>(x[p + 1]);
-                    a0 = Fma(x0, Vector.Load(r0), a0);
-                    a1 = Fma(x0, Vector.Load(r0 + w), a1);
-                    a2 = Fma(x0, Vector.Load(r0 + (2 * w)), a2);
-                    a3 = Fma(x0, Vector.Load(r0 + (3 * w)), a3);
-                    b0 = Fma(x1, Vector.Load(r1), b0);
-                    b1 = Fma(x1, Vector.Load(r1 + w), b1);
-                    b2 = Fma(x1, Vector.Load(r1 + (2 * w)), b2);
-                    b3 = Fma(x1, Vector.Load(r1 + (3 * w)), b3);
-                }
-
-                if (p < k)
-                {
-                    T* r0 = col + (p * ldm);
-                    var x0 = new Vector<T>(x[p]);
-                    a0 = Fma(x0, Vector.Load(r0), a0);
-                    a1 = Fma(x0, Vector.Load(r0 + w), a1);
-                    a2 = Fma(x0, Vector.Load(r0 + (2 * w)), a2);
-                    a3 = Fma(x0, Vector.Load(r0 + (3 * w)), a3);
-                }
-
-                StoreVector(a0 + b0, y + j, va, vb, overwrite);
-                StoreVector(a1 + b1, y + j + w, va, vb, overwrite);
-                StoreVector(a2 + b2, y + j + (2 * w), va, vb, overwrite);
-                StoreVector(a3 + b3, y + j + (3 * w), va, vb, overwrite);
+                Vector<T> acc0 = overwrite ? Vector<T>.Zero : Vector.Load(y + j) * vs;
+                Vector<T> acc1 = overwrite ? Vector<T>.Zero : Vector.Load(y + j + w) * vs;
+                acc0 = Fma(v0, Vector.Load(r0 + j), acc0);
+                acc1 = Fma(v0, Vector.Load(r0 + j + w), acc1);
+                acc0 = Fma(v1, Vector.Load(r1 + j), acc0);
+                acc1 = Fma(v1, Vector.Load(r1 + j + w), acc1);
+                acc0 = Fma(v2, Vector.Load(r2 + j), acc0);
+                acc1 = Fma(v2, Vector.Load(r2 + j + w), acc1);
+                acc0 = Fma(v3, Vector.Load(r3 + j), acc0);
+                acc1 = Fma(v3, Vector.Load(r3 + j + w), acc1);
+                acc0.Store(y + j);
+                acc1.Store(y + j + w);
             }
 
             for (; j + w <= n; j += w)
             {
-                Vector<T> a0 = default, b0 = default;
-                T* col = mat + j;
-                int p = 0;
-                for (; p + 2 <= k; p += 2)
-                {
-                    T* r0 = col + (p * ldm);
-                    a0 = Fma(new Vector<T>(x[p]), Vector.Load(r0), a0);
-                    b0 = Fma(new Vector<T>(x[p + 1]), Vector.Load(r0 + ldm), b0);
-                }
-
-                if (p < k)
-                {
-                    a0 = Fma(new Vector<T>(x[p]), Vector.Load(col + (p * ldm)), a0);
-                }
-
-                StoreVector(a0 + b0, y + j, va, vb, overwrite);
+                Vector<T> acc0 = overwrite ? Vector<T>.Zero : Vector.Load(y + j) * vs;
+                acc0 = Fma(v0, Vector.Load(r0 + j), acc0);
+                acc0 = Fma(v1, Vector.Load(r1 + j), acc0);
+                acc0 = Fma(v2, Vector.Load(r2 + j), acc0);
+                acc0 = Fma(v3, Vector.Load(r3 + j), acc0);
+                acc0.Store(y + j);
             }
         }
 
         for (; j < n; j++)
         {
-            T s = T.Zero;
-            T* col = mat + j;
-            for (int p = 0; p < k; p++)
-            {
-                s += x[p] * col[p * ldm];
-            }
+            T acc = overwrite ? T.Zero : y[j] * scale;
+            acc += s0 * r0[j];
+            acc += s1 * r1[j];
+            acc += s2 * r2[j];
+            acc += s3 * r3[j];
+            y[j] = acc;
+        }
+    }
 
-            y[j] = overwrite ? alpha * s : (alpha * s) + (beta * y[j]);
+    /// <summary>y = scale * y + s0 * r0 (scale == 0: y not read).</summary>
+    private static void AxpyPass1(T* r0, T s0, int n, T* y, T scale)
+    {
+        int w = Vector<T>.Count;
+        bool overwrite = scale == T.Zero;
+        int j = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var v0 = new Vector<T>(s0);
+            var vs = new Vector<T>(scale);
+            for (; j + w <= n; j += w)
+            {
+                Vector<T> acc0 = overwrite ? Vector<T>.Zero : Vector.Load(y + j) * vs;
+                Fma(v0, Vector.Load(r0 + j), acc0).Store(y + j);
+            }
+        }
+
+        for (; j < n; j++)
+        {
+            y[j] = (overwrite ? T.Zero : y[j] * scale) + (s0 * r0[j]);
         }
     }
 

@@ -18,7 +18,7 @@ internal interface IParallelJob
 /// </summary>
 internal static class WorkerPool
 {
-    private const int SpinCount = 4000;
+    private const int SpinCount = 2047;
 
     private static readonly Lock s_gate = new();
     private static Worker[] s_workers = [];

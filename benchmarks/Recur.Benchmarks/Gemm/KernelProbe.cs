@@ -1,0 +1,36 @@
+using System.Diagnostics;
+using Recur.Kernels.Blas;
+
+namespace Recur.Benchmarks.Gemm;
+
+/// <summary>Diagnostic: the AVX2 register-tile kernel alone on cache-resident panels (its ceiling).</summary>
+internal static unsafe class KernelProbe
+{
+    public static int Run()
+    {
+        const int kc = 256, tiles = 24;
+        float* a = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(6 * kc * tiles * 4, 64);
+        float* b = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(16 * kc * 4, 64);
+        float* c = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(6 * 16 * tiles * 4, 64);
+        for (int i = 0; i < 6 * kc * tiles; i++) a[i] = 0.001f * (i % 7);
+        for (int i = 0; i < 16 * kc; i++) b[i] = 0.001f * (i % 5);
+        for (int rep = 0; rep < 5; rep++)
+        {
+            var sw = Stopwatch.StartNew();
+            long calls = 0;
+            while (sw.ElapsedMilliseconds < 300)
+            {
+                for (int t = 0; t < tiles; t++)
+                {
+                    Kernel256<float>.Run(kc, a + (t * 6 * kc), b, 16, c + (t * 96), 16, 1f, 1f);
+                }
+
+                calls += tiles;
+            }
+
+            Console.WriteLine($"kernel 6x16 kc={kc}: {calls * 2.0 * 6 * 16 * kc / sw.Elapsed.TotalSeconds / 1e9:F1} GFLOP/s");
+        }
+
+        return 0;
+    }
+}

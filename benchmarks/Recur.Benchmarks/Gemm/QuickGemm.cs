@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Text;
+using Recur.Kernels;
+
+namespace Recur.Benchmarks.Gemm;
+
+/// <summary>
+/// A fast SGEMM comparison without BenchmarkDotNet: for each shape and thread count, alternate
+/// Recur and OpenBLAS rounds, take the median time per call of each, print a GFLOP/s table.
+/// </summary>
+internal static class QuickGemm
+{
+    public static int Run(string[] args)
+    {
+        double seconds = 1.0;
+        int[] threadCounts = [1, 2];
+        string filter = "";
+        string? output = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--seconds": seconds = double.Parse(args[++i]); break;
+                case "--threads": threadCounts = args[++i].Split(',').Select(int.Parse).ToArray(); break;
+                case "--filter": filter = args[++i]; break;
+                case "--out": output = args[++i]; break;
+                default: break;
+            }
+        }
+
+        bool blas = OpenBlas.Available;
+        var table = new StringBuilder();
+        table.AppendLine("| shape | M,N,K | threads | Recur GFLOP/s | OpenBLAS GFLOP/s | Recur / OpenBLAS |");
+        table.AppendLine("|---|---|---|---|---|---|");
+        Console.WriteLine(table.ToString().TrimEnd());
+        foreach (GemmShape shape in GemmShape.All.Where(s => s.Name.Contains(filter, StringComparison.Ordinal)))
+        {
+            var rng = new Random(42);
+            float[] a = Enumerable.Range(0, shape.M * shape.K).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+            float[] b = Enumerable.Range(0, shape.K * shape.N).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+            float[] c = new float[shape.M * shape.N];
+            foreach (int t in threadCounts)
+            {
+                Kernels.Gemm.MaxThreads = t;
+                if (blas)
+                {
+                    OpenBlas.SetNumThreads(t);
+                }
+
+                Action recur = () => Kernels.Gemm.Multiply(false, false, shape.M, shape.N, shape.K, 1f, a, shape.K, b, shape.N, 0f, c, shape.N);
+                Action peer = blas ? () => OpenBlas.Sgemm(shape.M, shape.N, shape.K, a, b, c) : () => { };
+                (double recurSec, double peerSec) = MeasurePair(recur, peer, seconds);
+                double g1 = shape.Flops / recurSec / 1e9;
+                double g2 = blas ? shape.Flops / peerSec / 1e9 : double.NaN;
+                string line = $"| {shape.Name} | {shape.M},{shape.N},{shape.K} | {t} | {g1:F1} | {(blas ? g2.ToString("F1") : "n/a")} | {(blas ? (g1 / g2).ToString("F2") : "n/a")} |";
+                Console.WriteLine(line);
+                table.AppendLine(line);
+            }
+        }
+
+        if (output is not null)
+        {
+            File.WriteAllText(output, table.ToString());
+        }
+
+        return 0;
+    }
+
+    /// <summary>Warm both up, then alternate rounds of each (so background load hits both alike); median seconds per call.</summary>
+    private static (double First, double Second) MeasurePair(Action first, Action second, double seconds)
+    {
+        int perRound = CallsPerRound(first) ;
+        int perRoundPeer = CallsPerRound(second);
+        var t1 = new List<double>();
+        var t2 = new List<double>();
+        var total = Stopwatch.StartNew();
+        while ((total.Elapsed.TotalSeconds < seconds * 2 || t1.Count < 7) && t1.Count < 400)
+        {
+            t1.Add(TimeRound(first, perRound));
+            t2.Add(TimeRound(second, perRoundPeer));
+        }
+
+        return (Median(t1), Median(t2));
+    }
+
+    /// <summary>Warms up and picks a repetition count that makes one timed round about 5 ms.</summary>
+    private static int CallsPerRound(Action action)
+    {
+        var sw = Stopwatch.StartNew();
+        int calls = 0;
+        while (sw.Elapsed.TotalSeconds < 0.3 || calls < 3)
+        {
+            action();
+            calls++;
+        }
+
+        double perCall = sw.Elapsed.TotalSeconds / calls;
+        return Math.Max(1, (int)(0.005 / perCall));
+    }
+
+    private static double TimeRound(Action action, int calls)
+    {
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < calls; i++)
+        {
+            action();
+        }
+
+        return Stopwatch.GetElapsedTime(start).TotalSeconds / calls;
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        int n = values.Count;
+        return n % 2 == 1 ? values[n / 2] : 0.5 * (values[(n / 2) - 1] + values[n / 2]);
+    }
+}

@@ -1,0 +1,333 @@
+using System.Numerics;
+using Recur.Kernels.Blas;
+
+namespace Recur.Kernels.Tests;
+
+/// <summary>GEMM tests change process-wide knobs (MaxThreads, kernel path), so they run alone.</summary>
+[CollectionDefinition(nameof(GemmCollection), DisableParallelization = true)]
+public sealed class GemmCollection;
+
+[Collection(nameof(GemmCollection))]
+public sealed class GemmTests
+{
+    private static readonly int[] Sizes = [1, 7, 17, 33, 129, 300];
+
+    /// <summary>(m, n, k): every triple from the small sizes, plus mixes with 129 and 300 that cover GEMV, edge tiles and several K blocks.</summary>
+    public static IEnumerable<(int M, int N, int K)> Shapes()
+    {
+        foreach (int m in Sizes[..4])
+        {
+            foreach (int n in Sizes[..4])
+            {
+                foreach (int k in Sizes[..4])
+                {
+                    yield return (m, n, k);
+                }
+            }
+        }
+
+        (int, int, int)[] large =
+        [
+            (129, 129, 129), (300, 300, 300), (300, 129, 17), (17, 300, 129), (129, 17, 300), (1, 300, 129),
+            (300, 1, 33), (33, 129, 1), (7, 300, 300), (300, 7, 129), (129, 300, 7), (1, 129, 300), (129, 1, 300),
+            (300, 33, 300), (33, 300, 300),
+        ];
+        foreach (var s in large)
+        {
+            yield return s;
+        }
+    }
+
+    public static TheoryData<int, int, int, bool, bool, int> Cases()
+    {
+        var data = new TheoryData<int, int, int, bool, bool, int>();
+        foreach (var (m, n, k) in Shapes())
+        {
+            foreach (bool ta in new[] { false, true })
+            {
+                foreach (bool tb in new[] { false, true })
+                {
+                    foreach (int threads in new[] { 1, 2 })
+                    {
+                        data.Add(m, n, k, ta, tb, threads);
+                    }
+                }
+            }
+        }
+
+        return data;
+    }
+
+    public static TheoryData<int, int, int, bool, bool> PortableCases()
+    {
+        var data = new TheoryData<int, int, int, bool, bool>();
+        foreach (var (m, n, k) in new[] { (7, 17, 33), (33, 7, 17), (129, 33, 300), (17, 129, 7), (1, 33, 17), (33, 1, 7) })
+        {
+            foreach (bool ta in new[] { false, true })
+            {
+                foreach (bool tb in new[] { false, true })
+                {
+                    data.Add(m, n, k, ta, tb);
+                }
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Multiply_Float_MatchesNaiveLoop(int m, int n, int k, bool transA, bool transB, int threads) =>
+        WithThreads(threads, () => CheckAgainstNaive<float>(m, n, k, transA, transB));
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Multiply_Double_MatchesNaiveLoop(int m, int n, int k, bool transA, bool transB, int threads) =>
+        WithThreads(threads, () => CheckAgainstNaive<double>(m, n, k, transA, transB));
+
+    [Theory]
+    [MemberData(nameof(PortableCases))]
+    public void Multiply_Vector128Kernel_MatchesNaiveLoop(int m, int n, int k, bool transA, bool transB) =>
+        WithPath(KernelPath.Vector128, () =>
+        {
+            CheckAgainstNaive<float>(m, n, k, transA, transB);
+            CheckAgainstNaive<double>(m, n, k, transA, transB);
+        });
+
+    [Theory]
+    [MemberData(nameof(PortableCases))]
+    public void Multiply_ScalarKernel_MatchesNaiveLoop(int m, int n, int k, bool transA, bool transB) =>
+        WithPath(KernelPath.Scalar, () =>
+        {
+            CheckAgainstNaive<float>(m, n, k, transA, transB);
+            CheckAgainstNaive<double>(m, n, k, transA, transB);
+        });
+
+    [Theory]
+    [InlineData(7, 33, 17)]
+    [InlineData(33, 300, 129)]
+    [InlineData(300, 300, 33)]
+    [InlineData(1, 300, 300)]
+    [InlineData(300, 1, 300)]
+    public void Multiply_ForcedThreadingAtSmallSizes_MatchesNaiveLoop(int m, int n, int k)
+    {
+        double flops = GemmSettings.MinFlopsPerThread;
+        long gemv = GemmSettings.GemvValuesPerThread;
+        try
+        {
+            GemmSettings.MinFlopsPerThread = 1;
+            GemmSettings.GemvValuesPerThread = 1;
+            WithThreads(2, () =>
+            {
+                foreach (bool ta in new[] { false, true })
+                {
+                    foreach (bool tb in new[] { false, true })
+                    {
+                        CheckAgainstNaive<float>(m, n, k, ta, tb);
+                        CheckAgainstNaive<double>(m, n, k, ta, tb);
+                    }
+                }
+            });
+        }
+        finally
+        {
+            GemmSettings.MinFlopsPerThread = flops;
+            GemmSettings.GemvValuesPerThread = gemv;
+        }
+    }
+
+    [Fact]
+    public void Multiply_ThreeThreadsOnTallAndWideProducts_MatchesNaiveLoop() =>
+        WithThreads(3, () =>
+        {
+            CheckAgainstNaive<float>(300, 300, 129, false, false);
+            CheckAgainstNaive<float>(17, 300, 300, true, false);
+            CheckAgainstNaive<double>(300, 17, 300, false, true);
+        });
+
+    [Fact]
+    public void Multiply_ZeroK_ScalesCByBeta()
+    {
+        float[] c = [1, 2, 3, 4, 5, 6];
+        Gemm.Multiply(false, false, 2, 3, 0, 1f, [], 1, [], 3, 2f, c, 3);
+        Assert.Equal(new float[] { 2, 4, 6, 8, 10, 12 }, c);
+    }
+
+    [Fact]
+    public void Multiply_AlphaZeroBetaZero_OverwritesNaNWithZeros()
+    {
+        double[] a = [1, 2, 3, 4];
+        double[] c = [double.NaN, double.NaN, double.NaN, double.NaN];
+        Gemm.Multiply(false, false, 2, 2, 2, 0.0, a, 2, a, 2, 0.0, c, 2);
+        Assert.Equal(new double[] { 0, 0, 0, 0 }, c);
+    }
+
+    [Fact]
+    public void Multiply_EmptyOutput_DoesNothing()
+    {
+        float[] c = [42f];
+        Gemm.Multiply(false, false, 0, 5, 3, 1f, [], 3, new float[15], 5, 0f, c, 5);
+        Gemm.Multiply(true, true, 4, 0, 3, 1f, new float[12], 4, [], 3, 0f, c, 1);
+        Assert.Equal(42f, c[0]);
+    }
+
+    [Fact]
+    public void Multiply_SmallKnownProduct_GivesExactValues()
+    {
+        // (2 x 3) . (3 x 2)
+        float[] a = [1, 2, 3, 4, 5, 6];
+        float[] b = [7, 8, 9, 10, 11, 12];
+        float[] c = new float[4];
+        Gemm.Multiply(false, false, 2, 2, 3, 1f, a, 3, b, 2, 0f, c, 2);
+        Assert.Equal(new float[] { 58, 64, 139, 154 }, c);
+    }
+
+    [Fact]
+    public void Multiply_NegativeDimension_ThrowsNamingIt()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply(false, false, -1, 2, 2, 1f, new float[4], 2, new float[4], 2, 0f, new float[4], 2));
+        Assert.Equal("m", e.ParamName);
+        Assert.Contains("Gemm.Multiply: m must be non-negative, but is -1.", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply(false, false, 2, 2, -3, 1.0, new double[4], 2, new double[4], 2, 0.0, new double[4], 2));
+        Assert.Equal("k", e.ParamName);
+    }
+
+    [Fact]
+    public void Multiply_LeadingDimensionTooSmall_ThrowsNamingIt()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Gemm.Multiply(false, false, 2, 3, 4, 1f, new float[8], 3, new float[12], 3, 0f, new float[6], 3));
+        Assert.Equal("lda", e.ParamName);
+        Assert.Contains("lda must be at least 4 for a stored a of shape (2 x 4), but is 3.", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => Gemm.Multiply(false, true, 2, 3, 4, 1f, new float[8], 4, new float[12], 3, 0f, new float[6], 3));
+        Assert.Equal("ldb", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => Gemm.Multiply(false, false, 2, 3, 4, 1.0, new double[8], 4, new double[12], 3, 0.0, new double[6], 2));
+        Assert.Equal("ldc", e.ParamName);
+    }
+
+    [Fact]
+    public void Multiply_SpanTooShort_ThrowsNamingIt()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Gemm.Multiply(true, false, 2, 3, 4, 1f, new float[7], 2, new float[12], 3, 0f, new float[6], 3));
+        Assert.Equal("a", e.ParamName);
+        Assert.Contains("a must hold at least 8 values for a stored (4 x 2) matrix with leading dimension 2, but has length 7.", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => Gemm.Multiply(false, false, 2, 3, 4, 1f, new float[8], 4, new float[11], 3, 0f, new float[6], 3));
+        Assert.Equal("b", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => Gemm.Multiply(false, false, 2, 3, 4, 1.0, new double[8], 4, new double[12], 3, 0.0, new double[7], 5));
+        Assert.Equal("c", e.ParamName);
+    }
+
+    [Fact]
+    public void MaxThreads_LessThanOne_Throws()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.MaxThreads = 0);
+        Assert.Contains("Gemm.MaxThreads", e.Message, StringComparison.Ordinal);
+    }
+
+    private static void WithThreads(int threads, Action body)
+    {
+        int saved = Gemm.MaxThreads;
+        try
+        {
+            Gemm.MaxThreads = threads;
+            body();
+        }
+        finally
+        {
+            Gemm.MaxThreads = saved;
+        }
+    }
+
+    private static void WithPath(KernelPath path, Action body)
+    {
+        KernelPath saved = GemmSettings.Path;
+        try
+        {
+            GemmSettings.Path = path;
+            body();
+        }
+        finally
+        {
+            GemmSettings.Path = saved;
+        }
+    }
+
+    /// <summary>
+    /// Runs one product with padded leading dimensions and checks it against a triple loop in double.
+    /// alpha/beta vary with the shape; with beta == 0 the old C is NaN (it must be ignored). The
+    /// padding between C's rows holds a sentinel that must survive.
+    /// </summary>
+    private static void CheckAgainstNaive<T>(int m, int n, int k, bool transA, bool transB)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int variant = (m + (3 * n) + (7 * k) + (transA ? 1 : 0) + (transB ? 2 : 0)) % 4;
+        (double alpha, double beta) = variant switch { 0 => (1.0, 0.0), 1 => (0.5, -1.5), 2 => (-2.0, 1.0), _ => (1.25, 0.0) };
+        int pad = variant % 2 == 0 ? 0 : 3;
+        int rowsA = transA ? k : m, colsA = transA ? m : k, lda = colsA + pad;
+        int rowsB = transB ? n : k, colsB = transB ? k : n, ldb = colsB + pad + 1;
+        int ldc = n + pad;
+        T[] a = Data.Uniform<T>(((rowsA - 1) * lda) + colsA, seed: 1 + m + k);
+        T[] b = Data.Uniform<T>(((rowsB - 1) * ldb) + colsB, seed: 2 + n + k);
+        T[] c = Data.Uniform<T>(((m - 1) * ldc) + n, seed: 3 + m + n);
+        T sentinel = T.CreateTruncating(12345.0);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                if (beta == 0)
+                {
+                    c[(i * ldc) + j] = T.NaN;
+                }
+            }
+
+            for (int j = n; j < ldc && (i * ldc) + j < c.Length; j++)
+            {
+                c[(i * ldc) + j] = sentinel;
+            }
+        }
+
+        T[] c0 = (T[])c.Clone();
+        Multiply(transA, transB, m, n, k, T.CreateTruncating(alpha), a, lda, b, ldb, T.CreateTruncating(beta), c, ldc);
+
+        double tol = Tolerance.For<T>(ToleranceKind.Accumulation);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0, scale = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    double av = double.CreateTruncating(transA ? a[(p * lda) + i] : a[(i * lda) + p]);
+                    double bv = double.CreateTruncating(transB ? b[(j * ldb) + p] : b[(p * ldb) + j]);
+                    sum += av * bv;
+                    scale += Math.Abs(av * bv);
+                }
+
+                double old = double.CreateTruncating(c0[(i * ldc) + j]);
+                double expected = (alpha * sum) + (beta == 0 ? 0 : beta * old);
+                double bound = (Math.Abs(alpha) * scale) + (beta == 0 ? 0 : Math.Abs(beta * old));
+                double actual = double.CreateTruncating(c[(i * ldc) + j]);
+                if (!Tolerance.Close(actual, expected, tol, bound))
+                {
+                    Assert.Fail($"{typeof(T).Name} m={m} n={n} k={k} transA={transA} transB={transB} alpha={alpha} beta={beta}: C[{i},{j}] = {actual:R}, expected {expected:R}.");
+                }
+            }
+
+            for (int j = n; j < ldc && (i * ldc) + j < c.Length; j++)
+            {
+                Assert.Equal(sentinel, c[(i * ldc) + j]);
+            }
+        }
+    }
+
+    private static void Multiply<T>(bool transA, bool transB, int m, int n, int k, T alpha, T[] a, int lda, T[] b, int ldb, T beta, T[] c, int ldc)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            Gemm.Multiply(transA, transB, m, n, k, (float)(object)alpha!, (float[])(object)a, lda, (float[])(object)b, ldb, (float)(object)beta!, (float[])(object)c, ldc);
+        }
+        else
+        {
+            Gemm.Multiply(transA, transB, m, n, k, (double)(object)alpha!, (double[])(object)a, lda, (double[])(object)b, ldb, (double)(object)beta!, (double[])(object)c, ldc);
+        }
+    }
+}
