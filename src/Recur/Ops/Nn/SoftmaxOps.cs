@@ -1,0 +1,44 @@
+using Recur.Kernels;
+
+namespace Recur;
+
+/// <summary>Softmax and LogSoftmax over the last axis (TF: <c>tf.nn.softmax</c>, <c>tf.nn.log_softmax</c>), max-subtracted for stability.</summary>
+internal static class SoftmaxOps
+{
+    private static readonly DType[] Floating = { DType.Float32, DType.Float64 };
+
+    public static Tensor Build(string type, Tensor logits, string? name)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        BinaryOp.CheckDType(type, logits.DType, Floating);
+        if (logits.Rank == 0)
+            throw new ArgumentException($"{type}: logits must have rank >= 1, but got a scalar.", nameof(logits));
+        return Graph.Default.AddOperation(type, name ?? type, new[] { logits }, new[] { (logits.DType, logits.Shape) }).Outputs[0];
+    }
+
+    [OpKernel("Softmax")]
+    private static void SoftmaxKernel(OpContext ctx) => Run(ctx, log: false);
+
+    [OpKernel("LogSoftmax")]
+    private static void LogSoftmaxKernel(OpContext ctx) => Run(ctx, log: true);
+
+    private static void Run(OpContext ctx, bool log)
+    {
+        var x = ctx.Input(0);
+        if (x.Rank == 0) ctx.FailArgument("logits must have rank >= 1, but got a scalar.");
+        int cols = x.Shape[-1];
+        int rows = cols == 0 ? 0 : x.Size / cols;
+        var r = NDArray.Empty(x.Shape, x.DType);
+        if (x.DType == DType.Float32)
+        {
+            if (log) Reduction.LogSoftmax(x.Data<float>(), rows, cols, r.Data<float>());
+            else Reduction.Softmax(x.Data<float>(), rows, cols, r.Data<float>());
+        }
+        else
+        {
+            if (log) Reduction.LogSoftmax(x.Data<double>(), rows, cols, r.Data<double>());
+            else Reduction.Softmax(x.Data<double>(), rows, cols, r.Data<double>());
+        }
+        ctx.SetOutput(0, r);
+    }
+}
