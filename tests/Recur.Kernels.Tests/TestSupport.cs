@@ -3,7 +3,7 @@ using System.Numerics;
 namespace Recur.Kernels.Tests;
 
 /// <summary>What a tolerance is for.</summary>
-internal enum ToleranceKind
+public enum ToleranceKind
 {
     /// <summary>Exact arithmetic (+, *, max, ...) with at most a couple of roundings.</summary>
     Arithmetic,

@@ -426,7 +426,11 @@ public static class Elementwise
     public static void Sigmoid(ReadOnlySpan<float> x, Span<float> destination)
     {
         ElementwiseCore.CheckUnary(x.Length, destination.Length, nameof(Sigmoid));
-        TensorPrimitives.Sigmoid(x, destination);
+        if (!x.IsEmpty)
+        {
+            // TensorPrimitives.Sigmoid rejects empty spans; an empty sigmoid is a no-op here.
+            TensorPrimitives.Sigmoid(x, destination);
+        }
     }
 
     /// <summary>destination[i] = 1 / (1 + e^-x[i]) (TF: <c>tf.math.sigmoid</c>).</summary>
@@ -436,7 +440,11 @@ public static class Elementwise
     public static void Sigmoid(ReadOnlySpan<double> x, Span<double> destination)
     {
         ElementwiseCore.CheckUnary(x.Length, destination.Length, nameof(Sigmoid));
-        TensorPrimitives.Sigmoid(x, destination);
+        if (!x.IsEmpty)
+        {
+            // TensorPrimitives.Sigmoid rejects empty spans; an empty sigmoid is a no-op here.
+            TensorPrimitives.Sigmoid(x, destination);
+        }
     }
 
     /// <summary>destination[i] = tanh(x[i]) (TF: <c>tf.math.tanh</c>).</summary>
