@@ -83,7 +83,7 @@ internal static class ArrayUtil
         if (op.Type == "Const")
         {
             var v = op.GetAttr<NDArray>("value");
-            if (v.Rank > 1) return null;
+            if (v.Rank > 2) return null;
             return ToInts(v);
         }
         if (op.Type == "Shape" && op.Inputs[0].Shape.IsFullyDefined) return op.Inputs[0].Shape.ToArray();
@@ -190,6 +190,97 @@ internal static class ArrayUtil
                 coord[ax] = 0;
             }
         }
+    }
+
+    /// <summary>
+    /// The inverse of <see cref="StridedCopy(NDArray, NDArray, int, ReadOnlySpan{int}, ReadOnlySpan{int})"/>:
+    /// dst[offset + Σ coord_i·strides_i] = src[k] (slice gradients and padding write a dense block into a larger array).
+    /// </summary>
+    public static void StridedScatter(NDArray src, NDArray dst, int offset, ReadOnlySpan<int> dims, ReadOnlySpan<int> strides)
+    {
+        switch (src.DType.Size())
+        {
+            case 1: StridedScatter(Elements<byte>(src), Elements<byte>(dst), offset, dims, strides); break;
+            case 4: StridedScatter(Elements<int>(src), Elements<int>(dst), offset, dims, strides); break;
+            case 8: StridedScatter(Elements<long>(src), Elements<long>(dst), offset, dims, strides); break;
+            default: throw new InvalidOperationException($"ArrayUtil: dtype {src.DType} has no element storage.");
+        }
+    }
+
+    private static void StridedScatter<T>(ReadOnlySpan<T> src, Span<T> dst, int offset, ReadOnlySpan<int> dims, ReadOnlySpan<int> strides)
+        where T : unmanaged
+    {
+        int rank = dims.Length;
+        long total = 1;
+        for (int i = 0; i < rank; i++) total *= dims[i];
+        if (total == 0) return;
+        if (rank == 0)
+        {
+            dst[offset] = src[0];
+            return;
+        }
+        int inner = dims[rank - 1];
+        int innerStride = strides[rank - 1];
+        long rows = total / inner;
+        Span<int> coord = rank <= 16 ? stackalloc int[rank] : new int[rank];
+        coord.Clear();
+        int dstBase = offset;
+        int s = 0;
+        for (long r = 0; r < rows; r++)
+        {
+            if (innerStride == 1)
+            {
+                src.Slice(s, inner).CopyTo(dst.Slice(dstBase, inner));
+            }
+            else
+            {
+                int d = dstBase;
+                for (int k = 0; k < inner; k++)
+                {
+                    dst[d] = src[s + k];
+                    d += innerStride;
+                }
+            }
+            s += inner;
+            for (int ax = rank - 2; ax >= 0; ax--)
+            {
+                dstBase += strides[ax];
+                if (++coord[ax] < dims[ax]) break;
+                dstBase -= strides[ax] * dims[ax];
+                coord[ax] = 0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// For each element of a strided view (see <see cref="StridedCopy(NDArray, NDArray, int, ReadOnlySpan{int}, ReadOnlySpan{int})"/>),
+    /// the flat index it reads from the source: the map that gradient kernels accumulate through.
+    /// </summary>
+    public static int[] SourceIndexMap(int sourceSize, int offset, ReadOnlySpan<int> dims, ReadOnlySpan<int> strides)
+    {
+        var iota = new int[sourceSize];
+        for (int i = 0; i < iota.Length; i++) iota[i] = i;
+        var map = new int[Product(dims)];
+        StridedCopy<int>(iota, map, offset, dims, strides);
+        return map;
+    }
+
+    /// <summary>dst[map[k]] += src[k] for a numeric dtype (gradients of ops that read an element more than once).</summary>
+    public static void AccumulateByMap(NDArray src, NDArray dst, int[] map)
+    {
+        switch (src.DType)
+        {
+            case DType.Float32: Accumulate(src.Data<float>(), dst.Data<float>(), map); break;
+            case DType.Float64: Accumulate(src.Data<double>(), dst.Data<double>(), map); break;
+            case DType.Int32: Accumulate(src.Data<int>(), dst.Data<int>(), map); break;
+            case DType.Int64: Accumulate(src.Data<long>(), dst.Data<long>(), map); break;
+            default: throw new InvalidOperationException($"ArrayUtil: cannot accumulate gradients of dtype {src.DType}.");
+        }
+    }
+
+    private static void Accumulate<T>(T[] src, T[] dst, int[] map) where T : System.Numerics.INumber<T>
+    {
+        for (int k = 0; k < map.Length; k++) dst[map[k]] += src[k];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -190,4 +190,129 @@ public static partial class Tf
         return FillOps.Range(StateOps.Const(NDArray.Scalar(start, dtype), "range/start"), StateOps.Const(NDArray.Scalar(limit, dtype), "range/limit"),
             StateOps.Const(NDArray.Scalar(delta, dtype), "range/delta"), name);
     }
+
+    /// <summary>
+    /// The box of <paramref name="x"/> starting at <paramref name="begin"/> with extent <paramref name="size"/> (TF:
+    /// <c>tf.slice(x, begin, size)</c>); a size of -1 takes everything to the end of that dimension.
+    /// </summary>
+    /// <exception cref="ArgumentException">begin or size does not have one entry per dimension, or the box does not fit.</exception>
+    /// <example><code>var tail = Tf.Slice(x, new[] { 0, 2 }, new[] { -1, -1 });   // x[:, 2:]</code></example>
+    public static Tensor Slice(Tensor x, int[] begin, int[] size, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(begin);
+        ArgumentNullException.ThrowIfNull(size);
+        return SliceOps.Slice(x, ArrayUtil.IntConst(begin, "Slice/begin"), ArrayUtil.IntConst(size, "Slice/size"), name);
+    }
+
+    /// <summary>Slice with begin and size computed at run time (Int32 or Int64 vectors) (TF: <c>tf.slice</c>).</summary>
+    /// <exception cref="ArgumentException">begin or size is not an integer vector; when their values are known, as for the int[] overload.</exception>
+    public static Tensor Slice(Tensor x, Tensor begin, Tensor size, string? name = null) => SliceOps.Slice(x, begin, size, name);
+
+    /// <summary>
+    /// numpy-style basic indexing (TF: <c>tf.strided_slice</c>, what <c>x[1:, ::-1, t]</c> builds). Entry i of
+    /// begin/end/strides slices one dimension, Python-style: negative indices count from the end, out-of-range bounds
+    /// are clamped, negative strides walk backwards. Bit i of <paramref name="beginMask"/> / <paramref name="endMask"/>
+    /// ignores begin[i] / end[i] (the full range); of <paramref name="shrinkAxisMask"/> takes the single index
+    /// begin[i] and removes the dimension; of <paramref name="newAxisMask"/> inserts a dimension of 1; of
+    /// <paramref name="ellipsisMask"/> stands for all the dimensions not otherwise named. Dimensions after the
+    /// listed entries are kept whole.
+    /// </summary>
+    /// <exception cref="ArgumentException">Lengths differ, a stride is 0, a shrunk index is out of bounds, or there are too many indices.</exception>
+    /// <example><code>// x[:, t] for x of shape (batch, time, d): (batch, d)
+    /// var xt = Tf.StridedSlice(x, new[] { 0, t }, new[] { 0, t + 1 }, new[] { 1, 1 }, beginMask: 1, endMask: 1, shrinkAxisMask: 2);</code></example>
+    public static Tensor StridedSlice(Tensor x, int[] begin, int[] end, int[]? strides = null, int beginMask = 0, int endMask = 0,
+        int ellipsisMask = 0, int newAxisMask = 0, int shrinkAxisMask = 0, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(begin);
+        if (strides is null)
+        {
+            strides = new int[begin.Length];
+            Array.Fill(strides, 1);
+        }
+        return SliceOps.StridedSlice(x, begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask, name);
+    }
+
+    /// <summary>
+    /// Gathers slices of <paramref name="parameters"/> along <paramref name="axis"/> at <paramref name="indices"/>
+    /// (Int32 or Int64) (TF: <c>tf.gather(params, indices, axis)</c>). Result shape: params.shape[:axis] +
+    /// indices.shape + params.shape[axis+1:].
+    /// </summary>
+    /// <exception cref="ArgumentException">Bad dtypes, a scalar params or axis out of range; at run time, an index outside [0, params.shape[axis]).</exception>
+    /// <example><code>var emb = Tf.Gather(embeddings, wordIds);   // (vocab, d) and (b, t) → (b, t, d)</code></example>
+    public static Tensor Gather(Tensor parameters, Tensor indices, int axis = 0, string? name = null) => GatherOps.Gather(parameters, indices, axis, name);
+
+    /// <summary>
+    /// Picks from <paramref name="x"/> where <paramref name="condition"/> (Bool) is true and from <paramref name="y"/>
+    /// elsewhere (TF2: <c>tf.where(condition, x, y)</c>). condition, x and y broadcast numpy-style; as in TF1's
+    /// <c>tf.where</c>, a rank-1 condition with values of rank &gt; 1 picks whole rows (its length is the first dimension).
+    /// </summary>
+    /// <exception cref="ArgumentException">condition is not Bool, x and y differ in dtype, or the shapes do not broadcast.</exception>
+    /// <example><code>var output = Tf.Where(Tf.Less(t, seqLen), newOutput, zeros);   // per-row (batch,) condition</code></example>
+    public static Tensor Where(Tensor condition, Tensor x, Tensor y, string? name = null) => SelectOps.Select(condition, x, y, name);
+
+    /// <summary>
+    /// The coordinates of the true (for numeric dtypes, non-zero) elements of <paramref name="condition"/> in row-major
+    /// order, as an Int64 tensor of shape (count, rank) (TF: <c>tf.where(condition)</c>).
+    /// </summary>
+    public static Tensor Where(Tensor condition, string? name = null) => SelectOps.Where(condition, name);
+
+    /// <summary>
+    /// Repeats <paramref name="x"/> multiples[i] times along dimension i (TF: <c>tf.tile(x, multiples)</c>).
+    /// </summary>
+    /// <exception cref="ArgumentException">multiples does not have one non-negative entry per dimension.</exception>
+    /// <example><code>var rep = Tf.Tile(v, new[] { 3 });   // [1, 2] → [1, 2, 1, 2, 1, 2]</code></example>
+    public static Tensor Tile(Tensor x, int[] multiples, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(multiples);
+        return TileReverseOps.Tile(x, ArrayUtil.IntConst(multiples, "Tile/multiples"), name);
+    }
+
+    /// <summary>Tile with multiples computed at run time (an Int32 or Int64 vector) (TF: <c>tf.tile</c>).</summary>
+    /// <exception cref="ArgumentException">multiples is not an integer vector; when its value is known, as for the int[] overload.</exception>
+    public static Tensor Tile(Tensor x, Tensor multiples, string? name = null) => TileReverseOps.Tile(x, multiples, name);
+
+    /// <summary>Reverses <paramref name="x"/> along each listed dimension (TF: <c>tf.reverse(x, axis)</c>).</summary>
+    /// <exception cref="ArgumentException">An axis is out of range or listed twice.</exception>
+    /// <example><code>var backwards = Tf.Reverse(inputs, new[] { 1 });   // reverse time in (batch, time, d)</code></example>
+    public static Tensor Reverse(Tensor x, int[] axis, string? name = null) => TileReverseOps.Reverse(x, axis, name);
+
+    /// <summary>
+    /// Reverses variable-length sequences (TF: <c>tf.reverse_sequence(input, seq_lengths, seq_axis, batch_axis)</c>):
+    /// for batch entry b (along <paramref name="batchAxis"/>), the first seqLengths[b] elements along
+    /// <paramref name="seqAxis"/> are reversed and the rest are copied unchanged. This is how the bidirectional RNNs
+    /// run the backward direction.
+    /// </summary>
+    /// <exception cref="ArgumentException">seqLengths is not an integer vector of batch length, the axes coincide or are out of range; at run time, a length is negative or greater than the sequence dimension.</exception>
+    /// <example><code>var rev = Tf.ReverseSequence(inputs, seqLen, seqAxis: 1, batchAxis: 0);   // (batch, time, d)</code></example>
+    public static Tensor ReverseSequence(Tensor input, Tensor seqLengths, int seqAxis, int batchAxis = 0, string? name = null) =>
+        TileReverseOps.ReverseSequence(input, seqLengths, seqAxis, batchAxis, name);
+
+    /// <summary>
+    /// One-hot encoding (TF: <c>tf.one_hot(indices, depth, on_value, off_value, axis, dtype)</c>): a new dimension of
+    /// size <paramref name="depth"/> at <paramref name="axis"/> (-1: last) holding onValue at the index and offValue
+    /// elsewhere; indices outside [0, depth) give all offValue.
+    /// </summary>
+    /// <exception cref="ArgumentException">indices is not Int32/Int64, depth is negative, or axis is out of range.</exception>
+    /// <example><code>var labels = Tf.OneHot(ids, 10);   // (b,) → (b, 10)</code></example>
+    public static Tensor OneHot(Tensor indices, int depth, double onValue = 1, double offValue = 0, int axis = -1,
+        DType dtype = DType.Float32, string? name = null) => GatherOps.OneHot(indices, depth, onValue, offValue, axis, dtype, name);
+
+    /// <summary>
+    /// Pads with a constant (TF: <c>tf.pad(x, paddings, constant_values=…)</c>): dimension i gets paddings[i, 0]
+    /// values before and paddings[i, 1] after.
+    /// </summary>
+    /// <exception cref="ArgumentException">paddings is not (rank, 2) or has a negative entry.</exception>
+    /// <example><code>var padded = Tf.Pad(x, new[,] { { 0, 0 }, { 1, 2 } });   // (b, t) → (b, t + 3)</code></example>
+    public static Tensor Pad(Tensor x, int[,] paddings, double constantValue = 0, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(paddings);
+        if (paddings.GetLength(1) != 2)
+            throw new ArgumentException($"Pad: paddings must have shape (rank, 2), but has shape ({paddings.GetLength(0)}, {paddings.GetLength(1)}).", nameof(paddings));
+        var p = StateOps.Const(NDArray.FromArray(paddings), "Pad/paddings");
+        return SliceOps.Pad(x, p, constantValue, name);
+    }
+
+    /// <summary>Pad with paddings computed at run time (an Int32 or Int64 tensor of shape (rank, 2)) (TF: <c>tf.pad</c>).</summary>
+    /// <exception cref="ArgumentException">paddings is not an integer (rank, 2) tensor.</exception>
+    public static Tensor Pad(Tensor x, Tensor paddings, double constantValue = 0, string? name = null) => SliceOps.Pad(x, paddings, constantValue, name);
 }
