@@ -8,6 +8,12 @@ internal static unsafe class KernelProbe
 {
     public static int Run()
     {
+        Console.WriteLine($"Vector256 accelerated: {System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated}, AVX2: {System.Runtime.Intrinsics.X86.Avx2.IsSupported}, FMA: {System.Runtime.Intrinsics.X86.Fma.IsSupported}, Vector128 accelerated: {System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated}, Vector<float>.Count: {System.Numerics.Vector<float>.Count}");
+        if (!System.Runtime.Intrinsics.X86.Fma.IsSupported)
+        {
+            return 0;
+        }
+
         const int kc = 256, tiles = 24;
         float* a = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(6 * kc * tiles * 4, 64);
         float* b = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(16 * kc * 4, 64);

@@ -198,18 +198,34 @@ internal static unsafe class GemmDriver<T>
             return best;
         }
 
-        /// <summary>Computes the C block rows [i0, i1) x columns [j0, j1) for all of K.</summary>
+        /// <summary>
+        /// Computes the C block rows [i0, i1) x columns [j0, j1) for all of K. Loop order as in BLIS:
+        /// jc (NC columns) / pc (KC depth, pack B) / ic (MC rows, pack A) / jr (NR) / ir (MR) / kernel.
+        /// When the rows fit one MC block, A is packed once for all of K and reused for every column
+        /// block, and NC shrinks so that the packed B block stays in L2.
+        /// </summary>
         public static void Compute(ref GemmProblem<T> p, int i0, int i1, int j0, int j1)
         {
             int mr = TK.MR, nr = TK.NR;
             int rows = i1 - i0;
             int mcMax = MC;
-            int ncMax = rows <= mcMax ? NCSmall : NCLarge;
+            bool singleRowBlock = rows <= mcMax;
+            int ncMax = singleRowBlock ? NCSmall : NCLarge;
             bool directB = !p.TransB && rows <= mr;
             int ncAlloc = directB ? nr : RoundUp(Math.Min(ncMax, j1 - j0), nr);
-            T* bufA = PackBuffer<T>.ForA(RoundUp(Math.Min(mcMax, rows), mr) * KC);
+            int mPadded = RoundUp(Math.Min(mcMax, rows), mr);
+            int kBlocks = (p.K + KC - 1) / KC;
+            T* bufA = PackBuffer<T>.ForA(mPadded * (singleRowBlock ? p.K : KC));
             T* bufB = PackBuffer<T>.ForB(ncAlloc * KC);
             T* tile = stackalloc T[mr * nr];
+
+            if (singleRowBlock)
+            {
+                for (int pc = 0; pc < p.K; pc += KC)
+                {
+                    Packing<T, TK>.PackA(bufA + (pc * mPadded), p.A, p.Lda, p.TransA, i0, rows, pc, Math.Min(KC, p.K - pc));
+                }
+            }
 
             for (int jc = j0; jc < j1; jc += ncMax)
             {
@@ -231,7 +247,16 @@ internal static unsafe class GemmDriver<T>
                     for (int ic = i0; ic < i1; ic += mcMax)
                     {
                         int mc = Math.Min(mcMax, i1 - ic);
-                        Packing<T, TK>.PackA(bufA, p.A, p.Lda, p.TransA, ic, mc, pc, kc);
+                        T* blockA = bufA;
+                        if (singleRowBlock)
+                        {
+                            blockA = bufA + (pc * mPadded);
+                        }
+                        else
+                        {
+                            Packing<T, TK>.PackA(bufA, p.A, p.Lda, p.TransA, ic, mc, pc, kc);
+                        }
+
                         for (int jr = 0; jr < nc; jr += nr)
                         {
                             int nrEff = Math.Min(nr, nc - jr);
@@ -256,7 +281,7 @@ internal static unsafe class GemmDriver<T>
                             for (int ir = 0; ir < mc; ir += mr)
                             {
                                 int mrEff = Math.Min(mr, mc - ir);
-                                T* ap = bufA + (ir * kc);
+                                T* ap = blockA + (ir * kc);
                                 T* cp = p.C + ((ic + ir) * p.Ldc) + jc + jr;
                                 if (mrEff == mr && nrEff == nr)
                                 {
@@ -272,6 +297,8 @@ internal static unsafe class GemmDriver<T>
                     }
                 }
             }
+
+            Debug.Assert(kBlocks >= 1, "K is positive here");
         }
 
         private static void MergeTile(T* tile, int ldt, T* c, nint ldc, int rows, int cols, T beta)

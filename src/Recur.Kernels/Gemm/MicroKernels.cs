@@ -90,6 +90,20 @@ internal readonly struct Kernel256<T> : IMicroKernel<T>
     public static unsafe void Run(int kc, T* a, T* b, nint ldb, T* c, nint ldc, T alpha, T beta)
     {
         nint w = Vector256<T>.Count;
+
+        // Start fetching the C tile now: it is needed only after kc rank-1 updates, and for large
+        // matrices its rows are far apart in memory (one page each), so misses would stall the stores.
+        if (Sse.IsSupported)
+        {
+            T* cr = c;
+            for (int i = 0; i < 6; i++)
+            {
+                Sse.Prefetch0(cr);
+                Sse.Prefetch0(cr + (2 * w) - 1);
+                cr += ldc;
+            }
+        }
+
         Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++)
