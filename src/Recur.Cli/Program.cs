@@ -1,10 +1,9 @@
+using Recur.Cli.Commands;
+
 namespace Recur.Cli;
 
+/// <summary>Entry point of the <c>recur</c> command.</summary>
 internal static class Program
 {
-    private static int Main(string[] args)
-    {
-        Console.WriteLine("recur");
-        return 0;
-    }
+    private static int Main(string[] args) => CommandLine.CreateDefault().Run(args, Console.Out, Console.Error);
 }
