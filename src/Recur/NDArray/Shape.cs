@@ -15,6 +15,9 @@ public readonly struct Shape : IEquatable<Shape>
     private readonly int[]? _dims;
     private readonly bool _known;
 
+    /// <summary>The rank-0 (scalar) shape <c>()</c>; <c>default(Shape)</c> is <see cref="Unknown"/> instead.</summary>
+    public Shape() : this(Array.Empty<int>()) { }
+
     /// <summary>A shape of known rank with the given dimensions (-1 for an unknown dimension).</summary>
     /// <exception cref="ArgumentException">A dimension is below -1.</exception>
     public Shape(params int[] dims)

@@ -154,8 +154,11 @@ public class WhileLoopTests
         var g = new Graph();
         using (g.AsDefault())
         {
-            var e = Assert.Throws<ArgumentException>(() => Tf.WhileLoop(v => v[0] < 3, v => new[] { v[0] + 1, v[0] }, new[] { Tf.Constant(0) }));
+            IReadOnlyList<Tensor> vars = new[] { Tf.Constant(0) };
+            var e = Assert.Throws<ArgumentException>(() => Tf.WhileLoop(v => v[0] < 3, v => new[] { v[0] + 1, v[0] }, vars));
             Assert.Contains("returned 2 values for 1 loop variables", e.Message);
+            var s = Assert.Throws<ArgumentException>(() => Tf.WhileLoop(v => v[0] < 3, v => new[] { v[0] + 1, v[0] }, new[] { Tf.Constant(0) }));
+            Assert.Contains("don't have the same nested structure", s.Message);
         }
     }
 

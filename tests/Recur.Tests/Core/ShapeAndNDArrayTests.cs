@@ -15,6 +15,8 @@ public class ShapeTests
         Assert.Equal(-1, Shape.Unknown.Rank);
         Assert.Equal("()", Shape.Scalar.ToString());
         Assert.Equal("(3,)", new Shape(3).ToString());
+        Assert.Equal(Shape.Scalar, new Shape());
+        Assert.Equal(0, new Shape().Rank);
     }
 
     [Fact]
