@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using Recur.Kernels;
@@ -49,6 +50,8 @@ public class GemmBenchmarks
     {
         public GemmConfig()
         {
+            // 28 shapes x 2 thread counts x 2 libraries: keep each case short (about 5 s).
+            AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(7));
             AddColumn(new GflopsColumn());
             SummaryStyle = BenchmarkDotNet.Reports.SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend);
         }

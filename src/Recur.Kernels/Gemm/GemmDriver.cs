@@ -287,6 +287,10 @@ internal static unsafe class GemmDriver<T>
                                 {
                                     TK.Run(kc, ap, bp, bs, cp, p.Ldc, p.Alpha, betaEff);
                                 }
+                                else if (nrEff == nr && mrEff <= TK.MaxPartialRows)
+                                {
+                                    TK.RunRows(mrEff, kc, ap, bp, bs, cp, p.Ldc, p.Alpha, betaEff);
+                                }
                                 else
                                 {
                                     TK.Run(kc, ap, bp, bs, tile, nr, p.Alpha, T.Zero);

@@ -21,8 +21,17 @@ internal interface IMicroKernel<T>
     /// <summary>Columns of the register tile.</summary>
     static abstract int NR { get; }
 
+    /// <summary>Most rows <see cref="RunRows"/> handles (0: none, edge tiles go through a scratch tile).</summary>
+    static abstract int MaxPartialRows { get; }
+
     /// <summary>Runs the tile update; see the interface summary.</summary>
     static abstract unsafe void Run(int kc, T* a, T* b, nint ldb, T* c, nint ldc, T alpha, T beta);
+
+    /// <summary>
+    /// The update for the first <paramref name="rows"/> (1..MaxPartialRows) rows of a full-width tile,
+    /// straight into C; the A panel keeps its MR-value stride.
+    /// </summary>
+    static abstract unsafe void RunRows(int rows, int kc, T* a, T* b, nint ldb, T* c, nint ldc, T alpha, T beta);
 }
 
 /// <summary>Fused multiply-add helpers that pick the hardware instruction when there is one.</summary>
@@ -154,6 +163,69 @@ internal readonly struct Kernel256<T> : IMicroKernel<T>
         }
     }
 
+    public static int MaxPartialRows => 4;
+
+    /// <summary>Up to 4 rows x 2 vectors (8 accumulators): the M remainder of the 6-row panels (e.g. rows 13..16 of a batch of 16).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void RunRows(int rows, int kc, T* a, T* b, nint ldb, T* c, nint ldc, T alpha, T beta)
+    {
+        nint w = Vector256<T>.Count;
+        Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector256<T> c20 = default, c21 = default, c30 = default, c31 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<T> b0 = Vector256.Load(b);
+            Vector256<T> b1 = Vector256.Load(b + w);
+            Vector256<T> av = Vector256.Create(a[0]);
+            c00 = Simd.Fma256(av, b0, c00);
+            c01 = Simd.Fma256(av, b1, c01);
+            av = Vector256.Create(a[1]);
+            c10 = Simd.Fma256(av, b0, c10);
+            c11 = Simd.Fma256(av, b1, c11);
+            av = Vector256.Create(a[2]);
+            c20 = Simd.Fma256(av, b0, c20);
+            c21 = Simd.Fma256(av, b1, c21);
+            av = Vector256.Create(a[3]);
+            c30 = Simd.Fma256(av, b0, c30);
+            c31 = Simd.Fma256(av, b1, c31);
+            a += 6;
+            b += ldb;
+        }
+
+        Vector256<T> va = Vector256.Create(alpha);
+        Vector256<T> vb = Vector256.Create(beta);
+        bool overwrite = beta == T.Zero;
+        StoreRow(c, w, c00, c01, va, vb, overwrite);
+        if (rows > 1)
+        {
+            StoreRow(c + ldc, w, c10, c11, va, vb, overwrite);
+        }
+
+        if (rows > 2)
+        {
+            StoreRow(c + (2 * ldc), w, c20, c21, va, vb, overwrite);
+        }
+
+        if (rows > 3)
+        {
+            StoreRow(c + (3 * ldc), w, c30, c31, va, vb, overwrite);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreRow(T* c, nint w, Vector256<T> x0, Vector256<T> x1, Vector256<T> va, Vector256<T> vb, bool overwrite)
+    {
+        if (overwrite)
+        {
+            (x0 * va).Store(c);
+            (x1 * va).Store(c + w);
+        }
+        else
+        {
+            Update(c, w, x0, x1, va, vb);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Update(T* c, nint w, Vector256<T> x0, Vector256<T> x1, Vector256<T> va, Vector256<T> vb)
     {
@@ -169,6 +241,11 @@ internal readonly struct Kernel128<T> : IMicroKernel<T>
     public static int MR => 6;
 
     public static int NR => 2 * Vector128<T>.Count;
+
+    public static int MaxPartialRows => 0;
+
+    public static unsafe void RunRows(int rows, int kc, T* a, T* b, nint ldb, T* c, nint ldc, T alpha, T beta) =>
+        throw new NotSupportedException();
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Run(int kc, T* a, T* b, nint ldb, T* c, nint ldc, T alpha, T beta)
@@ -239,6 +316,11 @@ internal readonly struct KernelScalar<T> : IMicroKernel<T>
     public static int MR => 4;
 
     public static int NR => 4;
+
+    public static int MaxPartialRows => 0;
+
+    public static unsafe void RunRows(int rows, int kc, T* a, T* b, nint ldb, T* c, nint ldc, T alpha, T beta) =>
+        throw new NotSupportedException();
 
     public static unsafe void Run(int kc, T* a, T* b, nint ldb, T* c, nint ldc, T alpha, T beta)
     {
