@@ -49,6 +49,16 @@ internal static class AddNOp
         ctx.SetOutput(0, r);
     }
 
+    /// <summary>d Σ xᵢ = dy for every input.</summary>
+    [OpGradient("AddN")]
+    private static Tensor?[] Grad(Operation op, IReadOnlyList<Tensor?> dy)
+    {
+        var r = new Tensor?[op.Inputs.Count];
+        if (dy[0] is { } g) Array.Fill(r, g);
+        return r;
+    }
+
+
     private static void Sum<T>(OpContext ctx, NDArray result)
         where T : INumber<T>
     {

@@ -79,6 +79,12 @@ internal static class ArgMinMaxOps
         }
     }
 
+    /// <summary>Indices are not differentiable.</summary>
+    [OpGradient("ArgMax")]
+    [OpGradient("ArgMin")]
+    private static Tensor?[] NoGradient(Operation op, IReadOnlyList<Tensor?> dy) => new Tensor?[1];
+
+
     /// <summary>The scalar oracle: the first index of the extreme (or of the first NaN) along the middle axis.</summary>
     private static void Generic<T>(T[] x, int outer, int n, int inner, long[] d, bool max)
         where T : INumber<T>

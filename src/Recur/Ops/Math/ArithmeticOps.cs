@@ -10,8 +10,6 @@ namespace Recur;
 /// </summary>
 internal static class ArithmeticOps
 {
-    private static readonly DType[] Floating = { DType.Float32, DType.Float64 };
-
     public static Tensor Add(Tensor x, Tensor y, string? name) => BinaryOp.Build("Add", x, y, name ?? "add");
 
     public static Tensor Subtract(Tensor x, Tensor y, string? name) => BinaryOp.Build("Sub", x, y, name ?? "sub");
@@ -80,6 +78,84 @@ internal static class ArithmeticOps
     [OpKernel("SquaredDifference")]
     private static void SquaredDifferenceKernel(OpContext ctx) =>
         BinaryOp.RunNumeric<SquaredDifferenceOp<float>, SquaredDifferenceOp<double>, SquaredDifferenceOp<int>, SquaredDifferenceOp<long>>(ctx);
+
+    // ---- Gradients (TF math_grad.py). Broadcast inputs get their gradient summed back to their own shape.
+    private static Tensor SumTo(Tensor g, Tensor like) => SelectOps.SumToShapeOf(g, like);
+
+    /// <summary>d(x + y) = (dz, dz).</summary>
+    [OpGradient("Add")]
+    private static Tensor?[] AddGrad(Operation op, IReadOnlyList<Tensor?> dz) =>
+        dz[0] is { } g ? new Tensor?[] { SumTo(g, op.Inputs[0]), SumTo(g, op.Inputs[1]) } : new Tensor?[2];
+
+    /// <summary>d(x - y) = (dz, -dz).</summary>
+    [OpGradient("Sub")]
+    private static Tensor?[] SubGrad(Operation op, IReadOnlyList<Tensor?> dz) =>
+        dz[0] is { } g ? new Tensor?[] { SumTo(g, op.Inputs[0]), SumTo(Tf.Negative(g), op.Inputs[1]) } : new Tensor?[2];
+
+    /// <summary>d(x · y) = (dz · y, x · dz).</summary>
+    [OpGradient("Mul")]
+    private static Tensor?[] MulGrad(Operation op, IReadOnlyList<Tensor?> dz)
+    {
+        if (dz[0] is not { } g) return new Tensor?[2];
+        var (x, y) = (op.Inputs[0], op.Inputs[1]);
+        return new Tensor?[] { SumTo(Tf.Multiply(g, y), x), SumTo(Tf.Multiply(x, g), y) };
+    }
+
+    /// <summary>d(x / y) = (dz / y, -dz · x / y²).</summary>
+    [OpGradient("RealDiv")]
+    private static Tensor?[] RealDivGrad(Operation op, IReadOnlyList<Tensor?> dz)
+    {
+        if (dz[0] is not { } g) return new Tensor?[2];
+        var (x, y) = (op.Inputs[0], op.Inputs[1]);
+        return new Tensor?[] { SumTo(Tf.Divide(g, y), x), SumTo(Tf.Multiply(g, Tf.Negative(Tf.Divide(Tf.Divide(x, y), y))), y) };
+    }
+
+    /// <summary>Integer division has no gradient.</summary>
+    [OpGradient("Div")]
+    private static Tensor?[] DivGrad(Operation op, IReadOnlyList<Tensor?> dz) => new Tensor?[2];
+
+    /// <summary>d max(x, y) = (dz where x ≥ y, dz where x &lt; y) (ties go to x, as in TF).</summary>
+    [OpGradient("Maximum")]
+    private static Tensor?[] MaximumGrad(Operation op, IReadOnlyList<Tensor?> dz) =>
+        MaxMinGrad(op, dz, Tf.GreaterEqual(op.Inputs[0], op.Inputs[1]));
+
+    /// <summary>d min(x, y) = (dz where x ≤ y, dz where x &gt; y).</summary>
+    [OpGradient("Minimum")]
+    private static Tensor?[] MinimumGrad(Operation op, IReadOnlyList<Tensor?> dz) =>
+        MaxMinGrad(op, dz, Tf.LessEqual(op.Inputs[0], op.Inputs[1]));
+
+    private static Tensor?[] MaxMinGrad(Operation op, IReadOnlyList<Tensor?> dz, Tensor xWins)
+    {
+        if (dz[0] is not { } g) return new Tensor?[2];
+        var (x, y) = (op.Inputs[0], op.Inputs[1]);
+        var mask = Tf.Cast(xWins, g.DType);
+        var gx = Tf.Multiply(g, mask);
+        return new Tensor?[] { SumTo(gx, x), SumTo(Tf.Subtract(g, gx), y) };
+    }
+
+    /// <summary>d x^y = (dz · y · x^(y-1), dz · z · log x) with log x taken as 0 where x ≤ 0.</summary>
+    [OpGradient("Pow")]
+    private static Tensor?[] PowGrad(Operation op, IReadOnlyList<Tensor?> dz)
+    {
+        if (dz[0] is not { } g || !g.DType.IsFloating()) return new Tensor?[2];
+        var (x, y, z) = (op.Inputs[0], op.Inputs[1], op.Outputs[0]);
+        var gx = Tf.Multiply(g, Tf.Multiply(y, Tf.Pow(x, Tf.Subtract(y, Tf.ScalarLike(y, 1)))));
+        var positive = Tf.Greater(x, Tf.ScalarLike(x, 0));
+        var safeX = SelectOps.Select(positive, x, FillOps.OnesLike(x, null), null);
+        var logX = SelectOps.Select(positive, Tf.Log(safeX), FillOps.ZerosLike(x, null), null);
+        var gy = Tf.Multiply(g, Tf.Multiply(z, logX));
+        return new Tensor?[] { SumTo(gx, x), SumTo(gy, y) };
+    }
+
+    /// <summary>d (x - y)² = (2 (x - y) dz, -2 (x - y) dz).</summary>
+    [OpGradient("SquaredDifference")]
+    private static Tensor?[] SquaredDifferenceGrad(Operation op, IReadOnlyList<Tensor?> dz)
+    {
+        if (dz[0] is not { } g) return new Tensor?[2];
+        var (x, y) = (op.Inputs[0], op.Inputs[1]);
+        var d = Tf.Multiply(Tf.Multiply(Tf.ScalarLike(g, 2), g), Tf.Subtract(x, y));
+        return new Tensor?[] { SumTo(d, x), SumTo(Tf.Negative(d), y) };
+    }
 
     internal readonly struct AddOp<T> : IBinarySpanOp<T, T>
         where T : INumber<T>

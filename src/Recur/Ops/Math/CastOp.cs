@@ -50,6 +50,16 @@ internal static class CastOp
         ctx.SetOutput(0, r);
     }
 
+    /// <summary>d cast(x) = cast(dy) back to x's dtype between floating types; none otherwise.</summary>
+    [OpGradient("Cast")]
+    private static Tensor?[] Grad(Operation op, IReadOnlyList<Tensor?> dy)
+    {
+        var src = op.Inputs[0].DType;
+        if (dy[0] is not { } g || !src.IsFloating() || !g.DType.IsFloating()) return new Tensor?[1];
+        return new Tensor?[] { g.DType == src ? g : Build(g, src, null) };
+    }
+
+
     private static void From<TFrom>(TFrom[] x, NDArray r)
         where TFrom : INumber<TFrom>
     {

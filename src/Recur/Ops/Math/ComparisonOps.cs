@@ -67,6 +67,18 @@ internal static class ComparisonOps
         ctx.SetOutput(0, r);
     }
 
+    /// <summary>Comparisons and logical ops are not differentiable (TF: <c>ops.NotDifferentiable</c>).</summary>
+    [OpGradient("Less")]
+    [OpGradient("LessEqual")]
+    [OpGradient("Greater")]
+    [OpGradient("GreaterEqual")]
+    [OpGradient("Equal")]
+    [OpGradient("NotEqual")]
+    [OpGradient("LogicalAnd")]
+    [OpGradient("LogicalOr")]
+    [OpGradient("LogicalNot")]
+    private static Tensor?[] NoGradient(Operation op, IReadOnlyList<Tensor?> dz) => new Tensor?[op.Inputs.Count];
+
     /// <summary>Span forms for a comparison given by its scalar predicate (comparisons are not hot; plain loops).</summary>
     private static class Loops<TOp, T>
         where TOp : IBinarySpanOp<T, bool>

@@ -103,6 +103,28 @@ internal static class MatMulOps
         }
     }
 
+    // ---- Gradients (TF math_grad.py _MatMulGrad / _BatchMatMulV2Grad), one case per transpose pair.
+    [OpGradient("MatMul")]
+    [OpGradient("BatchMatMulV2")]
+    private static Tensor?[] MatMulGrad(Operation op, IReadOnlyList<Tensor?> dc)
+    {
+        if (dc[0] is not { } g || !g.DType.IsFloating()) return new Tensor?[2];
+        var (a, b) = (op.Inputs[0], op.Inputs[1]);
+        bool ta = op.GetAttr<bool>("transpose_a"), tb = op.GetAttr<bool>("transpose_b");
+        Tensor da, db;
+        if (!ta && !tb) { da = MatMul(g, b, false, true, null); db = MatMul(a, g, true, false, null); }
+        else if (!ta) { da = MatMul(g, b, false, false, null); db = MatMul(g, a, true, false, null); }
+        else if (!tb) { da = MatMul(b, g, false, true, null); db = MatMul(a, g, false, false, null); }
+        else { da = MatMul(b, g, true, true, null); db = MatMul(g, a, true, true, null); }
+        if (op.Type == "BatchMatMulV2")
+        {
+            da = SelectOps.SumToShapeOf(da, a);
+            db = SelectOps.SumToShapeOf(db, b);
+        }
+        return new Tensor?[] { da, db };
+    }
+
+
     /// <summary>For each output batch position, the flat batch index into a and into b (broadcast dims repeat).</summary>
     private static void BatchIndices(Shape aBatch, Shape bBatch, Shape batch, int[] aIdx, int[] bIdx)
     {

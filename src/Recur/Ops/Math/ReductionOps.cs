@@ -65,6 +65,21 @@ internal static class ReductionOps
         return new Shape(o.ToArray());
     }
 
+    // ---- Gradients: Sum and Mean broadcast dy back (Mean / count); Max and Min route dy to the extremes, split among ties.
+    [OpGradient("Sum")]
+    private static Tensor?[] SumGrad(Operation op, IReadOnlyList<Tensor?> dy) =>
+        new[] { dy[0] is { } g ? GradientKernelOps.ReductionGrad(g, op.Inputs[0], op.GetAttr<int[]?>("axis"), op.GetAttr<bool>("keep_dims"), mean: false) : null };
+
+    [OpGradient("Mean")]
+    private static Tensor?[] MeanGrad(Operation op, IReadOnlyList<Tensor?> dy) =>
+        new[] { dy[0] is { } g ? GradientKernelOps.ReductionGrad(g, op.Inputs[0], op.GetAttr<int[]?>("axis"), op.GetAttr<bool>("keep_dims"), mean: true) : null };
+
+    [OpGradient("Max")]
+    [OpGradient("Min")]
+    private static Tensor?[] MaxMinGrad(Operation op, IReadOnlyList<Tensor?> dy) =>
+        new[] { dy[0] is { } g ? GradientKernelOps.ReduceMaxMinGrad(op.Inputs[0], op.Outputs[0], g, op.GetAttr<int[]?>("axis")) : null };
+
+
     [OpKernel("Sum")]
     private static void SumKernel(OpContext ctx) => Run(ctx, Kind.Sum, mean: false);
 

@@ -60,6 +60,68 @@ internal static class UnaryOps
     [OpKernel("Reciprocal")]
     private static void ReciprocalKernel(OpContext ctx) => Run(ctx, TensorPrimitives.Reciprocal, TensorPrimitives.Reciprocal, null, null);
 
+    // ---- Gradients (TF math_grad.py), reusing the forward output where TF does.
+    [OpGradient("Neg")]
+    private static Tensor?[] NegGrad(Operation op, IReadOnlyList<Tensor?> dy) => new[] { dy[0] is { } g ? Tf.Negative(g) : null };
+
+    /// <summary>d|x| = dy · sign(x).</summary>
+    [OpGradient("Abs")]
+    private static Tensor?[] AbsGrad(Operation op, IReadOnlyList<Tensor?> dy) => new[] { dy[0] is { } g ? Tf.Multiply(g, Tf.Sign(op.Inputs[0])) : null };
+
+    /// <summary>d sign(x) = 0.</summary>
+    [OpGradient("Sign")]
+    private static Tensor?[] SignGrad(Operation op, IReadOnlyList<Tensor?> dy) => new[] { dy[0] is null ? null : FillOps.ZerosLike(op.Inputs[0], null) };
+
+    /// <summary>d x² = 2x · dy.</summary>
+    [OpGradient("Square")]
+    private static Tensor?[] SquareGrad(Operation op, IReadOnlyList<Tensor?> dy)
+    {
+        var x = op.Inputs[0];
+        return new[] { dy[0] is { } g ? Tf.Multiply(g, Tf.Multiply(Tf.ScalarLike(x, 2), x)) : null };
+    }
+
+    /// <summary>d relu(x) = dy where y &gt; 0 (the output decides, as in TF).</summary>
+    [OpGradient("Relu")]
+    private static Tensor?[] ReluGrad(Operation op, IReadOnlyList<Tensor?> dy) => new[] { dy[0] is { } g ? GradientKernelOps.ReluGrad(g, op.Outputs[0]) : null };
+
+    /// <summary>d σ(x) = dy · y (1 - y).</summary>
+    [OpGradient("Sigmoid")]
+    private static Tensor?[] SigmoidGrad(Operation op, IReadOnlyList<Tensor?> dy) => new[] { dy[0] is { } g ? GradientKernelOps.SigmoidGrad(op.Outputs[0], g) : null };
+
+    /// <summary>d tanh(x) = dy · (1 - y²).</summary>
+    [OpGradient("Tanh")]
+    private static Tensor?[] TanhGrad(Operation op, IReadOnlyList<Tensor?> dy) => new[] { dy[0] is { } g ? GradientKernelOps.TanhGrad(op.Outputs[0], g) : null };
+
+    /// <summary>d eˣ = dy · y.</summary>
+    [OpGradient("Exp")]
+    private static Tensor?[] ExpGrad(Operation op, IReadOnlyList<Tensor?> dy) => new[] { dy[0] is { } g ? Tf.Multiply(g, op.Outputs[0]) : null };
+
+    /// <summary>d log x = dy / x.</summary>
+    [OpGradient("Log")]
+    private static Tensor?[] LogGrad(Operation op, IReadOnlyList<Tensor?> dy) => new[] { dy[0] is { } g ? Tf.Multiply(g, Tf.Reciprocal(op.Inputs[0])) : null };
+
+    /// <summary>d √x = dy · 0.5 / y.</summary>
+    [OpGradient("Sqrt")]
+    private static Tensor?[] SqrtGrad(Operation op, IReadOnlyList<Tensor?> dy)
+    {
+        var y = op.Outputs[0];
+        return new[] { dy[0] is { } g ? Tf.Divide(Tf.Multiply(g, Tf.ScalarLike(y, 0.5)), y) : null };
+    }
+
+    /// <summary>d x^-½ = dy · -0.5 · y³.</summary>
+    [OpGradient("Rsqrt")]
+    private static Tensor?[] RsqrtGrad(Operation op, IReadOnlyList<Tensor?> dy)
+    {
+        var y = op.Outputs[0];
+        return new[] { dy[0] is { } g ? Tf.Multiply(Tf.Multiply(g, Tf.ScalarLike(y, -0.5)), Tf.Multiply(y, Tf.Square(y))) : null };
+    }
+
+    /// <summary>d (1/x) = -dy · y².</summary>
+    [OpGradient("Reciprocal")]
+    private static Tensor?[] ReciprocalGrad(Operation op, IReadOnlyList<Tensor?> dy) =>
+        new[] { dy[0] is { } g ? Tf.Negative(Tf.Multiply(g, Tf.Square(op.Outputs[0]))) : null };
+
+
     private static void Run(OpContext ctx, SpanFn<float> f, SpanFn<double> d, SpanFn<int>? i, SpanFn<long>? l)
     {
         var x = ctx.Input(0);

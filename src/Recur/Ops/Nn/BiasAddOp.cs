@@ -52,6 +52,12 @@ internal static class BiasAddOp
         ctx.SetOutput(0, r);
     }
 
+    /// <summary>d BiasAdd = (dy, Σ dy over every axis but the last).</summary>
+    [OpGradient("BiasAdd")]
+    private static Tensor?[] Grad(Operation op, IReadOnlyList<Tensor?> dy) =>
+        dy[0] is { } g ? new Tensor?[] { g, GradientKernelOps.BiasAddGrad(g) } : new Tensor?[2];
+
+
     private static void Integer<T>(T[] x, T[] b, int rows, T[] d)
         where T : IBinaryInteger<T>
     {

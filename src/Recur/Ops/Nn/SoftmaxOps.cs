@@ -22,6 +22,26 @@ internal static class SoftmaxOps
     [OpKernel("LogSoftmax")]
     private static void LogSoftmaxKernel(OpContext ctx) => Run(ctx, log: true);
 
+    /// <summary>d softmax = (dy - Σ_j dy_j y_j) · y.</summary>
+    [OpGradient("Softmax")]
+    private static Tensor?[] SoftmaxGrad(Operation op, IReadOnlyList<Tensor?> dy)
+    {
+        if (dy[0] is not { } g) return new Tensor?[1];
+        var y = op.Outputs[0];
+        var dot = Tf.ReduceSum(Tf.Multiply(g, y), new[] { -1 }, keepDims: true);
+        return new Tensor?[] { Tf.Multiply(Tf.Subtract(g, dot), y) };
+    }
+
+    /// <summary>d log_softmax = dy - e^y · Σ_j dy_j.</summary>
+    [OpGradient("LogSoftmax")]
+    private static Tensor?[] LogSoftmaxGrad(Operation op, IReadOnlyList<Tensor?> dy)
+    {
+        if (dy[0] is not { } g) return new Tensor?[1];
+        var y = op.Outputs[0];
+        return new Tensor?[] { Tf.Subtract(g, Tf.Multiply(Tf.Exp(y), Tf.ReduceSum(g, new[] { -1 }, keepDims: true))) };
+    }
+
+
     private static void Run(OpContext ctx, bool log)
     {
         var x = ctx.Input(0);
