@@ -12,6 +12,7 @@ internal static class Program
     private static readonly (string Name, string Help, Func<string[], int> Run)[] Suites =
     [
         ("gemm-kernel", "Diagnostic: the AVX2 register-tile kernel alone on cache-resident panels.", _ => KernelProbe.Run()),
+        ("gemm-ab", "Diagnostic: A/B of an internal GEMM setting on one thread. [shape filter]", AbProbe.Run),
         ("gemm", "SGEMM vs OpenBLAS (BenchmarkDotNet; BDN options such as --filter pass through). --quick [--seconds S] [--threads 1,2] [--filter sq] [--out file.md]: Stopwatch median table.", RunGemm),
     ];
 

@@ -23,6 +23,7 @@ internal static unsafe class KernelProbe
         for (int rep = 0; rep < 5; rep++)
         {
             var sw = Stopwatch.StartNew();
+            double cpu0 = AbProbe.ThreadCpuSeconds();
             long calls = 0;
             while (sw.ElapsedMilliseconds < 300)
             {
@@ -34,7 +35,7 @@ internal static unsafe class KernelProbe
                 calls += tiles;
             }
 
-            Console.WriteLine($"kernel 6x16 kc={kc}: {calls * 2.0 * 6 * 16 * kc / sw.Elapsed.TotalSeconds / 1e9:F1} GFLOP/s");
+            Console.WriteLine($"kernel 6x16 kc={kc}: {calls * 2.0 * 6 * 16 * kc / sw.Elapsed.TotalSeconds / 1e9:F1} GFLOP/s wall, {calls * 2.0 * 6 * 16 * kc / (AbProbe.ThreadCpuSeconds() - cpu0) / 1e9:F1} per CPU second");
         }
 
         return 0;

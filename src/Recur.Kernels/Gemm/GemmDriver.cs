@@ -29,6 +29,12 @@ internal static class GemmSettings
 
     /// <summary>Forces a kernel (tests use this to run the portable kernels on AVX2 machines).</summary>
     public static KernelPath Path { get; set; }
+
+    /// <summary>
+    /// For products whose rows fit one MC block: pack B one NR-wide panel at a time, right before the
+    /// panel is used, into an L1-sized buffer, instead of a whole KC x NC block up front.
+    /// </summary>
+    public static bool PackBPerPanel { get; set; } = true;
 }
 
 /// <summary>The operands of one GEMM call, as pinned pointers.</summary>
@@ -212,6 +218,12 @@ internal static unsafe class GemmDriver<T>
             bool singleRowBlock = rows <= mcMax;
             int ncMax = singleRowBlock ? NCSmall : NCLarge;
             bool directB = !p.TransB && rows <= mr;
+            if (singleRowBlock && GemmSettings.PackBPerPanel)
+            {
+                ComputeSingleRowBlock(ref p, i0, i1, j0, j1);
+                return;
+            }
+
             int ncAlloc = directB ? nr : RoundUp(Math.Min(ncMax, j1 - j0), nr);
             int mPadded = RoundUp(Math.Min(mcMax, rows), mr);
             int kBlocks = (p.K + KC - 1) / KC;
@@ -303,6 +315,72 @@ internal static unsafe class GemmDriver<T>
             }
 
             Debug.Assert(kBlocks >= 1, "K is positive here");
+        }
+
+        /// <summary>
+        /// Rows [i0, i1) fit one MC block (the recurrent product: M = batch): A is packed once for all
+        /// of K (it stays in L2), then for each NR-wide column panel and each KC block, the B panel is
+        /// packed into an L1-resident buffer (or read in place when rows fit one MR panel and B is not
+        /// transposed) and every row panel is run against it. The C panel (rows x NR) stays in L1
+        /// across the K blocks, and the next B panel is prefetched while this one is packed.
+        /// </summary>
+        private static void ComputeSingleRowBlock(ref GemmProblem<T> p, int i0, int i1, int j0, int j1)
+        {
+            int mr = TK.MR, nr = TK.NR;
+            int rows = i1 - i0;
+            bool directB = !p.TransB && rows <= mr;
+            int mPadded = RoundUp(rows, mr);
+            T* bufA = PackBuffer<T>.ForA(mPadded * p.K);
+            T* bufB = PackBuffer<T>.ForB(nr * KC);
+            T* tile = stackalloc T[mr * nr];
+            for (int pc = 0; pc < p.K; pc += KC)
+            {
+                Packing<T, TK>.PackA(bufA + (pc * mPadded), p.A, p.Lda, p.TransA, i0, rows, pc, Math.Min(KC, p.K - pc));
+            }
+
+            for (int jr = j0; jr < j1; jr += nr)
+            {
+                int nrEff = Math.Min(nr, j1 - jr);
+                for (int pc = 0; pc < p.K; pc += KC)
+                {
+                    int kc = Math.Min(KC, p.K - pc);
+                    T betaEff = pc == 0 ? p.Beta : T.One;
+                    T* bp;
+                    nint bs;
+                    if (directB && nrEff == nr)
+                    {
+                        bp = p.B + (pc * p.Ldb) + jr;
+                        bs = p.Ldb;
+                    }
+                    else
+                    {
+                        Packing<T, TK>.PackB(bufB, p.B, p.Ldb, p.TransB, pc, kc, jr, nrEff, prefetchNext: jr + nr < j1);
+                        bp = bufB;
+                        bs = nr;
+                    }
+
+                    T* blockA = bufA + (pc * mPadded);
+                    for (int ir = 0; ir < rows; ir += mr)
+                    {
+                        int mrEff = Math.Min(mr, rows - ir);
+                        T* ap = blockA + (ir * kc);
+                        T* cp = p.C + ((i0 + ir) * p.Ldc) + jr;
+                        if (mrEff == mr && nrEff == nr)
+                        {
+                            TK.Run(kc, ap, bp, bs, cp, p.Ldc, p.Alpha, betaEff);
+                        }
+                        else if (nrEff == nr && mrEff <= TK.MaxPartialRows)
+                        {
+                            TK.RunRows(mrEff, kc, ap, bp, bs, cp, p.Ldc, p.Alpha, betaEff);
+                        }
+                        else
+                        {
+                            TK.Run(kc, ap, bp, bs, tile, nr, p.Alpha, T.Zero);
+                            MergeTile(tile, nr, cp, p.Ldc, mrEff, nrEff, betaEff);
+                        }
+                    }
+                }
+            }
         }
 
         private static void MergeTile(T* tile, int ldt, T* c, nint ldc, int rows, int cols, T beta)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Recur.Kernels.Blas;
 
@@ -85,7 +86,8 @@ internal static unsafe class Packing<T, TK>
     }
 
     /// <summary>Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] into ceil(nc/NR) panels of kc*NR values.</summary>
-    public static void PackB(T* dst, T* b, nint ldb, bool transB, int p0, int kc, int j0, int nc)
+    /// <remarks>With <paramref name="prefetchNext"/>, also prefetches the next NR columns (the next panel) of each row.</remarks>
+    public static void PackB(T* dst, T* b, nint ldb, bool transB, int p0, int kc, int j0, int nc, bool prefetchNext = false)
     {
         int nrFull = TK.NR;
         for (int jr = 0; jr < nc; jr += nrFull)
@@ -94,7 +96,17 @@ internal static unsafe class Packing<T, TK>
             if (!transB)
             {
                 T* src = b + (p0 * ldb) + j0 + jr;
-                if (nr == nrFull)
+                if (nr == nrFull && prefetchNext && Sse.IsSupported)
+                {
+                    for (int p = 0; p < kc; p++)
+                    {
+                        T* s = src + (p * ldb);
+                        Sse.Prefetch0(s + nrFull);
+                        Sse.Prefetch0(s + (2 * nrFull) - 1);
+                        CopyRow(s, dst + (p * nrFull));
+                    }
+                }
+                else if (nr == nrFull)
                 {
                     for (int p = 0; p < kc; p++)
                     {

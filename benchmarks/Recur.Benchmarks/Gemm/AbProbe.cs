@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using Recur.Kernels.Blas;
+
+namespace Recur.Benchmarks.Gemm;
+
+/// <summary>Diagnostic: A/B of an internal GEMM setting, alternating rounds in one process (1 thread).</summary>
+internal static unsafe partial class AbProbe
+{
+    public static int Run(string[] args)
+    {
+        string filter = args.Length > 0 ? args[0] : "rnn";
+        Kernels.Gemm.MaxThreads = 1;
+        foreach (GemmShape s in GemmShape.All.Where(s => s.Name.Contains(filter, StringComparison.Ordinal)))
+        {
+            var rng = new Random(1);
+            float[] a = Enumerable.Range(0, s.M * s.K).Select(_ => (float)rng.NextDouble()).ToArray();
+            float[] b = Enumerable.Range(0, s.K * s.N).Select(_ => (float)rng.NextDouble()).ToArray();
+            float[] c = new float[s.M * s.N];
+            var ta = new List<double>();
+            var tb = new List<double>();
+            for (int round = 0; round < 40; round++)
+            {
+                foreach (bool setting in new[] { false, true })
+                {
+                    GemmSettings.PackBPerPanel = setting;
+                    long start = Stopwatch.GetTimestamp();
+                    double cpu0 = ThreadCpuSeconds();
+                    int calls = 0;
+                    while (Stopwatch.GetElapsedTime(start).TotalMilliseconds < 10)
+                    {
+                        Kernels.Gemm.Multiply(false, false, s.M, s.N, s.K, 1f, a, s.K, b, s.N, 0f, c, s.N);
+                        calls++;
+                    }
+
+                    (setting ? tb : ta).Add((ThreadCpuSeconds() - cpu0) / calls);
+                }
+            }
+
+            ta.Sort();
+            tb.Sort();
+            Console.WriteLine($"{s.Name,-16} off {s.Flops / ta[ta.Count / 2] / 1e9,6:F1}  on {s.Flops / tb[tb.Count / 2] / 1e9,6:F1} GFLOP/s");
+        }
+
+        return 0;
+    }
+
+    /// <summary>CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID): robust to other processes' load.</summary>
+    public static double ThreadCpuSeconds()
+    {
+        long* ts = stackalloc long[2];
+        _ = ClockGetTime(3, ts);
+        return ts[0] + (ts[1] * 1e-9);
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clock, long* timespec);
+}
