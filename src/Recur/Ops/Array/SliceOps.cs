@@ -289,7 +289,7 @@ internal static class SliceOps
         ArrayUtil.RequireIndex("Pad", paddings, nameof(paddings));
         var ps = paddings.Shape;
         if (ps.IsRankKnown && (ps.Rank != 2 || ps[1] >= 0 && ps[1] != 2 || ps[0] >= 0 && x.Shape.IsRankKnown && ps[0] != x.Rank))
-            throw new ArgumentException($"Pad: paddings must have shape (rank, 2) = ({(x.Shape.IsRankKnown ? x.Rank : -1)}, 2), but has shape {ps}.", nameof(paddings));
+            throw new ArgumentException($"Pad: paddings must have shape ({(x.Shape.IsRankKnown ? x.Rank.ToString(System.Globalization.CultureInfo.InvariantCulture) : "rank")}, 2), one row per dimension of x (shape {x.Shape}), but has shape {ps}.", nameof(paddings));
         int rank = x.Shape.IsRankKnown ? x.Rank : ps.IsRankKnown && ps[0] >= 0 ? ps[0] : -1;
         var outShape = rank < 0 ? Shape.Unknown : Shape.UnknownOfRank(rank);
         if (rank >= 0 && ArrayUtil.TryConstantInts(paddings) is { } p)
