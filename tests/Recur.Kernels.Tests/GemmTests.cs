@@ -31,6 +31,9 @@ public sealed class GemmTests
             (129, 129, 129), (300, 300, 300), (300, 129, 17), (17, 300, 129), (129, 17, 300), (1, 300, 129),
             (300, 1, 33), (33, 129, 1), (7, 300, 300), (300, 7, 129), (129, 300, 7), (1, 129, 300), (129, 1, 300),
             (300, 33, 300), (33, 300, 300),
+
+            // Rows that fit one register panel (B read in place when not transposed), and a 4-row remainder.
+            (5, 33, 300), (6, 129, 17), (2, 300, 129), (4, 7, 33), (16, 300, 300),
         ];
         foreach (var s in large)
         {
@@ -61,7 +64,7 @@ public sealed class GemmTests
     public static TheoryData<int, int, int, bool, bool> PortableCases()
     {
         var data = new TheoryData<int, int, int, bool, bool>();
-        foreach (var (m, n, k) in new[] { (7, 17, 33), (33, 7, 17), (129, 33, 300), (17, 129, 7), (1, 33, 17), (33, 1, 7) })
+        foreach (var (m, n, k) in new[] { (7, 17, 33), (33, 7, 17), (129, 33, 300), (17, 129, 7), (1, 33, 17), (33, 1, 7), (5, 33, 17), (300, 17, 33) })
         {
             foreach (bool ta in new[] { false, true })
             {
