@@ -102,6 +102,30 @@ public static partial class Tf
         return OpenVariableScope(stack.UniqueScopeName(defaultName), initializer, reuse);
     }
 
+    /// <summary>
+    /// Re-enters a variable scope captured earlier (TF: <c>variable_scope(captured_scope, reuse=True)</c>, as layers do
+    /// on every call after the first): variables resolve under <paramref name="captured"/>'s full name whatever the
+    /// current scope is.
+    /// </summary>
+    internal static IDisposable ReenterVariableScope(VariableScopeState captured, VariableReuse reuse)
+    {
+        var graph = Graph.Default;
+        var stack = graph.Root.VariableScopes;
+        string leaf = captured.Name[(captured.Name.LastIndexOf('/') + 1)..];
+        var nameScope = graph.NameScope(leaf.Length > 0 ? leaf : null, out string ns);
+        stack.Push(captured with { Reuse = reuse, NameScope = ns });
+        stack.CloseSubscopes(captured.Name);
+        int depth = stack.Depth;
+        return Graph.MakeScope(() =>
+        {
+            stack.Pop(depth);
+            nameScope.Dispose();
+        });
+    }
+
+    /// <summary>The current variable scope (for cells that capture it on their first call).</summary>
+    internal static VariableScopeState CurrentVariableScopeState => Graph.Default.Root.VariableScopes.Current;
+
     private static IDisposable OpenVariableScope(string name, Initializer? initializer, VariableReuse reuse)
     {
         var graph = Graph.Default;
@@ -113,6 +137,7 @@ public static partial class Tf
         var nameScope = graph.NameScope(name, out string ns);
         stack.Push(new VariableScopeState(full, effectiveReuse, initializer ?? parent.Initializer, ns));
         stack.MarkOpened(full);
+        stack.CloseSubscopes(full);
         int depth = stack.Depth;
         return Graph.MakeScope(() =>
         {

@@ -59,6 +59,8 @@ public sealed class Operation
     {
         if (op.Graph != Graph)
             throw new ArgumentException($"Operation '{Name}': a control input must come from the same graph, but '{op.Name}' does not.", nameof(op));
+        if (op.Id >= Id)
+            throw new ArgumentException($"Operation '{Name}': control input '{op.Name}' was created after it; execution order is creation order, so a control input must already exist.", nameof(op));
         if (!_controlInputs.Contains(op)) _controlInputs.Add(op);
     }
 

@@ -48,6 +48,14 @@ internal sealed class VariableScopeStack
         return $"{prefix}_{idx}";
     }
 
+    /// <summary>TF's <c>close_variable_subscopes</c>: entering a scope resets the default-name counters below it.</summary>
+    public void CloseSubscopes(string fullName)
+    {
+        string prefix = fullName + "/";
+        foreach (var k in _scopeCounts.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+            _scopeCounts[k] = 0;
+    }
+
     /// <summary>Records that a variable scope with this full name was opened.</summary>
     public void MarkOpened(string fullName)
     {

@@ -1,0 +1,65 @@
+namespace Recur.Rnn;
+
+/// <summary>
+/// The most basic RNN cell. TF equivalent: <c>tf.compat.v1.nn.rnn_cell.BasicRNNCell(num_units, activation)</c>.
+/// </summary>
+/// <remarks>
+/// <c>output = new_state = act([x, h] · kernel + bias)</c>, act = tanh by default.
+/// Variables: <c>basic_rnn_cell/kernel</c> (input_depth + units, units) — scope initializer or Glorot uniform;
+/// <c>basic_rnn_cell/bias</c> (units) — zeros.
+/// </remarks>
+/// <example><code>var cell = new BasicRnnCell(5);
+/// var (outputs, state) = Tf.Nn.DynamicRnn(cell, x, dtype: DType.Float32);</code></example>
+public sealed class BasicRnnCell : RnnCell
+{
+    private readonly Func<Tensor, Tensor> _activation;
+    private Variable? _kernel, _bias;
+
+    /// <summary>Creates the cell.</summary>
+    /// <param name="numUnits">Units (state and output size); must be positive.</param>
+    /// <param name="activation">Activation; tanh when null (e.g. <c>Tf.Nn.Relu</c>).</param>
+    /// <param name="name">Scope name; <c>basic_rnn_cell</c> when null.</param>
+    /// <exception cref="ArgumentException">numUnits is not positive.</exception>
+    public BasicRnnCell(int numUnits, Func<Tensor, Tensor>? activation = null, string? name = null) : base(name)
+    {
+        if (numUnits <= 0) throw new ArgumentException($"BasicRnnCell: numUnits must be positive, but got {numUnits}.", nameof(numUnits));
+        NumUnits = numUnits;
+        _activation = activation ?? Tf.Nn.Tanh;
+    }
+
+    /// <summary>Number of units.</summary>
+    public int NumUnits { get; }
+
+    /// <inheritdoc/>
+    public override RnnSize StateSize => NumUnits;
+
+    /// <inheritdoc/>
+    public override RnnSize OutputSize => NumUnits;
+
+    /// <summary>The kernel variable (input_depth + units, units); null before the first call.</summary>
+    public Variable? Kernel => _kernel;
+
+    /// <summary>The bias variable (units); null before the first call.</summary>
+    public Variable? Bias => _bias;
+
+    /// <inheritdoc/>
+    protected override void Build(Tensor input)
+    {
+        int depth = InputDepth(input);
+        _kernel = AddVariable("kernel", new Shape(depth + NumUnits, NumUnits), input.DType, null);
+        _bias = AddVariable("bias", new Shape(NumUnits), input.DType, Initializers.Zeros());
+    }
+
+    /// <inheritdoc/>
+    protected override (Tensor Output, RnnState State) CallCore(Tensor input, RnnState state)
+    {
+        int depth = InputDepth(input);
+        CheckState(state);
+        var h = state.Tensor;
+        if (depth + NumUnits != _kernel!.Shape[0])
+            throw new ArgumentException($"BasicRnnCell: input must have shape (batch, {_kernel.Shape[0] - NumUnits}), but got {input.Shape}.", nameof(input));
+        var z = Tf.Nn.BiasAdd(Tf.MatMul(Tf.Concat(new[] { input, h }, 1), _kernel), _bias!);
+        var output = _activation(z);
+        return (output, output);
+    }
+}

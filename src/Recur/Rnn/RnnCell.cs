@@ -1,0 +1,191 @@
+using System.Text;
+
+namespace Recur.Rnn;
+
+/// <summary>
+/// A recurrent cell: one time step, <c>(output, newState) = cell.Call(input, state)</c>. TF equivalent:
+/// <c>tf.compat.v1.nn.rnn_cell.RNNCell</c> / <c>LayerRNNCell</c>. A cell never loops: the drivers
+/// (<c>Tf.Nn.StaticRnn</c>, <c>Tf.Nn.DynamicRnn</c>, …) own time.
+/// </summary>
+/// <remarks>
+/// On its first call a cell opens a variable scope named after itself (its <see cref="Name"/>, or the snake-cased
+/// class name such as <c>basic_lstm_cell</c>, uniquified with <c>_1</c>, … among unnamed cells in the same scope)
+/// under the current variable scope, creates its variables there (<see cref="Build"/>), and remembers the scope;
+/// every later call re-enters that scope with reuse, so all time steps share the same variables
+/// (e.g. <c>rnn/basic_lstm_cell/kernel</c>).
+/// </remarks>
+public abstract class RnnCell
+{
+    private VariableScopeState? _scope;
+    private readonly List<Variable> _variables = new();
+
+    /// <summary>Creates a cell with an optional explicit scope name.</summary>
+    protected RnnCell(string? name)
+    {
+        if (name is not null && (name.Length == 0 || name.Contains('/', StringComparison.Ordinal)))
+            throw new ArgumentException($"{GetType().Name}: name must be non-empty and contain no '/', but got '{name}'.", nameof(name));
+        Name = name;
+    }
+
+    /// <summary>The explicit name given to the constructor (null: the default scope name is used).</summary>
+    public string? Name { get; }
+
+    /// <summary>The default scope name: the snake-cased class name (TF's layer naming), e.g. <c>lstm_cell</c>.</summary>
+    protected virtual string DefaultName => ToSnakeCase(GetType().Name);
+
+    /// <summary>The size of the state, without the batch dimension (TF: <c>state_size</c>).</summary>
+    public abstract RnnSize StateSize { get; }
+
+    /// <summary>The size of the output, without the batch dimension (TF: <c>output_size</c>).</summary>
+    public abstract RnnSize OutputSize { get; }
+
+    /// <summary>True after the first call has created the variables.</summary>
+    public bool Built => _scope is not null;
+
+    /// <summary>The full variable scope the cell's variables live in (null before the first call).</summary>
+    public string? ScopeName => _scope?.Name;
+
+    /// <summary>The variables this cell created, in creation order (TF: <c>cell.variables</c>).</summary>
+    public IReadOnlyList<Variable> Variables => _variables;
+
+    /// <summary>
+    /// The zero state for a batch (TF: <c>zero_state(batch_size, dtype)</c>): zeros of shape (batch,) + size for each
+    /// leaf of <see cref="StateSize"/>.
+    /// </summary>
+    /// <param name="batchSize">The batch size: an int32 scalar tensor (known at run time).</param>
+    /// <param name="dtype">Float32 or Float64.</param>
+    public virtual RnnState ZeroState(Tensor batchSize, DType dtype)
+    {
+        ArgumentNullException.ThrowIfNull(batchSize);
+        using (Tf.NameScope(GetType().Name + "ZeroState"))
+            return ZerosFor(StateSize, batchSize, dtype);
+    }
+
+    /// <summary>The zero state for a batch size known when the graph is built.</summary>
+    public RnnState ZeroState(int batchSize, DType dtype)
+    {
+        if (batchSize < 0)
+            throw new ArgumentException($"{GetType().Name}.ZeroState: batchSize must be >= 0, but got {batchSize}.", nameof(batchSize));
+        return ZeroState(Tf.Constant(batchSize), dtype);
+    }
+
+    /// <summary>Zeros of (batch,) + leaf shape for each leaf of <paramref name="size"/>, packed as <paramref name="size"/>.</summary>
+    internal static RnnState ZerosFor(RnnSize size, Tensor batchSize, DType dtype)
+    {
+        CheckFloat(dtype, "ZeroState");
+        int? staticBatch = TryConstantInt(batchSize);
+        var leaves = size.Flatten().Select(l =>
+        {
+            if (staticBatch is int b) return Tf.Zeros(new Shape(b).Concatenate(l.Shape), dtype);
+            var dims = Tf.Concat(new[] { Tf.Reshape(batchSize, new[] { 1 }), Tf.Constant(new NDArray(l.Shape.ToArray(), new Shape(l.Shape.Rank))) }, 0);
+            return Tf.Zeros(dims, dtype);
+        }).ToList();
+        return size.Pack(leaves);
+    }
+
+    /// <summary>The value of an int32 scalar Const, if it is one.</summary>
+    internal static int? TryConstantInt(Tensor t) =>
+        t.Op.Type == "Const" && t.DType == DType.Int32 && t.Shape.Rank == 0 ? t.Op.GetAttr<NDArray>("value").GetScalar<int>() : null;
+
+    /// <summary>
+    /// Runs one step (TF: <c>cell(inputs, state)</c>). Creates the variables on the first call; reuses them after.
+    /// </summary>
+    /// <param name="input">(batch, input_depth); the depth must be known.</param>
+    /// <param name="state">A state with the structure of <see cref="StateSize"/>.</param>
+    /// <returns>The output (batch, output_size) and the new state.</returns>
+    /// <exception cref="ArgumentException">The input is not rank 2 or its depth is unknown, the dtype is not floating
+    /// point, or the state does not match <see cref="StateSize"/>.</exception>
+    public (Tensor Output, RnnState State) Call(Tensor input, RnnState state)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(state);
+        if (_scope is null)
+        {
+            using (Tf.VariableScopeWithDefault(Name, DefaultName))
+            {
+                _scope = Tf.CurrentVariableScopeState;
+                try
+                {
+                    Build(input);
+                }
+                catch
+                {
+                    _scope = null;
+                    throw;
+                }
+                return CallCore(input, state);
+            }
+        }
+        using (Tf.ReenterVariableScope(_scope, VariableReuse.Reuse))
+            return CallCore(input, state);
+    }
+
+    /// <summary>Creates the cell's variables from the first input (TF: <c>build(inputs_shape)</c>).</summary>
+    protected virtual void Build(Tensor input) { _ = input; }
+
+    /// <summary>The step itself, inside the cell's variable scope (TF: <c>call(inputs, state)</c>).</summary>
+    protected abstract (Tensor Output, RnnState State) CallCore(Tensor input, RnnState state);
+
+    /// <summary>Creates (or, on reuse, fetches) a variable in the cell's scope and records it.</summary>
+    protected Variable AddVariable(string name, Shape shape, DType dtype, Initializer? initializer)
+    {
+        var v = Tf.GetVariable(name, shape, dtype, initializer);
+        if (!_variables.Contains(v)) _variables.Add(v);
+        return v;
+    }
+
+    /// <summary>Records variables created by a wrapped cell as this cell's too.</summary>
+    protected void TrackVariables(IEnumerable<Variable> variables)
+    {
+        ArgumentNullException.ThrowIfNull(variables);
+        foreach (var v in variables)
+            if (!_variables.Contains(v)) _variables.Add(v);
+    }
+
+    /// <summary>Checks a 2-D input with known depth and floating dtype; returns the depth (TF's InputSpec(ndim=2) and build checks).</summary>
+    protected int InputDepth(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        CheckFloat(input.DType, "input");
+        if (input.Shape.IsRankKnown && input.Rank != 2)
+            throw new ArgumentException($"{GetType().Name}: input must have rank 2 (batch, depth), but got shape {input.Shape} (expected ndim=2).", nameof(input));
+        if (!input.Shape.IsRankKnown || input.Shape[-1] < 0)
+            throw new ArgumentException($"{GetType().Name}: expected inputs.shape[-1] to be known, saw shape: {input.Shape}.", nameof(input));
+        return input.Shape[-1];
+    }
+
+    /// <summary>Throws unless <paramref name="dtype"/> is Float32 or Float64 (TF: "RNN cell only supports floating point inputs").</summary>
+    internal static void CheckFloat(DType dtype, string what)
+    {
+        if (!dtype.IsFloating())
+            throw new ArgumentException($"RNN cell only supports floating point inputs, but saw dtype: {dtype} ({what}).");
+    }
+
+    /// <summary>Throws unless <paramref name="state"/> has the structure of <see cref="StateSize"/>.</summary>
+    protected void CheckState(RnnState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (!StateSize.Matches(state))
+            throw new ArgumentException($"{GetType().Name}: the state must have the structure of state_size {StateSize}, but got {state}.", nameof(state));
+        foreach (var t in state.Flatten()) CheckFloat(t.DType, "state");
+    }
+
+    /// <summary>TF's <c>to_snake_case</c>: <c>BasicLstmCell</c> → <c>basic_lstm_cell</c>.</summary>
+    internal static string ToSnakeCase(string name)
+    {
+        var sb = new StringBuilder();
+        for (int i = 0; i < name.Length; i++)
+        {
+            char c = name[i];
+            if (char.IsUpper(c))
+            {
+                bool prevLower = i > 0 && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]));
+                bool nextLower = i + 1 < name.Length && char.IsLower(name[i + 1]);
+                if (i > 0 && (prevLower || (nextLower && char.IsUpper(name[i - 1])))) sb.Append('_');
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            else sb.Append(c);
+        }
+        return sb.ToString();
+    }
+}
