@@ -13,7 +13,7 @@ internal static class Program
     [
         ("gemm-kernel", "Diagnostic: the AVX2 register-tile kernel alone on cache-resident panels.", _ => KernelProbe.Run()),
         ("gemm-ab", "Diagnostic: A/B of an internal GEMM setting on one thread. [shape filter]", AbProbe.Run),
-        ("gemm", "SGEMM vs OpenBLAS (BenchmarkDotNet; BDN options such as --filter pass through). --quick [--seconds S] [--threads 1,2] [--filter sq] [--out file.md]: Stopwatch median table.", RunGemm),
+        ("gemm", "SGEMM vs OpenBLAS (BenchmarkDotNet; [--shapes sq1024,rnn-m64-h256] picks shapes, BDN options pass through). --quick [--seconds S] [--threads 1,2] [--filter sq] [--out file.md]: Stopwatch median table.", RunGemm),
     ];
 
     private static int Main(string[] args)
@@ -46,6 +46,13 @@ internal static class Program
         if (args.Contains("--quick"))
         {
             return QuickGemm.Run(args.Where(a => a != "--quick").ToArray());
+        }
+
+        int shapes = Array.IndexOf(args, "--shapes");
+        if (shapes >= 0 && shapes + 1 < args.Length)
+        {
+            Environment.SetEnvironmentVariable(GemmBenchmarks.ShapesVariable, args[shapes + 1]);
+            args = [.. args[..shapes], .. args[(shapes + 2)..]];
         }
 
         BenchmarkSwitcher.FromTypes([typeof(GemmBenchmarks)]).Run(args.Length == 0 ? ["--filter", "*"] : args);

@@ -17,7 +17,18 @@ public class GemmBenchmarks
     private float[] _c = [];
     private GemmShape _shape = GemmShape.All[0];
 
-    public static IEnumerable<string> Shapes => GemmShape.All.Select(s => s.Name);
+    /// <summary>Environment variable with a comma-separated subset of shape names (set by <c>gemm --shapes</c>).</summary>
+    public const string ShapesVariable = "RECUR_GEMM_SHAPES";
+
+    public static IEnumerable<string> Shapes
+    {
+        get
+        {
+            string? subset = Environment.GetEnvironmentVariable(ShapesVariable);
+            var all = GemmShape.All.Select(s => s.Name);
+            return string.IsNullOrEmpty(subset) ? all : all.Where(n => subset.Split(',').Contains(n));
+        }
+    }
 
     [ParamsSource(nameof(Shapes))]
     public string Shape { get; set; } = "sq256";
