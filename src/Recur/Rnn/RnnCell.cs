@@ -98,6 +98,19 @@ public abstract class RnnCell
     public (Tensor Output, RnnState State) Call(Tensor input, RnnState state)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var (output, newState) = Call(RnnState.Of(input), state);
+        if (!output.IsTensor)
+            throw new InvalidOperationException($"{GetType().Name}: the output is a nest ({output}); call Call(RnnState, RnnState) for cells with nested outputs.");
+        return (output.Tensor, newState);
+    }
+
+    /// <summary>
+    /// Runs one step with nested inputs and outputs (TF: a cell whose inputs or <c>output_size</c> are nests). The
+    /// built-in cells take a single tensor; custom cells override <see cref="BuildNested"/> and <see cref="CallNestedCore"/>.
+    /// </summary>
+    public (RnnState Output, RnnState State) Call(RnnState input, RnnState state)
+    {
+        ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(state);
         if (_scope is null)
         {
@@ -106,18 +119,37 @@ public abstract class RnnCell
                 _scope = Tf.CurrentVariableScopeState;
                 try
                 {
-                    Build(input);
+                    BuildNested(input);
                 }
                 catch
                 {
                     _scope = null;
                     throw;
                 }
-                return CallCore(input, state);
+                return CallNestedCore(input, state);
             }
         }
         using (Tf.ReenterVariableScope(_scope, VariableReuse.Reuse))
-            return CallCore(input, state);
+            return CallNestedCore(input, state);
+    }
+
+    /// <summary>Builds from a nested input; the default passes the single input tensor to <see cref="Build"/>.</summary>
+    protected virtual void BuildNested(RnnState input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (!input.IsTensor)
+            throw new ArgumentException($"{GetType().Name}: expects a single input tensor, but got the nest {input}.", nameof(input));
+        Build(input.Tensor);
+    }
+
+    /// <summary>The step with nested input and output; the default calls <see cref="CallCore"/> on the single input tensor.</summary>
+    protected virtual (RnnState Output, RnnState State) CallNestedCore(RnnState input, RnnState state)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (!input.IsTensor)
+            throw new ArgumentException($"{GetType().Name}: expects a single input tensor, but got the nest {input}.", nameof(input));
+        var (o, s) = CallCore(input.Tensor, state);
+        return (o, s);
     }
 
     /// <summary>Creates the cell's variables from the first input (TF: <c>build(inputs_shape)</c>).</summary>
