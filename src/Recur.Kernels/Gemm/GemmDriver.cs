@@ -25,7 +25,7 @@ internal static class GemmSettings
     public static double MinFlopsPerThread { get; set; } = 1.5e6;
 
     /// <summary>GEMV matrix size (values) per thread below which GEMV stays on one thread.</summary>
-    public static long GemvValuesPerThread { get; set; } = 1 << 17;
+    public static long GemvValuesPerThread { get; set; } = 1 << 19;
 
     /// <summary>Forces a kernel (tests use this to run the portable kernels on AVX2 machines).</summary>
     public static KernelPath Path { get; set; }
@@ -134,6 +134,7 @@ internal static unsafe class GemmDriver<T>
         where TK : struct, IMicroKernel<T>
     {
         private static readonly Job s_job = new();
+        private static readonly ColumnJob s_columnJob = new();
 
         public static void Run(ref GemmProblem<T> p, int maxThreads)
         {
@@ -142,6 +143,19 @@ internal static unsafe class GemmDriver<T>
             {
                 try
                 {
+                    if (p.M <= MC && GemmSettings.PackBPerPanel)
+                    {
+                        // Short and wide (the recurrent product): every thread packs all of A (small),
+                        // then threads take column chunks from a shared counter, so a thread that the
+                        // OS preempts does not hold the others up.
+                        int panels = (p.N + TK.NR - 1) / TK.NR;
+                        s_columnJob.Problem = p;
+                        s_columnJob.ChunkColumns = Math.Max(1, panels / (threads * 4)) * TK.NR;
+                        s_columnJob.Next = 0;
+                        WorkerPool.Run(s_columnJob, threads);
+                        return;
+                    }
+
                     (int tm, int tn) = Split(p.M, p.N, threads);
                     s_job.Problem = p;
                     s_job.Tm = tm;
@@ -326,18 +340,33 @@ internal static unsafe class GemmDriver<T>
         /// </summary>
         private static void ComputeSingleRowBlock(ref GemmProblem<T> p, int i0, int i1, int j0, int j1)
         {
-            int mr = TK.MR, nr = TK.NR;
+            T* bufA = PackAllA(ref p, i0, i1);
+            ComputeColumns(ref p, bufA, i0, i1, j0, j1);
+        }
+
+        /// <summary>Packs rows [i0, i1) of op(A) for all of K into the calling thread's A buffer, one KC block after another.</summary>
+        private static T* PackAllA(ref GemmProblem<T> p, int i0, int i1)
+        {
             int rows = i1 - i0;
-            bool directB = !p.TransB && rows <= mr;
-            int mPadded = RoundUp(rows, mr);
+            int mPadded = RoundUp(rows, TK.MR);
             T* bufA = PackBuffer<T>.ForA(mPadded * p.K);
-            T* bufB = PackBuffer<T>.ForB(nr * KC);
-            T* tile = stackalloc T[mr * nr];
             for (int pc = 0; pc < p.K; pc += KC)
             {
                 Packing<T, TK>.PackA(bufA + (pc * mPadded), p.A, p.Lda, p.TransA, i0, rows, pc, Math.Min(KC, p.K - pc));
             }
 
+            return bufA;
+        }
+
+        /// <summary>Columns [j0, j1) of the single-row-block product, with A already packed by <see cref="PackAllA"/>.</summary>
+        private static void ComputeColumns(ref GemmProblem<T> p, T* bufA, int i0, int i1, int j0, int j1)
+        {
+            int mr = TK.MR, nr = TK.NR;
+            int rows = i1 - i0;
+            bool directB = !p.TransB && rows <= mr;
+            int mPadded = RoundUp(rows, mr);
+            T* bufB = PackBuffer<T>.ForB(nr * KC);
+            T* tile = stackalloc T[mr * nr];
             for (int jr = j0; jr < j1; jr += nr)
             {
                 int nrEff = Math.Min(nr, j1 - jr);
@@ -407,6 +436,35 @@ internal static unsafe class GemmDriver<T>
         }
 
         private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+
+        /// <summary>Column chunks of a single-row-block product, handed out dynamically.</summary>
+        private sealed class ColumnJob : IParallelJob
+        {
+            public GemmProblem<T> Problem;
+            public int ChunkColumns;
+            public int Next;
+
+            public void Execute(int index)
+            {
+                T* bufA = null;
+                while (true)
+                {
+                    int chunk = Interlocked.Increment(ref Next) - 1;
+                    long j0 = (long)chunk * ChunkColumns;
+                    if (j0 >= Problem.N)
+                    {
+                        return;
+                    }
+
+                    if (bufA == null)
+                    {
+                        bufA = PackAllA(ref Problem, 0, Problem.M);
+                    }
+
+                    ComputeColumns(ref Problem, bufA, 0, Problem.M, (int)j0, (int)Math.Min(Problem.N, j0 + ChunkColumns));
+                }
+            }
+        }
 
         /// <summary>One thread's share of a blocked GEMM: a cell of the tm x tn grid.</summary>
         private sealed class Job : IParallelJob
