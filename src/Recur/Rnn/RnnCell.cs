@@ -17,6 +17,7 @@ namespace Recur.Rnn;
 public abstract class RnnCell
 {
     private VariableScopeState? _scope;
+    private bool _calledWithoutScope;
     private readonly List<Variable> _variables = new();
 
     /// <summary>Creates a cell with an optional explicit scope name.</summary>
@@ -40,7 +41,16 @@ public abstract class RnnCell
     public abstract RnnSize OutputSize { get; }
 
     /// <summary>True after the first call has created the variables.</summary>
-    public bool Built => _scope is not null;
+    public bool Built => _scope is not null || _calledWithoutScope;
+
+    /// <summary>
+    /// Whether <see cref="Call(RnnState, RnnState)"/> opens the cell's own variable scope (true for every cell that owns
+    /// variables). Wrappers that TF runs directly in the caller's scope (<c>DropoutWrapper</c>, <c>ResidualWrapper</c>,
+    /// <c>DeviceWrapper</c>: their wrapped cell's variables are <c>rnn/lstm_cell/kernel</c>, not
+    /// <c>rnn/dropout_wrapper/lstm_cell/kernel</c>) return false: then <see cref="CallNestedCore"/> runs in the current
+    /// scope and <see cref="BuildNested"/> is not called.
+    /// </summary>
+    protected virtual bool OpensScope => true;
 
     /// <summary>The full variable scope the cell's variables live in (null before the first call).</summary>
     public string? ScopeName => _scope?.Name;
@@ -112,6 +122,12 @@ public abstract class RnnCell
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(state);
+        if (!OpensScope)
+        {
+            var result = CallNestedCore(input, state);
+            _calledWithoutScope = true;
+            return result;
+        }
         if (_scope is null)
         {
             using (Tf.VariableScopeWithDefault(Name, DefaultName))
