@@ -6,7 +6,7 @@ namespace Recur;
 /// </summary>
 internal static class FillOps
 {
-    // ---- Fill: a tensor of shape dims with every element = value.  dvalue = sum(dy); no gradient for dims.
+    // ---- Fill: a tensor of shape dims with every element = value.  (Gradient dvalue = sum(dy) not registered yet: it needs ReduceSum.)
     public static Tensor Fill(Tensor dims, Tensor value, string? name)
     {
         ArrayUtil.RequireIndex("Fill", dims, nameof(dims));

@@ -95,8 +95,7 @@ internal static class ReshapeOps
     public static Tensor ReshapeLike(Tensor x, Tensor like)
     {
         var shape = like.Shape.IsFullyDefined ? ArrayUtil.IntConst(like.Shape.ToArray(), "Shape") : ShapeOps.Shape(like, DType.Int32, null);
-        var t = Reshape(x, shape, null);
-        return t;
+        return Reshape(x, shape, null);
     }
 
     // ---- ExpandDims: inserts a dimension of size 1 at axis (in [-rank-1, rank]).  dx = reshape(dy, shape(x)).
