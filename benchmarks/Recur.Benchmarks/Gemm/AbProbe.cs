@@ -22,7 +22,7 @@ internal static unsafe partial class AbProbe
             {
                 foreach (bool setting in new[] { false, true })
                 {
-                    GemmSettings.PackBPerPanel = setting;
+                    Toggle(setting);
                     long start = Stopwatch.GetTimestamp();
                     double cpu0 = ThreadCpuSeconds();
                     int calls = 0;
@@ -43,6 +43,9 @@ internal static unsafe partial class AbProbe
 
         return 0;
     }
+
+    /// <summary>The setting under test (change this line to A/B another knob).</summary>
+    private static void Toggle(bool on) => GemmSettings.PackBPerPanel = on;
 
     /// <summary>CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID): robust to other processes' load.</summary>
     public static double ThreadCpuSeconds()

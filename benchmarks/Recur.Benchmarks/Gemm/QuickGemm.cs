@@ -16,6 +16,7 @@ internal static class QuickGemm
         int[] threadCounts = [1, 2];
         string filter = "";
         string? output = null;
+        double quietWait = 20;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -24,14 +25,15 @@ internal static class QuickGemm
                 case "--threads": threadCounts = args[++i].Split(',').Select(int.Parse).ToArray(); break;
                 case "--filter": filter = args[++i]; break;
                 case "--out": output = args[++i]; break;
+                case "--quiet-wait": quietWait = double.Parse(args[++i]); break;
                 default: break;
             }
         }
 
         bool blas = OpenBlas.Available;
         var table = new StringBuilder();
-        table.AppendLine("| shape | M,N,K | threads | Recur GFLOP/s | OpenBLAS GFLOP/s | Recur / OpenBLAS |");
-        table.AppendLine("|---|---|---|---|---|---|");
+        table.AppendLine("| shape | M,N,K | threads | Recur GFLOP/s | OpenBLAS GFLOP/s | Recur / OpenBLAS | machine busy before |");
+        table.AppendLine("|---|---|---|---|---|---|---|");
         Console.WriteLine(table.ToString().TrimEnd());
         foreach (GemmShape shape in GemmShape.All.Where(s => s.Name.Contains(filter, StringComparison.Ordinal)))
         {
@@ -49,10 +51,11 @@ internal static class QuickGemm
 
                 Action recur = () => Kernels.Gemm.Multiply(false, false, shape.M, shape.N, shape.K, 1f, a, shape.K, b, shape.N, 0f, c, shape.N);
                 Action peer = blas ? () => OpenBlas.Sgemm(shape.M, shape.N, shape.K, a, b, c) : () => { };
+                double busy = WaitForQuiet(quietWait);
                 (double recurSec, double peerSec) = MeasurePair(recur, peer, seconds);
                 double g1 = shape.Flops / recurSec / 1e9;
                 double g2 = blas ? shape.Flops / peerSec / 1e9 : double.NaN;
-                string line = $"| {shape.Name} | {shape.M},{shape.N},{shape.K} | {t} | {g1:F1} | {(blas ? g2.ToString("F1") : "n/a")} | {(blas ? (g1 / g2).ToString("F2") : "n/a")} |";
+                string line = $"| {shape.Name} | {shape.M},{shape.N},{shape.K} | {t} | {g1:F1} | {(blas ? g2.ToString("F1") : "n/a")} | {(blas ? (g1 / g2).ToString("F2") : "n/a")} | {busy:P0} |";
                 Console.WriteLine(line);
                 table.AppendLine(line);
             }
@@ -64,6 +67,38 @@ internal static class QuickGemm
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Waits (up to <paramref name="maxSeconds"/>) until the whole machine was less than 10 % busy over
+    /// 0.25 s (from /proc/stat), so that other processes' work does not land in the timings; returns the
+    /// last busy fraction seen.
+    /// </summary>
+    private static double WaitForQuiet(double maxSeconds)
+    {
+        var sw = Stopwatch.StartNew();
+        double busy = 0;
+        do
+        {
+            (long total0, long idle0) = CpuTimes();
+            Thread.Sleep(250);
+            (long total1, long idle1) = CpuTimes();
+            busy = total1 == total0 ? 0 : 1.0 - ((double)(idle1 - idle0) / (total1 - total0));
+        }
+        while (busy > 0.10 && sw.Elapsed.TotalSeconds < maxSeconds);
+        return busy;
+    }
+
+    private static (long Total, long Idle) CpuTimes()
+    {
+        if (!File.Exists("/proc/stat"))
+        {
+            return (0, 0);
+        }
+
+        string[] f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        long[] v = f.Skip(1).Take(8).Select(long.Parse).ToArray();
+        return (v.Sum(), v[3] + v[4]);
     }
 
     /// <summary>Warm both up, then alternate rounds of each (so background load hits both alike); median seconds per call.</summary>
