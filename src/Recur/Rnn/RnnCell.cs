@@ -71,6 +71,32 @@ public abstract class RnnCell
             return ZerosFor(StateSize, batchSize, dtype);
     }
 
+    /// <summary>
+    /// The initial state (TF: <c>get_initial_state(inputs, batch_size, dtype)</c>): batch size and dtype come from
+    /// <paramref name="inputs"/> when given (and must agree with the explicit ones), then the zero state is returned.
+    /// </summary>
+    /// <exception cref="ArgumentException">batch size or dtype cannot be determined, or disagree with the inputs.</exception>
+    public RnnState GetInitialState(Tensor? inputs = null, Tensor? batchSize = null, DType? dtype = null)
+    {
+        if (inputs is not null)
+        {
+            if (batchSize is not null)
+            {
+                int? staticB = TryConstantInt(batchSize);
+                int inputB = inputs.Shape.IsRankKnown && inputs.Rank > 0 ? inputs.Shape[0] : -1;
+                if (staticB is int b && inputB >= 0 && b != inputB)
+                    throw new ArgumentException($"{GetType().Name}.GetInitialState: batch size from input tensor is different from the input param. Input tensor batch: {inputB}, batch_size: {b}.", nameof(batchSize));
+            }
+            if (dtype is DType d && d != inputs.DType)
+                throw new ArgumentException($"{GetType().Name}.GetInitialState: dtype from input tensor is different from the input param. Input tensor dtype: {inputs.DType}, dtype: {d}.", nameof(dtype));
+            batchSize = inputs.Shape.IsRankKnown && inputs.Rank > 0 && inputs.Shape[0] >= 0 ? Tf.Constant(inputs.Shape[0]) : Tf.Shape(inputs)[0];
+            dtype = inputs.DType;
+        }
+        if (batchSize is null || dtype is null)
+            throw new ArgumentException($"{GetType().Name}.GetInitialState: batch_size and dtype cannot be None while constructing initial state: batch_size={(batchSize is null ? "None" : batchSize.Name)}, dtype={(dtype is null ? "None" : dtype.ToString())}.");
+        return ZeroState(batchSize, dtype.Value);
+    }
+
     /// <summary>The zero state for a batch size known when the graph is built.</summary>
     public RnnState ZeroState(int batchSize, DType dtype)
     {
@@ -88,7 +114,7 @@ public abstract class RnnCell
         {
             if (staticBatch is int b) return Tf.Zeros(new Shape(b).Concatenate(l.Shape), dtype);
             var dims = Tf.Concat(new[] { Tf.Reshape(batchSize, new[] { 1 }), Tf.Constant(new NDArray(l.Shape.ToArray(), new Shape(l.Shape.Rank))) }, 0);
-            return Tf.Zeros(dims, dtype);
+            return RnnOps.EnsureShape(Tf.Zeros(dims, dtype), new Shape(-1).Concatenate(l.Shape));
         }).ToList();
         return size.Pack(leaves);
     }

@@ -121,6 +121,7 @@ public sealed class RnnSize
         ArgumentNullException.ThrowIfNull(state);
         return Kind switch
         {
+            RnnSizeKind.Tuple when _children.Length == 0 && state.IsTensorArray => true,   // TF: a TensorArray state has size ()
             RnnSizeKind.Leaf => state.IsTensor,
             RnnSizeKind.LstmTuple => state is LstmStateTuple,
             _ => state is RnnStateTuple t && t.Count == _children.Length && _children.Select((c, i) => c.Matches(t[i])).All(x => x),

@@ -16,6 +16,17 @@ public abstract class RnnState : INestStructure
     /// <summary>Wraps one tensor.</summary>
     public static RnnState Of(Tensor tensor) => new TensorState(tensor);
 
+    /// <summary>Wraps a <see cref="Recur.TensorArray"/> as a state leaf (TF allows TensorArrays in RNN states; they are never copied through).</summary>
+    public static RnnState Of(TensorArray tensorArray) => new TensorArrayState(tensorArray);
+
+    /// <summary>The tensor array of a <see cref="Of(Recur.TensorArray)"/> state.</summary>
+    /// <exception cref="InvalidOperationException">The state is not a tensor array.</exception>
+    public TensorArray TensorArray => this is TensorArrayState t ? t.Array
+        : throw new InvalidOperationException($"RnnState: this state is {this}, not a TensorArray.");
+
+    /// <summary>True when the state is a single tensor array.</summary>
+    public bool IsTensorArray => this is TensorArrayState;
+
     /// <summary>The single tensor of a non-tuple state.</summary>
     /// <exception cref="InvalidOperationException">The state is a tuple.</exception>
     public virtual Tensor Tensor =>
@@ -68,6 +79,24 @@ internal sealed class TensorState : RnnState
     public override INestStructure WithNestChildren(IReadOnlyList<object> children) => new TensorState((Tensor)children[0]);
 
     public override string ToString() => _tensor.Shape.ToString();
+}
+
+/// <summary>A state leaf that is a tensor array (its handle is the flat leaf).</summary>
+internal sealed class TensorArrayState : RnnState
+{
+    public TensorArrayState(TensorArray array)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        Array = array;
+    }
+
+    public TensorArray Array { get; }
+
+    public override IReadOnlyList<object> NestChildren => new object[] { Array };
+
+    public override INestStructure WithNestChildren(IReadOnlyList<object> children) => new TensorArrayState((TensorArray)children[0]);
+
+    public override string ToString() => $"TensorArray({Array.DType})";
 }
 
 /// <summary>
@@ -145,7 +174,7 @@ public sealed class RnnStateTuple : RnnState
 
     /// <inheritdoc/>
     public override INestStructure WithNestChildren(IReadOnlyList<object> children) =>
-        new RnnStateTuple(children.Select(c => c is Tensor t ? Of(t) : (RnnState)c).ToArray());
+        new RnnStateTuple(children.Select(c => c switch { Tensor t => Of(t), TensorArray ta => Of(ta), _ => (RnnState)c }).ToArray());
 
     /// <inheritdoc/>
     public override string ToString() => "(" + string.Join(", ", _states.Select(s => s.ToString())) + ")";

@@ -8,7 +8,7 @@ namespace Recur.Rnn;
 /// <param name="NextCellState">The state for the next step (at time 0: the initial state).</param>
 /// <param name="EmitOutput">What to emit at this step (null: the cell output); at time 0 only its structure, dtype and shape matter.</param>
 /// <param name="NextLoopState">Extra loop state carried along (null: keep the previous one).</param>
-public sealed record RawRnnStep(Tensor Finished, Tensor NextInput, RnnState NextCellState, Tensor? EmitOutput = null, RnnState? NextLoopState = null);
+public sealed record RawRnnStep(Tensor Finished, Tensor NextInput, RnnState NextCellState, RnnState? EmitOutput = null, RnnState? NextLoopState = null);
 
 /// <summary>
 /// TF's <c>loop_fn(time, cell_output, cell_state, loop_state)</c> for <c>Tf.Nn.RawRnn</c>. At time 0 the
@@ -21,7 +21,7 @@ internal static class RawRnnDriver
 {
     private const string Who = "RawRnn";
 
-    public static (TensorArray EmitTa, RnnState FinalState, RnnState? FinalLoopState) Run(RnnCell cell, RawRnnLoopFn loopFn,
+    public static (RnnState EmitTa, RnnState FinalState, RnnState? FinalLoopState) Run(RnnCell cell, RawRnnLoopFn loopFn,
         int? parallelIterations, bool swapMemory, string? scope)
     {
         RnnCommon.AssertCell(cell, "cell", Who);
@@ -41,50 +41,69 @@ internal static class RawRnnDriver
             bool hasLoopState = init.NextLoopState is not null;
             RnnState loopState = init.NextLoopState ?? RnnState.Of(Tf.Constant(0));
             var stateLeaves = state.Flatten();
-            var emitDType = init.EmitOutput?.DType ?? stateLeaves[0].DType;
             Tensor batchSize = RnnCommon.Dim(init.NextInput, 0);
-            Shape emitElem;
-            Tensor zeroEmit;
+            RnnState zeroEmit;
             if (init.EmitOutput is not null)
             {
-                emitElem = init.EmitOutput.Shape;
-                zeroEmit = Tf.ZerosLike(init.EmitOutput);
+                zeroEmit = init.EmitOutput.Map(e => Tf.ZerosLike(e));
             }
             else
             {
-                var outSize = cell.OutputSize;
-                if (!outSize.IsLeaf)
-                    throw new ArgumentException($"{Who}: a cell with nested output_size {outSize} needs an explicit emit_output at time 0.");
-                emitElem = new Shape(init.NextInput.Shape.IsRankKnown ? init.NextInput.Shape[0] : -1).Concatenate(outSize.Shape);
-                zeroEmit = RnnCell.ZerosFor(outSize, batchSize, emitDType).Tensor;
+                zeroEmit = RnnCell.ZerosFor(cell.OutputSize, batchSize, stateLeaves[0].DType);
             }
-            var emitTa = new TensorArray(emitDType, 0, dynamicSize: true, elementShape: emitElem, name: "rnn_output");
+            var zeroLeaves = zeroEmit.Flatten();
+            var emitTas = zeroLeaves.Select((z, i) => new TensorArray(z.DType, 0, dynamicSize: true, elementShape: z.Shape, name: $"rnn_output_{i}")).ToArray();
             var finished = init.Finished;
             var input = init.NextInput;
-            var (_, _, _, finalState, finalEmit, finalLoop) = Tf.WhileLoop(
+            var (_, _, _, finalState, finalTas, finalLoop) = Tf.WhileLoop(
                 v => Tf.Equal(Tf.ReduceSum(Tf.Cast(Tf.LogicalNot(v.Item2), DType.Int32)), Tf.Constant(0)),
                 v =>
                 {
-                    var (t, fin, inp, st, ta, ls) = v;
+                    var (t, fin, inp, st, tas, ls) = v;
                     var (output, cellState) = cell.Call(inp, st);
                     var next = t + 1;
                     var step = loopFn(next, output, cellState, hasLoopState ? ls : null)
                         ?? throw new ArgumentException($"{Who}: loop_fn returned null.");
-                    var emit = step.EmitOutput ?? output;
+                    var emit = (step.EmitOutput ?? RnnState.Of(output)).Flatten();
+                    if (emit.Count != zeroLeaves.Count)
+                        throw new ArgumentException($"{Who}: the emit_output structure changed: {emit.Count} leaves, but {zeroLeaves.Count} at time 0.");
                     var nextState = step.NextCellState ?? cellState;
                     var nextLoop = step.NextLoopState ?? ls;
                     Nest.AssertSameStructure(st, nextState, Who);
-                    emit = Tf.Where(fin, zeroEmit, emit);
                     var os = st.Flatten();
                     var nsFlat = nextState.Flatten();
-                    var merged = nsFlat.Select((n, i) => n.Shape.IsRankKnown && n.Rank == 0 ? n : Tf.Where(fin, os[i], n)).ToList();
-                    var newTa = ta.Write(t, emit);
+                    var merged = nsFlat.Select((n, i) => n.DType == DType.Variant || (n.Shape.IsRankKnown && n.Rank == 0) ? n : Tf.Where(fin, os[i], n)).ToList();
+                    var newTas = tas.Select((ta, i) => ta.Write(t, emit[i].Shape.IsRankKnown && emit[i].Rank == 0 ? emit[i] : Tf.Where(fin, zeroLeaves[i], emit[i]))).ToArray();
                     var newFinished = Tf.LogicalOr(fin, step.Finished);
-                    return (next, newFinished, step.NextInput, nextState.PackAs(merged), newTa, nextLoop);
+                    return (next, newFinished, step.NextInput, nextState.PackAs(merged), newTas, nextLoop);
                 },
-                (time, finished, input, state, emitTa, loopState),
+                (time, finished, input, state, emitTas, loopState),
                 name: "while");
+            int pos = 0;
+            var finalEmit = WithArrays(zeroEmit, finalTas, ref pos);
             return (finalEmit, finalState, hasLoopState ? finalLoop : null);
+        }
+    }
+
+    /// <summary>The emit structure with each leaf replaced by its tensor array (an LSTM tuple becomes a 2-tuple).</summary>
+    private static RnnState WithArrays(RnnState s, TensorArray[] tas, ref int pos)
+    {
+        switch (s)
+        {
+            case RnnStateTuple t:
+                {
+                    var items = new RnnState[t.Count];
+                    for (int i = 0; i < items.Length; i++) items[i] = WithArrays(t[i], tas, ref pos);
+                    return new RnnStateTuple(items);
+                }
+            case LstmStateTuple:
+                {
+                    var c = RnnState.Of(tas[pos++]);
+                    var h = RnnState.Of(tas[pos++]);
+                    return new RnnStateTuple(c, h);
+                }
+            default:
+                return RnnState.Of(tas[pos++]);
         }
     }
 }

@@ -74,7 +74,7 @@ internal static class RnnCommon
 
     private static Tensor CopyOne(Tensor copy, Tensor old, Tensor @new)
     {
-        if (@new.Shape.IsRankKnown && @new.Rank == 0) return @new;
+        if (@new.DType == DType.Variant || (@new.Shape.IsRankKnown && @new.Rank == 0)) return @new;   // TensorArrays and scalars pass through
         return Tf.Where(copy, old, @new);
     }
 

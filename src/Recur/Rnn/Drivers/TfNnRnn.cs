@@ -114,9 +114,10 @@ public static partial class Tf
         /// input and state at time 0, and after every step the next input, which rows are finished, what to emit and
         /// an optional loop state. Finished rows emit zeros and keep their state. The loop ends when every row is finished.
         /// </summary>
-        /// <returns>The emitted values (a dynamic-size <see cref="TensorArray"/>; <c>.Stack()</c> gives (time, batch, …)), the
-        /// final state and the final loop state (null when none was used).</returns>
-        public static (TensorArray EmitTa, RnnState FinalState, RnnState? FinalLoopState) RawRnn(RnnCell cell, RawRnnLoopFn loopFn,
+        /// <returns>The emitted values — dynamic-size tensor arrays in the structure of the emits
+        /// (<c>emitTa.TensorArray.Stack()</c> gives (time, batch, …) for a single emit) — the final state, and the final
+        /// loop state (null when none was used).</returns>
+        public static (RnnState EmitTa, RnnState FinalState, RnnState? FinalLoopState) RawRnn(RnnCell cell, RawRnnLoopFn loopFn,
             int? parallelIterations = null, bool swapMemory = false, string? scope = null) =>
             RawRnnDriver.Run(cell, loopFn, parallelIterations, swapMemory, scope);
 
