@@ -240,7 +240,6 @@ internal static unsafe class GemmDriver<T>
 
             int ncAlloc = directB ? nr : RoundUp(Math.Min(ncMax, j1 - j0), nr);
             int mPadded = RoundUp(Math.Min(mcMax, rows), mr);
-            int kBlocks = (p.K + KC - 1) / KC;
             T* bufA = PackBuffer<T>.ForA(mPadded * (singleRowBlock ? p.K : KC));
             T* bufB = PackBuffer<T>.ForB(ncAlloc * KC);
             T* tile = stackalloc T[mr * nr];
@@ -327,8 +326,6 @@ internal static unsafe class GemmDriver<T>
                     }
                 }
             }
-
-            Debug.Assert(kBlocks >= 1, "K is positive here");
         }
 
         /// <summary>
