@@ -56,7 +56,7 @@ internal static class RawRnnDriver
             var finished = init.Finished;
             var input = init.NextInput;
             var (_, _, _, finalState, finalTas, finalLoop) = Tf.WhileLoop(
-                v => Tf.Equal(Tf.ReduceSum(Tf.Cast(Tf.LogicalNot(v.Item2), DType.Int32)), Tf.Constant(0)),
+                v => Tf.Greater(Tf.ReduceSum(Tf.Cast(Tf.LogicalNot(v.Item2), DType.Int32)), Tf.Constant(0)),   // while not all finished
                 v =>
                 {
                     var (t, fin, inp, st, tas, ls) = v;
