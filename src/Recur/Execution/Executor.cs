@@ -18,6 +18,7 @@ internal sealed class ExecutionPlan
     public required Tensor[] Feeds { get; init; }
     public required int[] FeedSlots { get; init; }
     public required int[] FetchSlots { get; init; }
+    public required bool[][] OutputNeeded { get; init; }
 }
 
 /// <summary>Builds and runs <see cref="ExecutionPlan"/>s. Iterative throughout: no recursion over graph depth.</summary>
@@ -119,8 +120,19 @@ internal static class Executor
                 if (!isFetch[s] && lastUse[s] < 0) (release[i] ??= new List<int>()).Add(s);
             }
         }
+        var outputNeeded = new bool[ops.Length][];
+        for (int i = 0; i < ops.Length; i++)
+        {
+            outputNeeded[i] = new bool[ops[i].Outputs.Count];
+            for (int k = 0; k < outputNeeded[i].Length; k++)
+            {
+                int s = outputBase[i] + k;
+                outputNeeded[i][k] = isFetch[s] || lastUse[s] >= 0;
+            }
+        }
         return new ExecutionPlan
         {
+            OutputNeeded = outputNeeded,
             Graph = graph,
             Ops = ops,
             InputSlots = inputSlots,
@@ -146,7 +158,7 @@ internal static class Executor
             var inSlots = plan.InputSlots[i];
             var inputs = new NDArray[inSlots.Length];
             for (int j = 0; j < inputs.Length; j++) inputs[j] = slots[inSlots[j]]!;
-            var ctx = new OpContext(op, inputs, run);
+            var ctx = new OpContext(op, inputs, run, plan.OutputNeeded[i]);
             try
             {
                 op.Def.Kernel(ctx);

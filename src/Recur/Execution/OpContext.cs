@@ -8,8 +8,11 @@ internal sealed class OpContext
     private readonly NDArray[] _inputs;
     private readonly NDArray?[] _outputs;
 
-    public OpContext(Operation op, NDArray[] inputs, RunContext run)
+    private readonly bool[]? _outputNeeded;
+
+    public OpContext(Operation op, NDArray[] inputs, RunContext run, bool[]? outputNeeded = null)
     {
+        _outputNeeded = outputNeeded;
         Op = op;
         _inputs = inputs;
         _outputs = new NDArray?[op.Outputs.Count];
@@ -29,6 +32,9 @@ internal sealed class OpContext
     public T Attr<T>(string name) => Op.GetAttr<T>(name);
 
     public void SetOutput(int i, NDArray value) => _outputs[i] = value;
+
+    /// <summary>Whether anything in the running plan reads output <paramref name="i"/> (kernels may skip optional work).</summary>
+    public bool IsOutputNeeded(int i) => _outputNeeded is null || _outputNeeded[i];
 
     internal NDArray?[] Outputs => _outputs;
 

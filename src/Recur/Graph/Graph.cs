@@ -84,6 +84,12 @@ public sealed partial class Graph
     /// <summary>Inputs captured from enclosing graphs (function graphs only): outer tensor → placeholder inside.</summary>
     internal List<(Tensor Outer, Tensor Inner)> Captures { get; } = new();
 
+    /// <summary>
+    /// Maps tensors of an unrelated graph into this one (used by loop-gradient graphs, whose gradient ops read the
+    /// forward body's values saved per iteration); null when the tensor cannot be mapped.
+    /// </summary>
+    internal Func<Tensor, Tensor?>? ForeignResolver { get; set; }
+
     private readonly Dictionary<Tensor, Tensor> _captureMap = new();
 
     /// <summary>All operations in creation order (a valid topological order).</summary>
@@ -260,6 +266,7 @@ public sealed partial class Graph
         {
             if (g == t.Graph) return Capture(t);
         }
+        if (ForeignResolver?.Invoke(t) is { } mapped) return mapped;
         throw new ArgumentException(
             $"{opName ?? opType}: input tensor '{t.Name}' belongs to a different graph than the one being built; " +
             "make its graph the default (graph.AsDefault()) or build the op in the tensor's graph.");

@@ -18,6 +18,21 @@ internal sealed class WhileInfo
     public required bool HasMaximumIterations { get; init; }
 
     public int LoopVarCount => BodyArgs.Length;
+
+    /// <summary>
+    /// Body tensors whose per-iteration values the gradient needs. Filled while gradients are built; when the op's
+    /// tape output is read, the kernel records these values at every iteration.
+    /// </summary>
+    public List<Tensor> SavedTensors { get; } = new();
+
+    public readonly Lock SavedLock = new();
+}
+
+/// <summary>The per-iteration values a forward While recorded for its gradient: iteration → saved tensor → value.</summary>
+internal sealed class WhileTape(List<NDArray[]> iterations, Tensor[] saved)
+{
+    public List<NDArray[]> Iterations { get; } = iterations;
+    public Tensor[] Saved { get; } = saved;
 }
 
 /// <summary>
@@ -131,9 +146,10 @@ internal static class WhileOp
             Invariants = invariants,
             HasMaximumIterations = maximumIterations is not null,
         };
-        var op = outer.AddOperation("While", loopName, inputs, vars.Select((v, i) => (v.DType, invariants[i])).ToArray(),
+        var outputs = vars.Select((v, i) => (v.DType, invariants[i])).Append((DType.Variant, Shape.Scalar)).ToArray();
+        var op = outer.AddOperation("While", loopName, inputs, outputs,
             new Dictionary<string, object?> { ["info"] = info }, exactName: true);
-        return (op.Outputs.ToArray(), structure);
+        return (op.Outputs.Take(vars.Length).ToArray(), structure);
     }
 
     private static Tensor[] MakeArgs(Graph g, Tensor[] vars, Shape[] invariants)
@@ -165,14 +181,18 @@ internal static class WhileOp
         }
         var condFeeds = info.CondArgs.Concat(info.CondCaptures).ToArray();
         var bodyFeeds = info.BodyArgs.Concat(info.BodyCaptures).ToArray();
+        bool record = ctx.IsOutputNeeded(n);
+        Tensor[] saved;
+        lock (info.SavedLock) saved = record ? info.SavedTensors.ToArray() : Array.Empty<Tensor>();
         var condPlan = Executor.GetPlan(info.CondGraph, new[] { info.CondResult }, Array.Empty<Operation>(), condFeeds);
-        var bodyPlan = Executor.GetPlan(info.BodyGraph, info.BodyResults, Array.Empty<Operation>(), bodyFeeds);
+        var bodyPlan = Executor.GetPlan(info.BodyGraph, info.BodyResults.Concat(saved).ToArray(), Array.Empty<Operation>(), bodyFeeds);
         var condValues = new NDArray[n + nc];
         var bodyValues = new NDArray[n + nb];
         for (int i = 0; i < nc; i++) condValues[n + i] = ctx.Input(n + i);
         for (int i = 0; i < nb; i++) bodyValues[n + i] = ctx.Input(n + nc + i);
         var values = new NDArray[n];
         for (int i = 0; i < n; i++) values[i] = ctx.Input(i);
+        var tape = new List<NDArray[]>();
         for (long iter = 0; iter < max; iter++)
         {
             Array.Copy(values, condValues, n);
@@ -184,8 +204,10 @@ internal static class WhileOp
                 if (!next[i].Shape.IsCompatibleWith(info.Invariants[i]))
                     ctx.Fail($"loop variable {i} has shape {next[i].Shape} after iteration {iter + 1}, which is not compatible with its shape invariant {info.Invariants[i]}.");
             }
-            values = next;
+            if (record) tape.Add(next.AsSpan(n).ToArray());
+            values = next.AsSpan(0, n).ToArray();
         }
+        ctx.SetOutput(n, NDArray.Variant(new WhileTape(tape, saved)));
         for (int i = 0; i < n; i++) ctx.SetOutput(i, values[i]);
     }
 }
