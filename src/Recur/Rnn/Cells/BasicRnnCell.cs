@@ -53,11 +53,14 @@ public sealed class BasicRnnCell : RnnCell
     /// <inheritdoc/>
     protected override (Tensor Output, RnnState State) CallCore(Tensor input, RnnState state)
     {
+        const string owner = nameof(BasicRnnCell);
         int depth = InputDepth(input);
         CheckState(state);
-        var h = state.Tensor;
         if (depth + NumUnits != _kernel!.Shape[0])
             throw new ArgumentException($"BasicRnnCell: input must have shape (batch, {_kernel.Shape[0] - NumUnits}), but got {input.Shape}.", nameof(input));
+        CellUtil.CheckSameDType(owner, input, state);
+        var h = state.Tensor;
+        CellUtil.CheckWidth(owner, "state", h, NumUnits);
         var z = Tf.Nn.BiasAdd(Tf.MatMul(Tf.Concat(new[] { input, h }, 1), _kernel), _bias!);
         var output = _activation(z);
         return (output, output);

@@ -239,4 +239,32 @@ public class WrapperAndErrorTests
         Assert.Contains("cellClip must be >= 0", Assert.Throws<ArgumentException>(() => new LstmCell(2, cellClip: -1)).Message, StringComparison.Ordinal);
         Assert.Contains("projClip must be >= 0", Assert.Throws<ArgumentException>(() => new LstmCell(2, numProj: 1, projClip: double.NaN)).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void BasicRnnCell_StateOfWrongWidthOrDtype_Throws()
+    {
+        var g = new Graph();
+        using (g.AsDefault())
+        {
+            var x = Tf.Placeholder(DType.Float32, new Shape(2, 3));
+            var cell = new BasicRnnCell(4);
+            var ex = Assert.Throws<ArgumentException>(() => cell.Call(x, Tf.Zeros(new Shape(2, 3))));
+            Assert.Contains("BasicRnnCell: state must have shape (batch, 4), but got (2, 3)", ex.Message, StringComparison.Ordinal);
+            var ex2 = Assert.Throws<ArgumentException>(() => cell.Call(x, Tf.Zeros(new Shape(2, 4), DType.Float64)));
+            Assert.Contains("the state must have the input's dtype Float32", ex2.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Dtypes), MemberType = typeof(CellTestUtil))]
+    public void BasicRnnCell_OneStep_MatchesReference(DType dtype)
+    {
+        const int batch = 2, n = 3;
+        var x = Data(dtype, batch * 4, 83);
+        var h0 = Data(dtype, batch * n, 84);
+        var (res, w) = LstmCellTests.RunStep(dtype, input => new[] { new BasicRnnCell(n).Call(input, Tf.Constant(Arr(dtype, h0, batch, n))).Output }, 4, batch, x);
+        var z = MatMul(ConcatCols(x, 4, h0, n, batch), batch, 4 + n, w["basic_rnn_cell/kernel"], n);
+        var expected = z.Select((v, i) => Math.Tanh(v + w["basic_rnn_cell/bias"][i % n])).ToArray();
+        TestUtil.AssertClose(expected, res[0], Tol(dtype));
+    }
 }
