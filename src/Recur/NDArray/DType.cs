@@ -23,7 +23,7 @@ public enum DType
     Variant,
 }
 
-/// <summary>Helpers on <see cref="DType"/>.</summary>
+/// <summary>Helpers on <see cref="DType"/> (TF: the properties of <c>tf.DType</c> such as <c>size</c>, <c>is_floating</c>, <c>is_integer</c>, <c>name</c>).</summary>
 public static class DTypeExtensions
 {
     /// <summary>Size in bytes of one element (0 for <see cref="DType.Variant"/>).</summary>

@@ -140,7 +140,7 @@ public sealed class RnnSize
     public static implicit operator RnnSize(int units) => Of(units);
 }
 
-/// <summary>The kinds of <see cref="RnnSize"/> nodes.</summary>
+/// <summary>The kinds of <see cref="RnnSize"/> nodes (TF: an int/<c>TensorShape</c> state size, an <c>LSTMStateTuple</c> of sizes, or a tuple).</summary>
 public enum RnnSizeKind
 {
     /// <summary>An int or a shape.</summary>

@@ -123,7 +123,9 @@ public interface IStateSaver
 
 /// <summary>
 /// A simple state saver that keeps each named state in a non-trainable session variable (zeros at first), so
-/// consecutive <see cref="Session.Run(Tensor, FeedDict?)"/> calls continue where the previous one stopped.
+/// consecutive <see cref="Session.Run(Tensor, FeedDict?)"/> calls continue where the previous one stopped. TF
+/// equivalent: the <c>state_saver</c> argument of <c>static_state_saving_rnn</c> (TF's tests use a mock with the same
+/// <c>state</c>/<c>save_state</c> protocol; <c>tf.contrib.training.SequenceQueueingStateSaver</c> is the production one).
 /// </summary>
 /// <example><code>var saver = new InMemoryStateSaver(batchSize: 2, DType.Float32, ("c", 8), ("h", 8));
 /// var (outs, state) = Tf.Nn.StaticStateSavingRnn(cell, inputs, saver, new[] { "c", "h" });</code></example>
