@@ -48,7 +48,7 @@ public static class BlogLstmSequenceLength
     /// <summary>Runs the sample on the console.</summary>
     public static int Main() => SampleResult.RunOnConsole(Run);
 
-    /// <summary>Runs the sample, printing to <paramref name="output"/>; values kept: <c>outputs</c>, <c>last_states.c</c>, <c>last_states.h</c>, <c>X</c>.</summary>
+    /// <summary>Runs the sample, printing to <paramref name="output"/>; values kept: <c>outputs</c>, <c>last_states.c</c>, <c>last_states.h</c>, <c>X</c>, <c>rnn/lstm_cell/kernel</c>, <c>rnn/lstm_cell/bias</c>.</summary>
     public static SampleResult Run(TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -107,6 +107,14 @@ public static class BlogLstmSequenceLength
         // print(result[0]["last_states"])
         output.WriteLine(result[0]["last_states"]);
 
+        // (not in the blog) the LSTM's weights, for tests that recompute the outputs: run_n's session is closed, and a
+        // new session initializes the variables to the same values (graph seed 42).
+        using (var session = new Session())
+        {
+            session.Run(Tf.GlobalVariablesInitializer());
+            sample.Keep("rnn/lstm_cell/kernel", session.Run(cell.Kernel!));
+            sample.Keep("rnn/lstm_cell/bias", session.Run(cell.Bias!));
+        }
         sample.Keep("last_states.c", result[0]["last_states"].C);
         sample.Keep("last_states.h", result[0]["last_states"].H);
         sample.Keep("X", NDArray.FromArray(X));

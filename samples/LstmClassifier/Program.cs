@@ -40,7 +40,7 @@ public static class LstmClassifier
     /// <summary>Runs the sample on the console.</summary>
     public static int Main() => SampleResult.RunOnConsole(Run);
 
-    /// <summary>Runs the sample, printing to <paramref name="output"/>. Values kept: <c>probabilities</c>, <c>last</c>, <c>state.h</c>.</summary>
+    /// <summary>Runs the sample, printing to <paramref name="output"/>. Values kept: <c>probabilities</c>, <c>last</c>, <c>state.h</c>, <c>dense/kernel</c> (the bias is zeros).</summary>
     public static SampleResult Run(TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -77,6 +77,7 @@ public static class LstmClassifier
         using (var sess = new Session())
         {
             sess.Run(Tf.GlobalVariablesInitializer());
+            sample.Keep("dense/kernel", sess.Run(W));
             var values = sess.Run([probabilities, last, ((LstmStateTuple)state).H],
                 new FeedDict { [X] = NDArray.FromArray(xBatch), [seqLen] = new NDArray(lengths) });
             (probs, lastVal, h) = (sample.Keep("probabilities", values[0]), sample.Keep("last", values[1]), sample.Keep("state.h", values[2]));
