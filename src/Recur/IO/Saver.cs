@@ -110,15 +110,7 @@ public static partial class Tf
             {
                 ArgumentNullException.ThrowIfNull(sess);
                 ArgumentException.ThrowIfNullOrEmpty(savePath);
-                var entries = Resolve(sess, "Saver.Save");
-                var values = new List<(string, NDArray)>(entries.Count);
-                foreach (var (key, v) in entries)
-                {
-                    if (!sess.IsInitialized(v))
-                        throw new InvalidOperationException(
-                            $"Saver.Save: variable '{v.Name}' is not initialized in this session; run Tf.GlobalVariablesInitializer() or restore it first.");
-                    values.Add((key, sess.ReadVariable(v)));
-                }
+                var values = VariableValues.Read(sess, Resolve(sess), "Saver.Save");
 
                 string path = globalStep is { } step ? $"{savePath}-{step}" : savePath;
                 string full = Path.GetFullPath(path);
@@ -145,33 +137,9 @@ public static partial class Tf
             {
                 ArgumentNullException.ThrowIfNull(sess);
                 ArgumentException.ThrowIfNullOrEmpty(savePath);
-                var entries = Resolve(sess, "Saver.Restore");
+                var entries = Resolve(sess);
                 var arrays = CheckpointFile.Load(savePath);
-
-                var missing = entries.Where(e => !arrays.ContainsKey(e.Key)).ToList();
-                if (missing.Count > 0)
-                {
-                    var keys = arrays.Keys.ToList();
-                    var (key, v) = missing[0];
-                    string which = key == v.Name ? $"variable '{key}'" : $"entry '{key}' (for variable '{v.Name}')";
-                    string more = missing.Count > 1
-                        ? $" {missing.Count - 1} more are missing: {string.Join(", ", missing.Skip(1).Take(5).Select(m => $"'{m.Key}'"))}{(missing.Count > 6 ? ", …" : "")}."
-                        : "";
-                    throw new KeyNotFoundException(
-                        $"Saver.Restore: checkpoint '{savePath}' has no {which}.{NameMatch.Hint(key, keys, "the checkpoint")}{more}");
-                }
-                foreach (var (key, v) in entries)
-                {
-                    var a = arrays[key];
-                    string which = key == v.Name ? $"variable '{key}'" : $"variable '{v.Name}' (entry '{key}')";
-                    if (a.DType != v.DType)
-                        throw new ArgumentException(
-                            $"Saver.Restore: {which} has dtype {v.DType} in the graph, but checkpoint '{savePath}' stores dtype {a.DType}.");
-                    if (a.Shape != v.Shape)
-                        throw new ArgumentException(
-                            $"Saver.Restore: {which} has shape {v.Shape} in the graph, but checkpoint '{savePath}' stores shape {a.Shape}.");
-                }
-                foreach (var (key, v) in entries) sess.StoreVariable(v, arrays[key], "Saver.Restore");
+                VariableValues.Assign(sess, entries, arrays, $"checkpoint '{savePath}'", "Saver.Restore");
             }
 
             /// <summary>
@@ -189,17 +157,8 @@ public static partial class Tf
                 return File.Exists(path) ? path : null;
             }
 
-            private IReadOnlyList<(string Key, Variable Variable)> Resolve(Session sess, string who)
-            {
-                IReadOnlyList<(string Key, Variable Variable)> entries =
-                    _varMap ?? (_varList ?? sess.Graph.Variables).Select(v => (v.Name, v)).ToArray();
-                if (entries.Count == 0)
-                    throw new InvalidOperationException($"{who}: there are no variables to save or restore (the graph has none).");
-                foreach (var (_, v) in entries)
-                    if (v.Graph != sess.Graph)
-                        throw new ArgumentException($"{who}: variable '{v.Name}' belongs to a different graph than the session's.");
-                return entries;
-            }
+            private IReadOnlyList<(string Key, Variable Variable)> Resolve(Session sess) =>
+                _varMap ?? (_varList ?? sess.Graph.Variables).Select(v => (v.Name, v)).ToArray();
 
             private void UpdateIndex(string dir, string full)
             {
