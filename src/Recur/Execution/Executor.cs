@@ -180,6 +180,7 @@ internal static class Executor
                         $"{op.Type} '{op.Name}': output {k} was computed with dtype {v.DType} and shape {v.Shape}, but the graph declares dtype {t.DType} and shape {t.Shape}.");
                 slots[b + k] = v;
             }
+            if (run.Session.CheckNumerics) CheckNumericsOps.CheckOutputs(op, outs);
             foreach (int s in plan.ReleaseAfter[i]) slots[s] = null;
         }
         var result = new NDArray[plan.FetchSlots.Length];

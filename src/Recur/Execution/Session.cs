@@ -25,6 +25,14 @@ public sealed class Session : IDisposable
     /// <summary>The graph this session runs.</summary>
     public Graph Graph { get; }
 
+    /// <summary>
+    /// The numerics guard (TF: <c>tf.debugging.check_numerics</c> on every tensor): when true, every Float32/Float64
+    /// output of every op run by this session, inside loops too, is checked as it is produced, and the run stops
+    /// with an <see cref="InvalidOperationException"/> naming the first op that produced a NaN or an infinity —
+    /// before any later op (such as an optimizer update) runs. Costs one pass over each output; default false.
+    /// </summary>
+    public bool CheckNumerics { get; set; }
+
     /// <summary>Computes one tensor.</summary>
     /// <exception cref="ArgumentException">A feed has the wrong dtype or shape, or a tensor is from another graph.</exception>
     /// <exception cref="InvalidOperationException">A needed placeholder is not fed, a variable is not initialised, or an op fails.</exception>
