@@ -74,9 +74,7 @@ internal static class TensorListGrads
     {
         var l = List(ctx, 0);
         int index = ctx.Input(1).GetScalar<int>();
-        var items = (NDArray?[])l.Items.Clone();
-        if (index >= 0 && index < items.Length) items[index] = null;
-        ctx.SetOutput(0, NDArray.Variant(new TensorList(items, l.ElementDType, l.ElementShape, l.DynamicSize)));
+        ctx.SetOutput(0, NDArray.Variant(index >= 0 && index < l.Count ? l.With(index, null) : l));
     }
 
     [OpKernel("TensorListGetItemOrZeros")]
@@ -85,7 +83,7 @@ internal static class TensorListGrads
         var l = List(ctx, 0);
         int index = ctx.Input(1).GetScalar<int>();
         var like = ctx.Input(2);
-        var item = index >= 0 && index < l.Items.Length ? l.Items[index] : null;
+        var item = index >= 0 && index < l.Count ? l[index] : null;
         ctx.SetOutput(0, item ?? NDArray.Zeros(like.Shape, like.DType));
     }
 
@@ -94,9 +92,7 @@ internal static class TensorListGrads
     {
         var l = List(ctx, 0);
         int index = ctx.Input(1).GetScalar<int>();
-        var items = new NDArray?[Math.Max(l.Items.Length, index + 1)];
-        items[index] = ctx.Input(2);
-        ctx.SetOutput(0, NDArray.Variant(new TensorList(items, l.ElementDType, l.ElementShape, l.DynamicSize)));
+        ctx.SetOutput(0, NDArray.Variant(l.Cleared().With(index, ctx.Input(2))));
     }
 
     [OpKernel("TensorListStackOrZeros")]
@@ -107,10 +103,10 @@ internal static class TensorListGrads
         var result = NDArray.Zeros(like.Shape, like.DType);
         int rows = like.Shape[0];
         int n = rows == 0 ? 0 : like.Size / rows;
-        for (int i = 0; i < Math.Min(rows, l.Items.Length); i++)
+        foreach (int i in l.WrittenIndices())
         {
-            var it = l.Items[i];
-            if (it is null) continue;
+            if (i >= rows) break;
+            var it = l[i]!;
             if (it.Size != n) ctx.Fail($"gradient item {i} has shape {it.Shape}, but rows of the forward value have {n} elements.");
             Array.Copy(it.RawData, 0, result.RawData, (long)i * n, n);
         }
@@ -128,25 +124,26 @@ internal static class TensorListGrads
     private static void ZerosLikeKernel(OpContext ctx)
     {
         var l = List(ctx, 0);
-        ctx.SetOutput(0, NDArray.Variant(new TensorList(new NDArray?[l.Items.Length], l.ElementDType, l.ElementShape, l.DynamicSize)));
+        ctx.SetOutput(0, NDArray.Variant(l.Cleared()));
     }
 
     /// <summary>Item-by-item sum of lists (null items are zeros).</summary>
     internal static TensorList AddValues(IReadOnlyList<TensorList> lists)
     {
-        int len = lists.Max(l => l.Items.Length);
-        var items = new NDArray?[len];
-        foreach (var l in lists)
+        // Start from the list with the most items and add the others' written items into it: sparse gradient
+        // lists (one item per loop iteration) cost O(log n) each, not O(n).
+        var ordered = lists.OrderByDescending(l => l.Written is null ? int.MaxValue : l.Written.Length).ToList();
+        var acc = ordered[0];
+        foreach (var l in ordered.Skip(1))
         {
-            for (int i = 0; i < l.Items.Length; i++)
+            foreach (int i in l.WrittenIndices())
             {
-                var it = l.Items[i];
-                if (it is null) continue;
-                items[i] = items[i] is null ? it : AddArrays(items[i]!, it);
+                var it = l[i]!;
+                var cur = i < acc.Count ? acc[i] : null;
+                acc = acc.With(i, cur is null ? it : AddArrays(cur, it));
             }
         }
-        var f = lists[0];
-        return new TensorList(items, f.ElementDType, f.ElementShape, f.DynamicSize);
+        return acc;
     }
 
     /// <summary>a + b for two float arrays of one shape, or for two list values.</summary>

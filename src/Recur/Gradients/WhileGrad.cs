@@ -143,7 +143,7 @@ internal static class WhileGradOp
         {
             var like = ctx.Input(1 + nd + j);
             ctx.SetOutput(nd + j, dcaps[j] ?? (like.DType == DType.Variant
-                ? NDArray.Variant(new TensorList(new NDArray?[like.Payload<TensorList>().Items.Length], like.Payload<TensorList>().ElementDType, like.Payload<TensorList>().ElementShape, false))
+                ? NDArray.Variant(like.Payload<TensorList>().Cleared())
                 : NDArray.Zeros(like.Shape, like.DType)));
         }
     }

@@ -1,12 +1,84 @@
 namespace Recur;
 
-/// <summary>The run-time value behind a <see cref="TensorArray"/> handle: an immutable list of element arrays.</summary>
-internal sealed class TensorList(NDArray?[] items, DType elementDType, Shape elementShape, bool dynamicSize)
+/// <summary>
+/// The run-time value behind a <see cref="TensorArray"/> handle: an immutable list of element arrays (null = never
+/// written, reads as zeros where the shape is known). Backed by a persistent tree, so a write is O(log n) and every
+/// earlier handle keeps its own contents (TF's flow semantics) without copying the list.
+/// </summary>
+internal sealed class TensorList
 {
-    public NDArray?[] Items { get; } = items;
-    public DType ElementDType { get; } = elementDType;
-    public Shape ElementShape { get; } = elementShape;
-    public bool DynamicSize { get; } = dynamicSize;
+    private readonly System.Collections.Immutable.ImmutableList<NDArray?> _items;
+
+    private TensorList(System.Collections.Immutable.ImmutableList<NDArray?> items, DType elementDType, Shape elementShape, bool dynamicSize,
+        Shape? itemShape, int[]? written)
+    {
+        _items = items;
+        ElementDType = elementDType;
+        ElementShape = elementShape;
+        DynamicSize = dynamicSize;
+        ItemShape = itemShape;
+        Written = written;
+    }
+
+    /// <summary>A list of <paramref name="count"/> unwritten items.</summary>
+    public static TensorList Empty(int count, DType elementDType, Shape elementShape, bool dynamicSize) =>
+        new(System.Collections.Immutable.ImmutableList.CreateRange(new NDArray?[count]), elementDType, elementShape, dynamicSize, null, Array.Empty<int>());
+
+    /// <summary>A list holding <paramref name="items"/>.</summary>
+    public static TensorList From(IEnumerable<NDArray?> items, DType elementDType, Shape elementShape, bool dynamicSize)
+    {
+        var list = System.Collections.Immutable.ImmutableList.CreateRange(items);
+        var shape = list.FirstOrDefault(i => i is not null)?.Shape;
+        return new TensorList(list, elementDType, elementShape, dynamicSize, shape, null);
+    }
+
+    public int Count => _items.Count;
+
+    public NDArray? this[int index] => _items[index];
+
+    public IEnumerable<NDArray?> Items => _items;
+
+    public DType ElementDType { get; }
+
+    public Shape ElementShape { get; }
+
+    public bool DynamicSize { get; }
+
+    /// <summary>The concrete shape every written item has (null before the first write).</summary>
+    public Shape? ItemShape { get; }
+
+    /// <summary>The written indices when few are known (null: scan all items).</summary>
+    public int[]? Written { get; }
+
+    /// <summary>The same list with item <paramref name="index"/> replaced (growing with unwritten items if needed).</summary>
+    public TensorList With(int index, NDArray? value)
+    {
+        var items = _items;
+        if (index >= items.Count) items = items.AddRange(new NDArray?[index + 1 - items.Count]);
+        items = items.SetItem(index, value);
+        int[]? written = Written is null ? null : Written.Length < 16 ? Written.Append(index).Distinct().ToArray() : null;
+        return new TensorList(items, ElementDType, value is null ? ElementShape : ElementShape.MergeWith(value.Shape), DynamicSize,
+            value?.Shape ?? ItemShape, written);
+    }
+
+    /// <summary>A list of the same length and metadata with no items written.</summary>
+    public TensorList Cleared() => Empty(Count, ElementDType, ElementShape, DynamicSize);
+
+    /// <summary>The indices of written items.</summary>
+    public IEnumerable<int> WrittenIndices()
+    {
+        if (Written is not null)
+        {
+            foreach (int i in Written) if (_items[i] is not null) yield return i;
+            yield break;
+        }
+        int k = 0;
+        foreach (var it in _items)
+        {
+            if (it is not null) yield return k;
+            k++;
+        }
+    }
 }
 
 /// <summary>
@@ -147,7 +219,7 @@ public sealed class TensorArray
     {
         int size = ctx.Input(0).GetScalar<int>();
         if (size < 0) ctx.FailArgument($"TensorArray size must be >= 0, but was {size}.");
-        ctx.SetOutput(0, NDArray.Variant(new TensorList(new NDArray?[size], ctx.Attr<DType>("element_dtype"),
+        ctx.SetOutput(0, NDArray.Variant(TensorList.Empty(size, ctx.Attr<DType>("element_dtype"),
             ctx.Attr<Shape>("element_shape"), ctx.Attr<bool>("dynamic_size"))));
     }
 
@@ -160,21 +232,11 @@ public sealed class TensorArray
         if (index < 0) ctx.FailArgument($"TensorArray.Write: index {index} is negative.");
         if (!value.Shape.IsCompatibleWith(list.ElementShape))
             ctx.FailArgument($"TensorArray.Write: the value has shape {value.Shape}, but the element shape is {list.ElementShape}.");
-        var items = list.Items;
-        if (index >= items.Length && !list.DynamicSize)
-            ctx.FailArgument($"TensorArray.Write: index {index} is out of range for an array of size {items.Length} (dynamicSize is false).");
-        foreach (var other in items)
-        {
-            if (other is not null && other.Shape != value.Shape)
-            {
-                ctx.FailArgument($"TensorArray.Write: the value has shape {value.Shape}, but earlier elements have shape {other.Shape}; all elements must have the same shape.");
-            }
-        }
-        // Copy-on-write of the reference array keeps earlier handles valid (TF's flow semantics).
-        var next = new NDArray?[Math.Max(items.Length, index + 1)];
-        Array.Copy(items, next, items.Length);
-        next[index] = value;
-        ctx.SetOutput(0, NDArray.Variant(new TensorList(next, list.ElementDType, list.ElementShape.MergeWith(value.Shape), list.DynamicSize)));
+        if (index >= list.Count && !list.DynamicSize)
+            ctx.FailArgument($"TensorArray.Write: index {index} is out of range for an array of size {list.Count} (dynamicSize is false).");
+        if (list.ItemShape is { } itemShape && itemShape != value.Shape)
+            ctx.FailArgument($"TensorArray.Write: the value has shape {value.Shape}, but earlier elements have shape {itemShape}; all elements must have the same shape.");
+        ctx.SetOutput(0, NDArray.Variant(list.With(index, value)));
     }
 
     [OpKernel("TensorListGetItem")]
@@ -182,9 +244,9 @@ public sealed class TensorArray
     {
         var list = ctx.Input(0).Payload<TensorList>();
         int index = ctx.Input(1).GetScalar<int>();
-        if (index < 0 || index >= list.Items.Length)
-            ctx.FailArgument($"TensorArray.Read: index {index} is out of range for an array of size {list.Items.Length}.");
-        var item = list.Items[index];
+        if (index < 0 || index >= list.Count)
+            ctx.FailArgument($"TensorArray.Read: index {index} is out of range for an array of size {list.Count}.");
+        var item = list[index];
         if (item is null)
         {
             if (!list.ElementShape.IsFullyDefined)
@@ -198,23 +260,21 @@ public sealed class TensorArray
     private static void StackKernel(OpContext ctx)
     {
         var list = ctx.Input(0).Payload<TensorList>();
-        var items = list.Items;
-        Shape elem = list.ElementShape;
-        foreach (var it in items)
-        {
-            if (it is not null) { elem = it.Shape; break; }
-        }
+        Shape elem = list.ItemShape ?? list.ElementShape;
         if (!elem.IsFullyDefined)
-            ctx.FailArgument($"TensorArray.Stack: cannot stack {items.Length} elements: none was written and the element shape {list.ElementShape} is not fully defined.");
-        var result = NDArray.Zeros(new Shape(items.Length).Concatenate(elem), list.ElementDType);
+            ctx.FailArgument($"TensorArray.Stack: cannot stack {list.Count} elements: none was written and the element shape {list.ElementShape} is not fully defined.");
+        var result = NDArray.Zeros(new Shape(list.Count).Concatenate(elem), list.ElementDType);
         int n = (int)elem.NumElements;
-        for (int i = 0; i < items.Length; i++)
+        int i = 0;
+        foreach (var it in list.Items)
         {
-            var it = items[i];
-            if (it is null) continue;   // unwritten elements are zeros (TF2 TensorList semantics)
-            if (it.Shape != elem)
-                ctx.FailArgument($"TensorArray.Stack: element {i} has shape {it.Shape}, but element 0 has shape {elem}.");
-            Array.Copy(it.RawData, 0, result.RawData, (long)i * n, n);
+            if (it is not null)   // unwritten elements are zeros (TF2 TensorList semantics)
+            {
+                if (it.Shape != elem)
+                    ctx.FailArgument($"TensorArray.Stack: element {i} has shape {it.Shape}, but element 0 has shape {elem}.");
+                Array.Copy(it.RawData, 0, result.RawData, (long)i * n, n);
+            }
+            i++;
         }
         ctx.SetOutput(0, result);
     }
@@ -226,23 +286,23 @@ public sealed class TensorArray
         var value = ctx.Input(1);
         if (value.Rank == 0) ctx.FailArgument("TensorArray.Unstack: the value must have rank >= 1, but it is a scalar.");
         int count = value.Shape[0];
-        if (!list.DynamicSize && list.Items.Length != 0 && count > list.Items.Length)
-            ctx.FailArgument($"TensorArray.Unstack: the value has {count} rows, more than the array's size {list.Items.Length} (dynamicSize is false).");
+        if (!list.DynamicSize && list.Count != 0 && count > list.Count)
+            ctx.FailArgument($"TensorArray.Unstack: the value has {count} rows, more than the array's size {list.Count} (dynamicSize is false).");
         var elem = value.Shape.Slice(1);
         if (!elem.IsCompatibleWith(list.ElementShape))
             ctx.FailArgument($"TensorArray.Unstack: elements of shape {elem} are incompatible with the element shape {list.ElementShape}.");
         int n = (int)elem.NumElements;
-        var items = new NDArray?[Math.Max(count, list.Items.Length)];
+        var items = new NDArray?[Math.Max(count, list.Count)];
         for (int i = 0; i < count; i++)
         {
             var e = NDArray.Empty(elem, value.DType);
             Array.Copy(value.RawData, (long)i * n, e.RawData, 0, n);
             items[i] = e;
         }
-        ctx.SetOutput(0, NDArray.Variant(new TensorList(items, list.ElementDType, list.ElementShape.MergeWith(elem), list.DynamicSize)));
+        ctx.SetOutput(0, NDArray.Variant(TensorList.From(items, list.ElementDType, list.ElementShape.MergeWith(elem), list.DynamicSize)));
     }
 
     [OpKernel("TensorListLength")]
     private static void LengthKernel(OpContext ctx) =>
-        ctx.SetOutput(0, NDArray.Scalar(ctx.Input(0).Payload<TensorList>().Items.Length));
+        ctx.SetOutput(0, NDArray.Scalar(ctx.Input(0).Payload<TensorList>().Count));
 }
