@@ -20,7 +20,7 @@ public static class Classifier
         var W = Tf.GetVariable("dense/kernel", new Shape(width, classes));
         var b = Tf.GetVariable("dense/bias", new Shape(classes), initializer: Initializers.Zeros());
         var logits = Tf.MatMul(features, W) + b;
-        var loss = Tf.ReduceMean(SparseSoftmaxCrossEntropy(labels, logits, classes), name: "loss");
+        var loss = Tf.ReduceMean(Tf.Nn.SparseSoftmaxCrossEntropyWithLogits(labels, logits), name: "loss");
         var correct = Tf.Equal(Tf.ArgMax(logits, 1, DType.Int32), labels);
         var accuracy = Tf.ReduceMean(Tf.Cast(correct, DType.Float32), name: "accuracy");
         return TaskModel.Finish(options, inputs, lengths, labels, loss, accuracy, Tf.Nn.Softmax(logits));
@@ -36,11 +36,7 @@ public static class Classifier
         var W = Tf.GetVariable("dense/kernel", new Shape(width, 1));
         var b = Tf.GetVariable("dense/bias", new Shape(1), initializer: Initializers.Zeros());
         var prediction = Tf.MatMul(features, W) + b;
-        var loss = Tf.ReduceMean(Tf.Square(prediction - targets), name: "loss");
+        var loss = Tf.Losses.MeanSquaredError(targets, prediction);
         return TaskModel.Finish(options, inputs, lengths, targets, loss, loss, prediction);
     }
-
-    // PENDING: Tf.Nn.SparseSoftmaxCrossEntropyWithLogits (src/Recur/Train, in progress).
-    private static Tensor SparseSoftmaxCrossEntropy(Tensor labels, Tensor logits, int classes) =>
-        -Tf.ReduceSum(Tf.OneHot(labels, classes) * Tf.Nn.LogSoftmax(logits), [1]);
 }

@@ -58,8 +58,8 @@ public sealed class TaskModel
 
     /// <summary>
     /// Adds the training op for <paramref name="loss"/> — TF1's
-    /// <c>tf.train.AdamOptimizer(lr).minimize(loss, global_step)</c>, with the gradients clipped to a global norm and
-    /// <c>tf.add_check_numerics_ops()</c> when the options ask — and returns the model.
+    /// <c>tf.train.AdamOptimizer(lr).minimize(loss, global_step)</c>, with the gradients clipped to a global norm
+    /// (<c>tf.clip_by_global_norm</c>) when the options ask — and returns the model.
     /// </summary>
     public static TaskModel Finish(ModelOptions options, Tensor inputs, Tensor? lengths, Tensor targets, Tensor loss, Tensor metric, Tensor predictions)
     {
@@ -72,19 +72,13 @@ public sealed class TaskModel
         {
             var gradsAndVars = optimizer.ComputeGradients(loss);
             var connected = gradsAndVars.Where(gv => gv.Gradient is not null).ToList();
-            var clipped = ClipByGlobalNorm(connected.Select(gv => gv.Gradient!).ToList(), clipNorm);
-            trainOp = optimizer.ApplyGradients(connected.Select((gv, i) => ((Tensor?)clipped[i], gv.Variable)), globalStep);
+            var (clipped, _) = Tf.ClipByGlobalNorm(connected.Select(gv => gv.Gradient).ToList(), clipNorm);
+            trainOp = optimizer.ApplyGradients(connected.Select((gv, i) => (clipped[i], gv.Variable)), globalStep);
         }
         else
         {
             trainOp = optimizer.Minimize(loss, globalStep: globalStep);
         }
-        if (options.CheckNumerics) trainOp = Tf.Group([trainOp, AddCheckNumericsOps()], name: "train_checked");
         return new TaskModel(inputs, lengths, targets, loss, metric, predictions, trainOp, globalStep);
     }
-
-    // PENDING: Tf.ClipByGlobalNorm and Tf.AddCheckNumericsOps (src/Recur/Train, in progress).
-    private static Tensor[] ClipByGlobalNorm(IReadOnlyList<Tensor> grads, double clipNorm) => throw new NotSupportedException($"{grads.Count} {clipNorm}");
-
-    private static Operation AddCheckNumericsOps() => throw new NotSupportedException();
 }

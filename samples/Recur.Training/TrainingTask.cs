@@ -66,5 +66,4 @@ public abstract class TrainingTask
 /// <param name="Hidden">Units of the recurrent cell.</param>
 /// <param name="LearningRate">Adam's learning rate.</param>
 /// <param name="ClipNorm">Clip the gradients to this global norm (TF: <c>tf.clip_by_global_norm</c>); null for none.</param>
-/// <param name="CheckNumerics">Add TF's <c>check_numerics</c> ops, so the first NaN or Inf stops training and names its op.</param>
-public sealed record ModelOptions(int Hidden, double LearningRate, double? ClipNorm = null, bool CheckNumerics = false);
+public sealed record ModelOptions(int Hidden, double LearningRate, double? ClipNorm = null);

@@ -87,7 +87,7 @@ public sealed class AddingTask : TrainingTask
         var W = Tf.GetVariable("dense/kernel", new Shape(options.Hidden, 1));
         var b = Tf.GetVariable("dense/bias", new Shape(1), initializer: Initializers.Zeros());
         var prediction = Tf.MatMul(h, W) + b;
-        var loss = Tf.ReduceMean(Tf.Square(prediction - y), name: "loss");
+        var loss = Tf.Losses.MeanSquaredError(y, prediction);
         return TaskModel.Finish(options, X, null, y, loss, loss, prediction);
     }
 }
