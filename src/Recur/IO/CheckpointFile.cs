@@ -177,13 +177,14 @@ public static class CheckpointFile
             r.EntryCrc = new Crc32();
             NDArray? array = null;
             if (readData)
-                array = TensorBytes.Read(entry.DType, (int)entry.Shape.NumElements, entry.Shape, r, $"CheckpointFile: '{path}', {what}");
+                array = TensorBytes.Read(entry.DType, (int)entry.Shape.NumElements, entry.Shape, r);
             else
                 r.Skip(byteLength);
             uint computed = r.EntryCrc.Value;
             uint stored = r.ReadUInt32();
             if (readData && stored != computed)
                 throw r.Corrupt($"data checksum mismatch in {what} (stored 0x{stored:X8}, computed 0x{computed:X8})");
+            if (array is not null) TensorBytes.CheckBools(array, why => r.Corrupt($"{what}: {why}"));
             onEntry(entry, array);
         }
 

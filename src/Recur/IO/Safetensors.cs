@@ -109,7 +109,9 @@ public static class Safetensors
         foreach (var e in entries.OrderBy(e => e.Begin))
         {
             fs.Seek(dataStart + e.Begin, SeekOrigin.Begin);
-            result.Add(e.Name, TensorBytes.Read(e.DType, (int)e.Shape.NumElements, e.Shape, source, $"Safetensors: '{path}', tensor '{e.Name}'"));
+            var a = TensorBytes.Read(e.DType, (int)e.Shape.NumElements, e.Shape, source);
+            TensorBytes.CheckBools(a, why => Bad(path, $"tensor '{e.Name}': {why}"));
+            result.Add(e.Name, a);
         }
         return result;
     }
@@ -188,6 +190,8 @@ public static class Safetensors
         long dataStart = 8 + (long)n;
         long dataLength = fileLength - dataStart;
 
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+            throw Bad(path, "the header is not valid UTF-8");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(header, new JsonDocumentOptions { MaxDepth = 8 }); }
         catch (JsonException e) { throw Bad(path, $"the header is not valid JSON ({e.Message})"); }

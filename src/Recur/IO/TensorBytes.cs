@@ -38,17 +38,29 @@ internal static class TensorBytes
         }
     }
 
-    /// <summary>Reads <paramref name="count"/> elements of <paramref name="dtype"/> from <paramref name="source"/>.</summary>
-    /// <exception cref="InvalidDataException">A bool element is neither 0 nor 1.</exception>
-    public static NDArray Read(DType dtype, int count, Shape shape, IByteSource source, string what) => dtype switch
+    /// <summary>
+    /// Reads <paramref name="count"/> elements of <paramref name="dtype"/> from <paramref name="source"/>. Bool bytes are
+    /// stored as read: call <see cref="CheckBools"/> (after any checksum check) before handing the array out.
+    /// </summary>
+    public static NDArray Read(DType dtype, int count, Shape shape, IByteSource source) => dtype switch
     {
         DType.Float32 => new NDArray(ReadTyped<float>(count, source), shape),
         DType.Float64 => new NDArray(ReadTyped<double>(count, source), shape),
         DType.Int32 => new NDArray(ReadTyped<int>(count, source), shape),
         DType.Int64 => new NDArray(ReadTyped<long>(count, source), shape),
-        DType.Bool => new NDArray(ReadBools(count, source, what), shape),
-        _ => throw new InvalidDataException($"{what}: dtype {dtype} cannot be read."),
+        DType.Bool => new NDArray(ReadTyped<bool>(count, source), shape),
+        _ => throw new ArgumentException($"dtype {dtype} cannot be read.", nameof(dtype)),
     };
+
+    /// <summary>Checks that every byte of a bool array read from a file is 0 or 1 (anything else is not a .NET bool).</summary>
+    /// <exception cref="InvalidDataException">An element is another byte (made by <paramref name="error"/>).</exception>
+    public static void CheckBools(NDArray a, Func<string, InvalidDataException> error)
+    {
+        if (a.DType != DType.Bool) return;
+        var bytes = MemoryMarshal.AsBytes(a.AsSpan<bool>());
+        int bad = bytes.IndexOfAnyExcept((byte)0, (byte)1);
+        if (bad >= 0) throw error($"a bool element must be the byte 0 or 1, but element {bad} is {bytes[bad]}");
+    }
 
     private static void WriteTyped<T>(T[] data, IByteSink sink) where T : unmanaged
     {
@@ -78,25 +90,6 @@ internal static class TensorBytes
             var part = data.AsSpan(i, Math.Min(chunk, count - i));
             source.Read(MemoryMarshal.AsBytes(part));
             if (!BitConverter.IsLittleEndian) Swap(part);
-        }
-        return data;
-    }
-
-    private static bool[] ReadBools(int count, IByteSource source, string what)
-    {
-        var data = new bool[count];
-        var buf = new byte[Math.Min(ChunkBytes, Math.Max(count, 1))];
-        for (int i = 0; i < count; i += buf.Length)
-        {
-            var part = buf.AsSpan(0, Math.Min(buf.Length, count - i));
-            source.Read(part);
-            for (int k = 0; k < part.Length; k++)
-            {
-                byte b = part[k];
-                if (b > 1)
-                    throw new InvalidDataException($"{what}: a bool element must be the byte 0 or 1, but element {i + k} is {b}.");
-                data[i + k] = b == 1;
-            }
         }
         return data;
     }
