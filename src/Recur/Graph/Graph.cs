@@ -193,6 +193,22 @@ public sealed partial class Graph
         return new Scope(() => _controlDependencies.RemoveRange(_controlDependencies.Count - count, count));
     }
 
+    /// <summary>
+    /// Ops created inside ignore the enclosing <see cref="ControlDependencies"/> (the part of TF's <c>init_scope</c>
+    /// that clears them), so variables created while building e.g. a training op under control dependencies do not
+    /// make their initializers wait for (and run) those ops.
+    /// </summary>
+    internal IDisposable ClearControlDependencies()
+    {
+        var saved = _controlDependencies.ToArray();
+        _controlDependencies.Clear();
+        return new Scope(() =>
+        {
+            _controlDependencies.Clear();
+            _controlDependencies.AddRange(saved);
+        });
+    }
+
     /// <summary>TF's <c>unique_name</c>: prefixes the name scope and appends _1, _2, … on reuse.</summary>
     internal string UniqueName(string name, bool markAsUsed = true)
     {

@@ -19,6 +19,7 @@ public static partial class Tf
             var root = (graph ?? Graph.Default).Root;
             if (root.HasVariable(GlobalStepName))
                 throw new InvalidOperationException($"Tf.Train.CreateGlobalStep: '{GlobalStepName}' already exists.");
+            using var clear = root.ClearControlDependencies();
             return StateOps.CreateVariable(root, GlobalStepName, Recur.Shape.Scalar, DType.Int64, Initializers.Zeros(), trainable: false);
         }
 

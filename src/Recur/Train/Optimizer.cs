@@ -146,7 +146,8 @@ public static partial class Tf
                 }
                 using (graph.AsDefault())
                 {
-                    CreateSlots(pairs.Select(p => p.Variable).ToList());
+                    using (graph.ClearControlDependencies())
+                        CreateSlots(pairs.Select(p => p.Variable).ToList());
                     using (graph.NameScope(name ?? Name, out string scope))
                     {
                         string exact = scope.TrimEnd('/');

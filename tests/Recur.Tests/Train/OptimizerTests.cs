@@ -365,6 +365,21 @@ public class OptimizerTests
         }
     }
 
+    [Fact]
+    public void Minimize_UnderControlDependencies_SlotInitializersDoNotDependOnThem()
+    {
+        var g = new Graph();
+        using (g.AsDefault())
+        {
+            var w = Tf.GetVariable("w", new Shape(2), DType.Float64, Initializers.Ones());
+            var before = Tf.NoOp("before");
+            using (g.ControlDependencies(new[] { before }))
+                new Tf.Train.AdamOptimizer().Minimize(Tf.ReduceSum(w.Value * w.Value), globalStep: Tf.Train.CreateGlobalStep());
+            Assert.Contains(g.Operations, o => o.Name == "Adam/update_w/ApplyAdam" && o.ControlInputs.Contains(before));
+            Assert.All(g.Variables, v => Assert.Empty(v.InitializerOp.ControlInputs));
+        }
+    }
+
     [Theory]
     [InlineData("sgd")]
     [InlineData("momentum")]
