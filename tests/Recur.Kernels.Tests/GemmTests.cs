@@ -148,6 +148,30 @@ public sealed class GemmTests
             CheckAgainstNaive<double>(300, 17, 300, false, true);
         });
 
+    [Theory]
+    [InlineData(1, 512, 128)]
+    [InlineData(16, 1024, 256)]
+    [InlineData(300, 300, 300)]
+    public void Multiply_SteadyState_AllocatesNothing(int m, int n, int k) =>
+        WithThreads(2, () =>
+        {
+            float[] a = Data.Uniform<float>(m * k, 1), b = Data.Uniform<float>(k * n, 2), c = new float[m * n];
+            for (int i = 0; i < 3; i++)
+            {
+                Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+                Gemm.Multiply(true, true, m, n, k, 1f, a, m, b, k, 1f, c, n);
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++)
+            {
+                Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+                Gemm.Multiply(true, true, m, n, k, 1f, a, m, b, k, 1f, c, n);
+            }
+
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        });
+
     [Fact]
     public void Multiply_ZeroK_ScalesCByBeta()
     {
