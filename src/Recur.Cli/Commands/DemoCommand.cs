@@ -177,9 +177,9 @@ internal sealed class DemoCommand : ICommand
             progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"recur demo:   T = {t}: static {row.StaticOps} ops, build {Format(row.StaticBuild)}, run {Format(row.StaticRun)}; dynamic {row.DynamicOps} ops, build {Format(row.DynamicBuild)}, run {Format(row.DynamicRun)}"));
             rows.Add(row);
-            if (row.StaticBuild is TimeSpan sb)
+            if (row.StaticBuild is StaticVsDynamic.Timing sb)
             {
-                lastBuild = sb;
+                lastBuild = sb.Wall;
                 lastT = t;
             }
         }
@@ -195,7 +195,9 @@ internal sealed class DemoCommand : ICommand
             section.Text($"T = {r.T}: static graph skipped: {r.Skipped}.");
         section.Text("ops: operations in the root graph (`graph.Operations.Count`; the dynamic loop's body is one function graph " +
                      "inside its `While` op). Build: graph construction up to `Tf.GlobalVariablesInitializer()`. 1st run: the first " +
-                     "`Session.Run`, which also plans the execution. Run: the median of the following runs. Max abs diff: " +
+                     "`Session.Run`, which also plans the execution. Run: the median of the following runs. Times are wall-clock, with " +
+                     "the CPU time of the process (all its threads) in parentheses: on a busy machine the wall time includes " +
+                     "waiting for a core. Max abs diff: " +
                      "static against dynamic outputs (B, T, H), same weights.");
         return rows;
     }
@@ -271,6 +273,9 @@ internal sealed class DemoCommand : ICommand
         { TotalMilliseconds: >= 100 } s => s.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture) + " ms",
         var s => s.Value.TotalMilliseconds.ToString("F2", CultureInfo.InvariantCulture) + " ms",
     };
+
+    /// <summary>A measurement for the table: the wall time, then the CPU time in parentheses.</summary>
+    internal static string Format(StaticVsDynamic.Timing? t) => t is StaticVsDynamic.Timing m ? $"{Format(m.Wall)} ({Format(m.Cpu)})" : "—";
 
     private static IReadOnlyList<string> Row(params string[] cells) => cells;
 }

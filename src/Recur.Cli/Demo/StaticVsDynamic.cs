@@ -14,6 +14,38 @@ internal static class StaticVsDynamic
     /// <summary>A static graph whose build is estimated to take longer than this is skipped.</summary>
     public static readonly TimeSpan StaticBuildBudget = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// A duration measured twice: wall-clock time, and the CPU time this process used meanwhile (all its threads). On a
+    /// machine shared with other work the wall time includes waiting for a core; the CPU time does not.
+    /// </summary>
+    public readonly record struct Timing(TimeSpan Wall, TimeSpan Cpu)
+    {
+        /// <summary>Starts measuring.</summary>
+        public static Clock Start() => new(Stopwatch.StartNew(), CpuNow());
+
+        /// <summary>The CPU time used by this process so far.</summary>
+        public static TimeSpan CpuNow()
+        {
+            using var process = Process.GetCurrentProcess();
+            return process.TotalProcessorTime;
+        }
+
+        /// <summary>The element-wise median of <paramref name="timings"/> (wall and CPU separately).</summary>
+        public static Timing Median(IReadOnlyList<Timing> timings)
+        {
+            var walls = timings.Select(t => t.Wall).Order().ToList();
+            var cpus = timings.Select(t => t.Cpu).Order().ToList();
+            return new Timing(walls[walls.Count / 2], cpus[cpus.Count / 2]);
+        }
+    }
+
+    /// <summary>A running measurement (<see cref="Timing.Start"/>).</summary>
+    public sealed class Clock(Stopwatch stopwatch, TimeSpan cpuStart)
+    {
+        /// <summary>The time since the start.</summary>
+        public Timing Elapsed => new(stopwatch.Elapsed, Timing.CpuNow() - cpuStart);
+    }
+
     /// <summary>The LSTM and batch size every measurement uses.</summary>
     public sealed record Config(int Batch = 4, int Input = 8, int Hidden = 32, int TimedRuns = 5);
 
@@ -25,14 +57,14 @@ internal static class StaticVsDynamic
         public required Tensor Input { get; init; }
         public required Tensor Outputs { get; init; }
         public required LstmCell Cell { get; init; }
-        public required TimeSpan BuildTime { get; init; }
+        public required Timing BuildTime { get; init; }
         public int Operations => Graph.Operations.Count;
         public void Dispose() => Session.Dispose();
     }
 
     /// <summary>One row of the table.</summary>
-    public sealed record Row(int T, int StaticOps, int DynamicOps, TimeSpan? StaticBuild, TimeSpan DynamicBuild,
-        TimeSpan? StaticFirstRun, TimeSpan DynamicFirstRun, TimeSpan? StaticRun, TimeSpan DynamicRun, double? MaxDiff, string? Skipped);
+    public sealed record Row(int T, int StaticOps, int DynamicOps, Timing? StaticBuild, Timing DynamicBuild,
+        Timing? StaticFirstRun, Timing DynamicFirstRun, Timing? StaticRun, Timing DynamicRun, double? MaxDiff, string? Skipped);
 
     /// <summary>
     /// <c>X = placeholder([None, T, I]); outputs, _ = static_rnn(LSTMCell(H), unstack(transpose(X, [1, 0, 2])));
@@ -40,7 +72,7 @@ internal static class StaticVsDynamic
     /// </summary>
     public static LstmGraph BuildStatic(Config config, int timeSteps)
     {
-        var sw = Stopwatch.StartNew();
+        var clock = Timing.Start();
         var graph = new Graph { Seed = 42 };
         using (graph.AsDefault())
         {
@@ -50,17 +82,17 @@ internal static class StaticVsDynamic
             var (outputs, _) = Tf.Nn.StaticRnn(cell, steps, dtype: DType.Float32);
             var stacked = Tf.Transpose(Tf.Stack(outputs), [1, 0, 2]);
             var init = Tf.GlobalVariablesInitializer();
-            sw.Stop();
+            var buildTime = clock.Elapsed;
             var session = new Session(graph);
             session.Run(init);
-            return new LstmGraph { Graph = graph, Session = session, Input = x, Outputs = stacked, Cell = cell, BuildTime = sw.Elapsed };
+            return new LstmGraph { Graph = graph, Session = session, Input = x, Outputs = stacked, Cell = cell, BuildTime = buildTime };
         }
     }
 
     /// <summary><c>X = placeholder([None, None, I]); outputs, _ = dynamic_rnn(LSTMCell(H), X)</c>: any batch, any T.</summary>
     public static LstmGraph BuildDynamic(Config config)
     {
-        var sw = Stopwatch.StartNew();
+        var clock = Timing.Start();
         var graph = new Graph { Seed = 42 };
         using (graph.AsDefault())
         {
@@ -68,10 +100,10 @@ internal static class StaticVsDynamic
             var cell = new LstmCell(config.Hidden);
             var (outputs, _) = Tf.Nn.DynamicRnn(cell, x, dtype: DType.Float32);
             var init = Tf.GlobalVariablesInitializer();
-            sw.Stop();
+            var buildTime = clock.Elapsed;
             var session = new Session(graph);
             session.Run(init);
-            return new LstmGraph { Graph = graph, Session = session, Input = x, Outputs = outputs, Cell = cell, BuildTime = sw.Elapsed };
+            return new LstmGraph { Graph = graph, Session = session, Input = x, Outputs = outputs, Cell = cell, BuildTime = buildTime };
         }
     }
 
@@ -93,21 +125,20 @@ internal static class StaticVsDynamic
     }
 
     /// <summary>Runs the graph once (timed: the first run also plans the execution), then <paramref name="runs"/> more, and returns the first and the median.</summary>
-    public static (NDArray Value, TimeSpan First, TimeSpan Median) Time(LstmGraph g, NDArray x, int runs)
+    public static (NDArray Value, Timing First, Timing Median) Time(LstmGraph g, NDArray x, int runs)
     {
         var feed = new FeedDict { [g.Input] = x };
-        var sw = Stopwatch.StartNew();
+        var clock = Timing.Start();
         var value = g.Session.Run(g.Outputs, feed);
-        var first = sw.Elapsed;
-        var times = new List<TimeSpan>(runs);
+        var first = clock.Elapsed;
+        var times = new List<Timing>(runs);
         for (int i = 0; i < runs; i++)
         {
-            sw.Restart();
+            clock = Timing.Start();
             g.Session.Run(g.Outputs, feed);
-            times.Add(sw.Elapsed);
+            times.Add(clock.Elapsed);
         }
-        times.Sort();
-        return (value, first, times.Count == 0 ? first : times[times.Count / 2]);
+        return (value, first, times.Count == 0 ? first : Timing.Median(times));
     }
 
     /// <summary>Measures one T; the static graph is skipped when <paramref name="estimatedStaticBuild"/> exceeds the budget.</summary>
