@@ -6,10 +6,11 @@ internal static class NameMatch
     /// <summary>Up to <paramref name="max"/> candidates close to <paramref name="key"/>: small edit distance or the same last path component.</summary>
     public static IReadOnlyList<string> Close(string key, IEnumerable<string> candidates, int max = 5)
     {
-        string leaf = key.Split('/')[^1];
+        string leaf = Leaf(key);
         return candidates
             .Select(k => (k, d: EditDistance(k, key)))
-            .Where(p => p.d <= Math.Max(3, key.Length / 3) || p.k.Split('/')[^1] == leaf)
+            .Where(p => p.d <= Math.Max(3, key.Length / 3) || Leaf(p.k) == leaf
+                || p.k.EndsWith(key, StringComparison.Ordinal) || key.EndsWith(p.k, StringComparison.Ordinal))
             .OrderBy(p => p.d).ThenBy(p => p.k, StringComparer.Ordinal)
             .Take(max).Select(p => p.k).ToList();
     }
@@ -21,6 +22,9 @@ internal static class NameMatch
         if (close.Count > 0) return $" Close matches in {where}: {string.Join(", ", close.Select(c => $"'{c}'"))}.";
         return candidates.Count == 0 ? $" {Capitalize(where)} holds no entries." : $" {Capitalize(where)} holds {candidates.Count} entries, none close.";
     }
+
+    /// <summary>The last component of a TF (<c>a/b/kernel</c>) or PyTorch (<c>lstm.weight_ih_l0</c>) name.</summary>
+    private static string Leaf(string name) => name[(name.LastIndexOfAny(new[] { '/', '.' }) + 1)..];
 
     private static string Capitalize(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 
