@@ -27,6 +27,9 @@ internal static class GemmSettings
     /// <summary>GEMV matrix size (values) per thread below which GEMV stays on one thread.</summary>
     public static long GemvValuesPerThread { get; set; } = 1 << 19;
 
+    /// <summary>Prefetch the C tile at the start of the AVX2 kernel.</summary>
+    public static bool PrefetchC { get; set; } = true;
+
     /// <summary>Forces a kernel (tests use this to run the portable kernels on AVX2 machines).</summary>
     public static KernelPath Path { get; set; }
 

@@ -102,7 +102,7 @@ internal readonly struct Kernel256<T> : IMicroKernel<T>
 
         // Start fetching the C tile now: it is needed only after kc rank-1 updates, and for large
         // matrices its rows are far apart in memory (one page each), so misses would stall the stores.
-        if (Sse.IsSupported)
+        if (Sse.IsSupported && GemmSettings.PrefetchC)
         {
             T* cr = c;
             for (int i = 0; i < 6; i++)
