@@ -114,9 +114,15 @@ public static partial class Tf
 
                 string path = globalStep is { } step ? $"{savePath}-{step}" : savePath;
                 string full = Path.GetFullPath(path);
+                if (Path.GetFileName(full).Length == 0 || Directory.Exists(full))
+                    throw new ArgumentException(
+                        $"Saver.Save: savePath '{savePath}' names a directory; give a file prefix inside it, e.g. '{Path.Combine(savePath, "model")}'.", nameof(savePath));
+                if (Path.GetFileName(full) == CheckpointState.FileName)
+                    throw new ArgumentException($"Saver.Save: '{CheckpointState.FileName}' is the name of the index file; choose another prefix.", nameof(savePath));
                 string dir = Path.GetDirectoryName(full)!;
                 Directory.CreateDirectory(dir);
                 CheckpointFile.Write(full, values, "Saver.Save");
+                DeleteStaleTempFiles(dir, Path.GetFileName(full));
                 UpdateIndex(dir, full);
                 return path;
             }
@@ -180,6 +186,18 @@ public static partial class Tf
                     catch (IOException) { }
                     catch (UnauthorizedAccessException) { }
                 }
+            }
+
+            /// <summary>Temporary files of earlier saves to the same path that a crash (power loss, kill -9) left behind.</summary>
+            private static void DeleteStaleTempFiles(string dir, string fileName)
+            {
+                try
+                {
+                    foreach (var stale in Directory.EnumerateFiles(dir, AtomicFile.TempPrefix(fileName) + "*"))
+                        File.Delete(stale);
+                }
+                catch (IOException) { }
+                catch (UnauthorizedAccessException) { }
             }
 
             /// <summary>

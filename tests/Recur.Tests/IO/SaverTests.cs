@@ -200,6 +200,29 @@ public sealed class SaverTests
     }
 
     [Fact]
+    public void Save_AfterARealCrashLeftATempFile_RemovesTheStaleTempFile()
+    {
+        using var dir = new TempDir();
+        var m = new Model(1);
+        using var s = m.Start();
+        File.WriteAllText(dir.File(".model-3.tmp-0123456789ab"), "half a checkpoint");   // what kill -9 mid-save leaves
+        new Tf.Train.Saver().Save(s, dir.File("model"), 3);
+        Assert.Equal(new[] { "checkpoint", "model-3" }, dir.Names());
+    }
+
+    [Fact]
+    public void Save_SavePathIsADirectoryOrTheIndexName_ThrowsArgumentException()
+    {
+        using var dir = new TempDir();
+        var m = new Model(1);
+        using var s = m.Start();
+        Assert.Throws<ArgumentException>(() => new Tf.Train.Saver().Save(s, dir.Path));
+        Assert.Throws<ArgumentException>(() => new Tf.Train.Saver().Save(s, dir.Path + Path.DirectorySeparatorChar));
+        Assert.Throws<ArgumentException>(() => new Tf.Train.Saver().Save(s, dir.File("checkpoint")));
+        Assert.Empty(dir.Names());
+    }
+
+    [Fact]
     public void Restore_VariableMissingFromCheckpoint_ThrowsKeyNotFoundNamingItAndCloseMatches()
     {
         using var dir = new TempDir();
