@@ -31,6 +31,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -288,7 +289,19 @@ struct MaybeReorder {
     }
 };
 
-struct Result { Timing t; std::string impl, layouts; };
+struct Result { Timing t; std::string impl, layouts; bool ok = true; };
+
+// Sanity check of a result buffer after the timed runs: finite and not all zero.
+static bool sane(const memory &m) {
+    const float *p = static_cast<const float *>(m.get_data_handle());
+    size_t n = m.get_desc().get_size() / sizeof(float);
+    double a = 0;
+    for (size_t i = 0; i < n; ++i) {
+        if (!std::isfinite(p[i])) return false;
+        a += std::fabs(p[i]);
+    }
+    return a > 0;
+}
 
 static Result run_case(const Case &c, const std::string &mode, bool quick, double quiet_wait,
                        const engine &eng, stream &s) {
@@ -327,7 +340,8 @@ static Result run_case(const Case &c, const std::string &mode, bool quick, doubl
             s.wait();
         };
         wait_quiet(quiet_wait);
-        return {bench(fn, quick), impl, layouts};
+        Timing t = bench(fn, quick);
+        return {t, impl, layouts, sane(dst_layer)};
     }
 
     memory ws(p.fwd.workspace_desc(), eng);
@@ -376,7 +390,8 @@ static Result run_case(const Case &c, const std::string &mode, bool quick, doubl
         s.wait();
     };
     wait_quiet(quiet_wait);
-    return {bench(fn, quick), impl, layouts};
+    Timing t = bench(fn, quick);
+    return {t, impl, layouts, sane(dst_layer) && sane(diff_src_layer) && sane(rdwl.dst) && sane(rdwi.dst)};
 }
 
 static void usage() {
@@ -454,11 +469,11 @@ int main(int argc, char **argv) {
                           "{\"peer\": \"onednn\", \"cell\": \"%s\", \"mode\": \"%s\", \"B\": %d, \"T\": %d, "
                           "\"I\": %d, \"H\": %d, \"layers\": %d, \"threads\": %d, \"lengths\": \"full\", "
                           "\"median_ms\": %.4f, \"gflops\": %.2f, \"tokens\": %.0f, \"tokens_per_s\": %.1f, "
-                          "\"min_ms\": %.4f, \"runs\": %d, \"other_load\": %.3f, \"quick\": %s, "
+                          "\"min_ms\": %.4f, \"runs\": %d, \"other_load\": %.3f, \"quick\": %s, \"check\": \"%s\", "
                           "\"version\": \"%s\", \"impl\": \"%s\", \"layouts\": \"%s\", \"time\": \"%s\"}",
                           c.cell.c_str(), mode.c_str(), c.B, c.T, c.I, c.H, c.L, nthr, r.t.median_ms,
                           flops / (r.t.median_ms * 1e6), tokens, tokens / (r.t.median_ms / 1e3), r.t.min_ms,
-                          r.t.runs, r.t.other_load, quick ? "true" : "false", version,
+                          r.t.runs, r.t.other_load, quick ? "true" : "false", r.ok ? "ok" : "FAILED", version,
                           json_escape(r.impl).c_str(), json_escape(r.layouts).c_str(), ts);
             std::printf("%s\n", line);
             std::fflush(stdout);
