@@ -94,6 +94,11 @@ static double forward_flops(const Case &c) {
 }
 
 // ---------------------------------------------------------------------------------- machine load
+static double cpu_now_s() {  // CPU time of the whole process (all threads)
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 static double now_s() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -137,7 +142,7 @@ static double wait_quiet(double max_s) {
 }
 
 // ------------------------------------------------------------------------------------------ timing
-struct Timing { double median_ms, min_ms, other_load; int runs; };
+struct Timing { double median_ms, min_ms, other_load; int runs; double cpu_ms; };
 
 static Timing bench(const std::function<void()> &fn, bool quick) {
     int warm_runs = quick ? 1 : 3, min_runs = quick ? 3 : 10, cap = quick ? 20 : 300;
@@ -149,17 +154,21 @@ static Timing bench(const std::function<void()> &fn, bool quick) {
     int runs = std::min(cap, std::max(min_runs, int(target_s / std::max(est, 1e-9))));
     LoadMeter m;
     m.start();
-    std::vector<double> t(runs);
+    std::vector<double> t(runs), c(runs);
     for (int i = 0; i < runs; ++i) {
+        double c0 = cpu_now_s();
         double a = now_s();
         fn();
         t[i] = (now_s() - a) * 1e3;
+        c[i] = (cpu_now_s() - c0) * 1e3;
     }
     double other = m.stop();
-    std::vector<double> s = t;
-    std::sort(s.begin(), s.end());
-    double med = runs % 2 ? s[runs / 2] : 0.5 * (s[runs / 2 - 1] + s[runs / 2]);
-    return {med, s[0], other, runs};
+    auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        size_t n = v.size();
+        return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    };
+    return {median(t), *std::min_element(t.begin(), t.end()), other, runs, median(c)};
 }
 
 // ------------------------------------------------------------------------------------------ helpers
@@ -469,10 +478,10 @@ int main(int argc, char **argv) {
                           "{\"peer\": \"onednn\", \"cell\": \"%s\", \"mode\": \"%s\", \"B\": %d, \"T\": %d, "
                           "\"I\": %d, \"H\": %d, \"layers\": %d, \"threads\": %d, \"lengths\": \"full\", "
                           "\"median_ms\": %.4f, \"gflops\": %.2f, \"tokens\": %.0f, \"tokens_per_s\": %.1f, "
-                          "\"min_ms\": %.4f, \"runs\": %d, \"other_load\": %.3f, \"quick\": %s, \"check\": \"%s\", "
+                          "\"min_ms\": %.4f, \"cpu_ms\": %.4f, \"runs\": %d, \"other_load\": %.3f, \"quick\": %s, \"check\": \"%s\", "
                           "\"version\": \"%s\", \"impl\": \"%s\", \"layouts\": \"%s\", \"time\": \"%s\"}",
                           c.cell.c_str(), mode.c_str(), c.B, c.T, c.I, c.H, c.L, nthr, r.t.median_ms,
-                          flops / (r.t.median_ms * 1e6), tokens, tokens / (r.t.median_ms / 1e3), r.t.min_ms,
+                          flops / (r.t.median_ms * 1e6), tokens, tokens / (r.t.median_ms / 1e3), r.t.min_ms, r.t.cpu_ms,
                           r.t.runs, r.t.other_load, quick ? "true" : "false", r.ok ? "ok" : "FAILED", version,
                           json_escape(r.impl).c_str(), json_escape(r.layouts).c_str(), ts);
             std::printf("%s\n", line);

@@ -2,8 +2,9 @@
 """Prints a markdown table of peers.jsonl records (one line per cell/shape, columns infer/train x threads),
 with the figures of /work/shared/reference/performance_anchors.md in brackets when that file is there.
 
-usage: benchmarks/peers/summarize.py [peers.jsonl] [--anchors PATH|none]
+usage: benchmarks/peers/summarize.py [peers.jsonl] [--anchors PATH|none] [--cpu]
 Each table cell reads  "P 119 [119] · D 120 [120]"  = PyTorch / oneDNN median ms, measured [anchor].
+--cpu shows the median process CPU time (cpu_ms) instead of the wall time (1-thread rows on a busy machine).
 """
 import json
 import os
@@ -53,6 +54,10 @@ def fmt(ms):
 def main():
     args = [a for a in sys.argv[1:]]
     anchors_path = ANCHORS_DEFAULT
+    field = "median_ms"
+    if "--cpu" in args:
+        args.remove("--cpu")
+        field = "cpu_ms"
     if "--anchors" in args:
         i = args.index("--anchors")
         anchors_path = None if args[i + 1] == "none" else args[i + 1]
@@ -65,7 +70,8 @@ def main():
         row = (r["cell"], r["B"], r["T"], r["I"], r["H"], r["layers"], r["lengths"])
         if row not in rows:
             rows.append(row)
-        vals[row + (r["mode"], r["threads"], r["peer"])] = r["median_ms"]
+        if r.get(field) is not None:
+            vals[row + (r["mode"], r["threads"], r["peer"])] = r[field]
         loads.setdefault(row, []).append(r.get("other_load", 0.0))
     rows.sort(key=lambda x: (x[6] != "full", x[5], CELL_ORDER.index(x[0]) if x[0] in CELL_ORDER else 9,
                              x[1], -x[2]))

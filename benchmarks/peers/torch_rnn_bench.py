@@ -133,6 +133,7 @@ def wait_quiet(max_wait_s, threshold=0.10):
 
 # ------------------------------------------------------------------------------------------ timing
 def bench(fn, quick):
+    """Returns (median wall ms, min wall ms, runs, other-load share, median process-CPU ms) of fn()."""
     warm_runs, warm_s = (1, 0.1) if quick else (3, 0.5)
     min_runs, target_s, cap = (3, 0.5, 20) if quick else (10, 3.0, 300)
     t0, n = time.perf_counter(), 0
@@ -143,12 +144,15 @@ def bench(fn, quick):
     runs = min(cap, max(min_runs, int(target_s / max(est, 1e-9))))
     meter = LoadMeter()
     meter.start()
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
+        c = time.process_time()
         a = time.perf_counter()
         fn()
         times.append(time.perf_counter() - a)
-    return statistics.median(times) * 1e3, min(times) * 1e3, runs, meter.stop()
+        cpu.append(time.process_time() - c)
+    return (statistics.median(times) * 1e3, min(times) * 1e3, runs, meter.stop(),
+            statistics.median(cpu) * 1e3)
 
 
 # ------------------------------------------------------------------------------------------ worker
@@ -193,8 +197,8 @@ def worker(args):
                     for p in params:
                         p.grad = None
             busy_before = wait_quiet(args.quiet_wait)
-            med, best, runs, other = bench(fn, args.quick)
-            rec = dict(key=row_key(c, mode), mode=mode, median_ms=med, min_ms=best, runs=runs,
+            med, best, runs, other, cpu = bench(fn, args.quick)
+            rec = dict(key=row_key(c, mode), mode=mode, median_ms=med, min_ms=best, cpu_ms=cpu, runs=runs,
                        other_load=round(other, 3), busy_before=busy_before,
                        torch=torch.__version__)
             print(json.dumps(rec), flush=True)
@@ -288,7 +292,9 @@ def main():
                        "lengths": c["lengths"], "median_ms": round(r["median_ms"], 4),
                        "gflops": round(flops / (r["median_ms"] * 1e6), 2),
                        "tokens": tokens, "tokens_per_s": round(tokens / (r["median_ms"] / 1e3), 1),
-                       "min_ms": round(r["min_ms"], 4), "runs": r["runs"], "config": best,
+                       "min_ms": round(r["min_ms"], 4),
+                       "cpu_ms": round(r["cpu_ms"], 4) if "cpu_ms" in r else None,
+                       "runs": r["runs"], "config": best,
                        "configs": {n: round(v["median_ms"], 4) for n, v in cand.items()},
                        "other_load": r["other_load"], "busy_before": r["busy_before"],
                        "quick": bool(args.quick), "version": "torch " + r["torch"],
