@@ -281,8 +281,7 @@ public class GoldenCellTests
     [Fact]
     public void LstmCell_TfCellClippingZeroFloat64_AllOutputsExactlyZero() => CellClippingZero(DType.Float64, 0.0);
 
-    [Fact(Skip = "Recur.Kernels Elementwise.Tanh(float) (TensorPrimitives.Tanh, vector path) returns -5.96e-8 for +0 and +5.96e-8 for -0; "
-        + "TF's tanh(0) is exactly 0. Float32 is checked to 1.2e-7 by the next test until the kernel is fixed.")]
+    [Fact]
     public void LstmCell_TfCellClippingZeroFloat32_AllOutputsExactlyZero() => CellClippingZero(DType.Float32, 0.0);
 
     [Fact]
