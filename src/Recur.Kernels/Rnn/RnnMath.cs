@@ -1,0 +1,142 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+
+namespace Recur.Kernels.Rnn;
+
+/// <summary>
+/// The generic helpers behind the fused RNN kernels: <see cref="Gemm"/> and the activations for either float
+/// type (the JIT removes the type tests), gathers and scatters of rows through the length permutation, and
+/// column sums. Nothing here allocates.
+/// </summary>
+internal static class RnnMath
+{
+    /// <summary><c>C = op(A)·op(B) + beta·C</c> through <see cref="Kernels.Gemm.Multiply(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>.</summary>
+    public static void Gemm<T>(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, T beta, Span<T> c, int ldc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        if (typeof(T) == typeof(float))
+        {
+            Kernels.Gemm.Multiply(
+                transA, transB, m, n, k, 1f, MemoryMarshal.Cast<T, float>(a), lda, MemoryMarshal.Cast<T, float>(b), ldb,
+                float.CreateTruncating(beta), MemoryMarshal.Cast<T, float>(c), ldc);
+        }
+        else
+        {
+            Kernels.Gemm.Multiply(
+                transA, transB, m, n, k, 1.0, MemoryMarshal.Cast<T, double>(a), lda, MemoryMarshal.Cast<T, double>(b), ldb,
+                double.CreateTruncating(beta), MemoryMarshal.Cast<T, double>(c), ldc);
+        }
+    }
+
+    /// <summary>destination = tanh(x) through <see cref="Elementwise.Tanh(ReadOnlySpan{float}, Span{float})"/> (accurate near 0); may be in place.</summary>
+    public static void Tanh<T>(ReadOnlySpan<T> x, Span<T> destination)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            Elementwise.Tanh(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(destination));
+        }
+        else
+        {
+            Elementwise.Tanh(MemoryMarshal.Cast<T, double>(x), MemoryMarshal.Cast<T, double>(destination));
+        }
+    }
+
+    /// <summary>destination = 1 / (1 + e^-x); may be in place.</summary>
+    public static void Sigmoid<T>(ReadOnlySpan<T> x, Span<T> destination)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!x.IsEmpty)
+        {
+            TensorPrimitives.Sigmoid(x, destination);
+        }
+    }
+
+    /// <summary>destination = clamp(x, -limit, limit); may be in place.</summary>
+    public static void Clip<T>(ReadOnlySpan<T> x, T limit, Span<T> destination)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        TensorPrimitives.Max(x, -limit, destination);
+        TensorPrimitives.Min(destination[..x.Length], limit, destination);
+    }
+
+    /// <summary>sum[j] = Σ_r m[r·n + j] over <paramref name="rows"/> rows of width <paramref name="n"/> (the bias gradient).</summary>
+    public static void ColumnSums<T>(ReadOnlySpan<T> m, int rows, int n, int ld, Span<T> sum)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        sum[..n].Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            TensorPrimitives.Add(sum[..n], m.Slice(r * ld, n), sum[..n]);
+        }
+    }
+
+    /// <summary>Copies the active rows of each step, in length order, from a time-major (T, B, width) buffer into the packed buffer.</summary>
+    public static void Gather<T>(in RnnSchedule s, ReadOnlySpan<T> source, int width, Span<T> packed)
+    {
+        for (int t = 0; t < s.Time; t++)
+        {
+            int nb = s.Active[t], off = s.Offset[t];
+            for (int k = 0; k < nb; k++)
+            {
+                source.Slice(((t * s.Batch) + s.Perm[k]) * width, width).CopyTo(packed.Slice((off + k) * width, width));
+            }
+        }
+    }
+
+    /// <summary>The inverse of <see cref="Gather"/>: packed rows back to (T, B, width) with zeros in the rows past each length.</summary>
+    public static void Scatter<T>(in RnnSchedule s, ReadOnlySpan<T> packed, int width, Span<T> destination)
+    {
+        for (int t = 0; t < s.Time; t++)
+        {
+            int nb = s.Active[t], off = s.Offset[t];
+            for (int k = 0; k < s.Batch; k++)
+            {
+                Span<T> row = destination.Slice(((t * s.Batch) + s.Perm[k]) * width, width);
+                if (k < nb)
+                {
+                    packed.Slice((off + k) * width, width).CopyTo(row);
+                }
+                else
+                {
+                    row.Clear();
+                }
+            }
+        }
+    }
+
+    /// <summary>sorted[k] = source[perm[k]] for (B, width) states; an empty source gives zeros.</summary>
+    public static void GatherState<T>(in RnnSchedule s, ReadOnlySpan<T> source, int width, Span<T> sorted)
+    {
+        if (source.IsEmpty)
+        {
+            sorted[..(s.Batch * width)].Clear();
+            return;
+        }
+
+        for (int k = 0; k < s.Batch; k++)
+        {
+            source.Slice(s.Perm[k] * width, width).CopyTo(sorted.Slice(k * width, width));
+        }
+    }
+
+    /// <summary>destination[perm[k]] = sorted[k] for (B, width) states; an empty destination is skipped.</summary>
+    public static void ScatterState<T>(in RnnSchedule s, ReadOnlySpan<T> sorted, int width, Span<T> destination)
+    {
+        if (destination.IsEmpty)
+        {
+            return;
+        }
+
+        for (int k = 0; k < s.Batch; k++)
+        {
+            sorted.Slice(k * width, width).CopyTo(destination.Slice(s.Perm[k] * width, width));
+        }
+    }
+}

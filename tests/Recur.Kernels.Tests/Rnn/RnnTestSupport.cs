@@ -1,0 +1,83 @@
+using System.Numerics;
+
+namespace Recur.Kernels.Tests.Rnn;
+
+/// <summary>Shared helpers for the fused RNN kernel tests: case parsing, conversion, and norm-wise comparison.</summary>
+internal static class RnnTest
+{
+    /// <summary>Parses "7,0,3" into lengths; "" means no lengths.</summary>
+    public static int[] Lengths(string spec) =>
+        spec.Length == 0 ? [] : spec.Split(',').Select(int.Parse).ToArray();
+
+    /// <summary>The length of row b as the kernels use it: clamped to T, all T when there are no lengths.</summary>
+    public static int Len(int[] lengths, int b, int time) => lengths.Length == 0 ? time : Math.Min(lengths[b], time);
+
+    public static T[] Cast<T>(double[] x)
+        where T : INumberBase<T> => x.Select(T.CreateTruncating).ToArray();
+
+    public static double[] D<T>(T[] x)
+        where T : INumberBase<T> => x.Select(double.CreateTruncating).ToArray();
+
+    /// <summary>Random values in [min, max), rounded to T so the double reference sees exactly the kernel's inputs.</summary>
+    public static double[] Rand<T>(int n, int seed, double min = -1, double max = 1)
+        where T : INumberBase<T> => D(Data.Uniform<T>(n, seed, min, max));
+
+    /// <summary>Tolerance by dtype: double 1e-12, float 1e-5 (norm-wise: relative to max(1, max |expected|)).</summary>
+    public static double Tol<T>() => typeof(T) == typeof(double) ? 1e-12 : 1e-5;
+
+    public static void Close<T>(T[] actual, double[] expected, string what)
+        where T : INumberBase<T> => Close(D(actual), expected, Tol<T>(), what);
+
+    public static void Close(double[] actual, double[] expected, double tol, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = 1;
+        foreach (double e in expected)
+        {
+            scale = Math.Max(scale, Math.Abs(e));
+        }
+
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (!(Math.Abs(actual[i] - expected[i]) <= tol * scale))
+            {
+                Assert.Fail($"{what}: element {i} of {expected.Length} is {actual[i]:R}, expected {expected[i]:R} (tolerance {tol:G2} x {scale:G3}).");
+            }
+        }
+    }
+
+    public static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
+
+    public static double Clip(double x, double? c) => c is double v ? Math.Clamp(x, -v, v) : x;
+
+    public static bool Clipped(double x, double? c) => c is double v && (x < -v || x > v);
+
+    public static double Dot(double[] a, double[] b)
+    {
+        double s = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            s += a[i] * b[i];
+        }
+
+        return s;
+    }
+
+    /// <summary>Central finite differences of <paramref name="loss"/> with respect to every entry of <paramref name="p"/>.</summary>
+    public static double[] FiniteDifference(double[] p, Func<double> loss, double eps = 1e-6)
+    {
+        var g = new double[p.Length];
+        for (int i = 0; i < p.Length; i++)
+        {
+            double keep = p[i];
+            p[i] = keep + eps;
+            double up = loss();
+            p[i] = keep - eps;
+            double down = loss();
+            p[i] = keep;
+            g[i] = (up - down) / (2 * eps);
+        }
+
+        return g;
+    }
+}
