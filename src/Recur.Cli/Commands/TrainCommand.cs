@@ -189,7 +189,10 @@ internal sealed class TrainCommand : ICommand
     private static void WritePictures(TrainingTask task, Trainer trainer, TrainingResult result, string dir, TextWriter stdout)
     {
         string loss = Path.Combine(dir, TrainingPlots.LossFile);
-        TrainingPlots.LossCurve(result, $"recur train --task {task.Name}: loss").Save(loss);
+        var plot = task is AddingTask
+            ? TrainingPlots.LossCurve(result, $"recur train --task {task.Name}: loss", AddingTask.BaselineMse, "always answering 1 (1/6)")
+            : TrainingPlots.LossCurve(result, $"recur train --task {task.Name}: loss");
+        plot.Save(loss);
         stdout.WriteLine($"loss curve {loss}");
         if (task is SineTask sine)
         {

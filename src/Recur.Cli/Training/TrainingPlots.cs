@@ -15,7 +15,11 @@ internal static class TrainingPlots
     /// <summary>
     /// Training loss per step (a moving average over about 1 % of the steps) and validation loss per epoch, log scale.
     /// </summary>
-    public static SvgPlot LossCurve(TrainingResult result, string title)
+    /// <param name="result">The run.</param>
+    /// <param name="title">The chart title.</param>
+    /// <param name="baseline">A reference loss drawn as a horizontal line (the adding problem's 1/6), or null.</param>
+    /// <param name="baselineLabel">Its legend text.</param>
+    public static SvgPlot LossCurve(TrainingResult result, string title, double? baseline = null, string? baselineLabel = null)
     {
         var steps = result.StepHistory;
         int window = Math.Max(1, steps.Count / 100);
@@ -41,6 +45,8 @@ internal static class TrainingPlots
             series.Add(new("validation loss (per epoch)", result.EpochHistory.Select(e => (double)e.Step).ToList(),
                 result.EpochHistory.Select(e => e.ValidationLoss).ToList(), SvgPlot.Palette[1]));
         }
+        if (baseline is double level && x.Count > 0)
+            series.Add(new(baselineLabel ?? "baseline", [x[0], x[^1]], [level, level], "#888888"));
         return new SvgPlot { Title = title, XLabel = "global step", YLabel = "loss", LogY = true, Series = series };
     }
 
