@@ -178,7 +178,7 @@ internal sealed class TrainCommand : ICommand
             SineTask s => $"BasicRNNCell({o.Hidden}, relu) over {s.Steps} steps → dense(1) per step",
             AddingTask a => $"LSTMCell({o.Hidden}) over T = {a.Steps} → dense(1)",
             ClassifyTask c => $"GRUCell({o.Hidden}) over {c.MinLength}..{c.MaxLength} steps (sequence_length) → dense(2) → softmax",
-            CsvTask c => $"LSTMCell({o.Hidden}) over {c.Data.Count} sequences of ≤ {c.Data.MaxLength} steps × {c.Features} features from {c.Data.Path} "
+            CsvTask c => $"LSTMCell({o.Hidden}) over {c.Data.Count} sequences of ≤ {c.Data.MaxLength} steps × {c.Features} feature{(c.Features == 1 ? "" : "s")} from {c.Data.Path} "
                 + (c.IsClassification ? $"→ dense({c.Classes}) → softmax" : "→ dense(1)") + $" ({c.TrainingCount} train, {c.ValidationSet.Count} held out)",
             _ => task.Name,
         };
