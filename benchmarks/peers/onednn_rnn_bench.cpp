@@ -451,6 +451,8 @@ int main(int argc, char **argv) {
     const dnnl_version_t *v = dnnl_version();
     char version[64];
     std::snprintf(version, sizeof version, "oneDNN %d.%d.%d", v->major, v->minor, v->patch);
+    const char *wp = std::getenv("OMP_WAIT_POLICY");
+    const std::string wait_policy = json_escape(wp && *wp ? wp : "default");
     FILE *outf = out.empty() ? nullptr : std::fopen(out.c_str(), "a");
 
     engine eng(engine::kind::cpu, 0);
@@ -479,10 +481,10 @@ int main(int argc, char **argv) {
                           "\"I\": %d, \"H\": %d, \"layers\": %d, \"threads\": %d, \"lengths\": \"full\", "
                           "\"median_ms\": %.4f, \"gflops\": %.2f, \"tokens\": %.0f, \"tokens_per_s\": %.1f, "
                           "\"min_ms\": %.4f, \"cpu_ms\": %.4f, \"runs\": %d, \"other_load\": %.3f, \"quick\": %s, \"check\": \"%s\", "
-                          "\"version\": \"%s\", \"impl\": \"%s\", \"layouts\": \"%s\", \"time\": \"%s\"}",
+                          "\"omp_wait_policy\": \"%s\", \"version\": \"%s\", \"impl\": \"%s\", \"layouts\": \"%s\", \"time\": \"%s\"}",
                           c.cell.c_str(), mode.c_str(), c.B, c.T, c.I, c.H, c.L, nthr, r.t.median_ms,
                           flops / (r.t.median_ms * 1e6), tokens, tokens / (r.t.median_ms / 1e3), r.t.min_ms, r.t.cpu_ms,
-                          r.t.runs, r.t.other_load, quick ? "true" : "false", r.ok ? "ok" : "FAILED", version,
+                          r.t.runs, r.t.other_load, quick ? "true" : "false", r.ok ? "ok" : "FAILED", wait_policy.c_str(), version,
                           json_escape(r.impl).c_str(), json_escape(r.layouts).c_str(), ts);
             std::printf("%s\n", line);
             std::fflush(stdout);
