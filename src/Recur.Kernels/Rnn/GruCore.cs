@@ -1,0 +1,275 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Recur.Kernels.Rnn;
+
+/// <summary>Where each buffer of the GRU workspace starts (elements of T) and how long the whole is.</summary>
+internal readonly struct GruLayout
+{
+    public readonly int Xg, G, Hp, Aux, HState, Rec, Rh, Tmp, Total;
+
+    public GruLayout(in GruConfig c, bool training, int slots)
+    {
+        int n = c.Time * c.Batch, h = c.Units, b = c.Batch;
+        long o = slots;
+        Xg = Take(ref o, (long)n * c.InputSize);
+        G = Take(ref o, (long)n * 3 * h);
+        Hp = training ? Take(ref o, (long)n * h) : -1;
+        Aux = training ? Take(ref o, (long)n * h) : -1;
+        HState = Take(ref o, (long)b * h);
+        Rec = Take(ref o, (long)b * 3 * h);
+        Rh = Take(ref o, (long)b * h);
+        Tmp = Take(ref o, 2L * h);
+        if (o > int.MaxValue)
+        {
+            ThrowHelper.ArgumentOutOfRange("config", $"GruKernel: the workspace ({o} elements) is too large for span indexing.");
+        }
+
+        Total = (int)o;
+    }
+
+    private static int Take(ref long offset, long size)
+    {
+        long start = offset;
+        offset += size;
+        return (int)Math.Min(start, int.MaxValue);
+    }
+}
+
+/// <summary>The fused GRU forward and backward passes (both variants) for one float type; <see cref="GruKernel"/> validates and calls in.</summary>
+internal static class GruCore<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static void Forward(
+        in GruConfig cfg, GruWeights<T> w, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> h0,
+        Span<T> y, Span<T> hFinal, Span<T> ws, bool training)
+    {
+        int T_ = cfg.Time, B = cfg.Batch, I = cfg.InputSize, H = cfg.Units, G3 = 3 * H, G2 = 2 * H;
+        bool after = cfg.ResetAfter;
+        var L = new GruLayout(cfg, training, RnnSchedule.Slots(T_, B));
+        var s = RnnSchedule.Build(T_, B, lengths, ws);
+        int n = s.Tokens;
+
+        ReadOnlySpan<T> wgx = w.GateKernel[..(I * G2)], wgh = w.GateKernel.Slice(I * G2, H * G2);
+        Span<T> g = ws.Slice(L.G, T_ * B * G3), hS = ws.Slice(L.HState, B * H), rec = ws.Slice(L.Rec, B * G3);
+        Span<T> tmp = ws.Slice(L.Tmp, H);
+        RnnMath.GatherState(s, h0, H, hS);
+
+        // Input projections for every real token: G[:, 0:2H] = X·Wgx, G[:, 2H:3H] = X·Wcx.
+        ReadOnlySpan<T> xp = x;
+        if (!s.Dense)
+        {
+            Span<T> xg = ws.Slice(L.Xg, n * I);
+            RnnMath.Gather(s, x, I, xg);
+            xp = xg;
+        }
+
+        if (n > 0)
+        {
+            RnnMath.Gemm(false, false, n, G2, I, xp, I, wgx, G2, T.Zero, g, G3);
+            RnnMath.Gemm(false, false, n, H, I, xp, I, w.CandidateInputKernel, H, T.Zero, g[G2..], G3);
+        }
+
+        for (int t = 0; t < T_; t++)
+        {
+            int nb = s.Active[t], off = s.Offset[t];
+            if (nb > 0)
+            {
+                ReadOnlySpan<T> hPrev = hS[..(nb * H)];
+                if (training)
+                {
+                    Span<T> saved = ws.Slice(L.Hp + (off * H), nb * H);
+                    hS[..(nb * H)].CopyTo(saved);
+                    hPrev = saved;
+                }
+
+                RnnMath.Gemm(false, false, nb, G2, H, hPrev, H, wgh, G2, T.Zero, rec, G3);
+                if (after)
+                {
+                    RnnMath.Gemm(false, false, nb, H, H, hPrev, H, w.CandidateHiddenKernel, H, T.Zero, rec[G2..], G3);
+                }
+
+                Span<T> aux = training ? ws.Slice(L.Aux + (off * H), nb * H) : ws.Slice(L.Rh, nb * H);
+                for (int k = 0; k < nb; k++)
+                {
+                    Span<T> gr = g.Slice((off + k) * G3, G3), rr = rec.Slice(k * G3, G3);
+                    Span<T> ru = gr[..G2], r = gr[..H], gc = gr.Slice(G2, H), a = aux.Slice(k * H, H);
+                    TensorPrimitives.Add(ru, rr[..G2], ru);
+                    TensorPrimitives.Add(ru, w.GateBias, ru);
+                    RnnMath.Sigmoid<T>(ru, ru);
+                    if (after)
+                    {
+                        // hc = h·Wch + bch (saved); c = tanh(x·Wcx + bcx + r ⊙ hc).
+                        TensorPrimitives.Add(rr.Slice(G2, H), w.CandidateHiddenBias, a);
+                        TensorPrimitives.Add(gc, w.CandidateBias, gc);
+                        TensorPrimitives.MultiplyAdd(r, a, gc, gc);
+                        RnnMath.Tanh<T>(gc, gc);
+                        Update(gr.Slice(H, H), gc, hPrev.Slice(k * H, H), hS.Slice(k * H, H), tmp);
+                    }
+                    else
+                    {
+                        TensorPrimitives.Multiply(r, hPrev.Slice(k * H, H), a);
+                    }
+                }
+
+                if (!after)
+                {
+                    // The candidate's recurrent product on r ⊙ h, then c = tanh(x·Wcx + (r⊙h)·Wch + bc).
+                    RnnMath.Gemm(false, false, nb, H, H, aux, H, w.CandidateHiddenKernel, H, T.Zero, rec[G2..], G3);
+                    for (int k = 0; k < nb; k++)
+                    {
+                        Span<T> gr = g.Slice((off + k) * G3, G3), gc = gr.Slice(G2, H);
+                        TensorPrimitives.Add(gc, rec.Slice((k * G3) + G2, H), gc);
+                        TensorPrimitives.Add(gc, w.CandidateBias, gc);
+                        RnnMath.Tanh<T>(gc, gc);
+                        Update(gr.Slice(H, H), gc, hPrev.Slice(k * H, H), hS.Slice(k * H, H), tmp);
+                    }
+                }
+            }
+
+            Span<T> yt = y.Slice(t * B * H, B * H);
+            for (int k = 0; k < B; k++)
+            {
+                Span<T> row = yt.Slice(s.Perm[k] * H, H);
+                if (k < nb)
+                {
+                    hS.Slice(k * H, H).CopyTo(row);
+                }
+                else
+                {
+                    row.Clear();
+                }
+            }
+        }
+
+        RnnMath.ScatterState(s, hS, H, hFinal);
+    }
+
+    /// <summary>h' = u ⊙ h + (1 − u) ⊙ c = u ⊙ (h − c) + c; <paramref name="hNew"/> may be <paramref name="hPrev"/>.</summary>
+    private static void Update(ReadOnlySpan<T> u, ReadOnlySpan<T> c, ReadOnlySpan<T> hPrev, Span<T> hNew, Span<T> tmp)
+    {
+        TensorPrimitives.Subtract(hPrev, c, tmp);
+        TensorPrimitives.MultiplyAdd(u, tmp, c, hNew);
+    }
+
+    public static void Backward(
+        in GruConfig cfg, GruWeights<T> w, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> dy, ReadOnlySpan<T> dhFinal,
+        Span<T> ws, Span<T> dx, Span<T> dh0, GruGradients<T> grads)
+    {
+        int T_ = cfg.Time, B = cfg.Batch, I = cfg.InputSize, H = cfg.Units, G3 = 3 * H, G2 = 2 * H;
+        bool after = cfg.ResetAfter;
+        var L = new GruLayout(cfg, true, RnnSchedule.Slots(T_, B));
+        var s = RnnSchedule.Build(T_, B, lengths, ws);
+        int n = s.Tokens;
+
+        ReadOnlySpan<T> wgx = w.GateKernel[..(I * G2)], wgh = w.GateKernel.Slice(I * G2, H * G2);
+        Span<T> g = ws.Slice(L.G, T_ * B * G3), hp = ws.Slice(L.Hp, T_ * B * H), aux = ws.Slice(L.Aux, T_ * B * H);
+        Span<T> dhS = ws.Slice(L.HState, B * H), drh = ws.Slice(L.Rh, B * H);
+        RnnMath.GatherState(s, dhFinal, H, dhS);
+
+        for (int t = T_ - 1; t >= 0; t--)
+        {
+            int nb = s.Active[t], off = s.Offset[t];
+            if (nb == 0)
+            {
+                continue;
+            }
+
+            ReadOnlySpan<T> dyt = dy.IsEmpty ? default : dy.Slice(t * B * H, B * H);
+            for (int k = 0; k < nb; k++)
+            {
+                int row = off + k;
+                ReadOnlySpan<T> dyRow = dy.IsEmpty ? default : dyt.Slice(s.Perm[k] * H, H);
+                CellBackward1(g.Slice(row * G3, G3), hp.Slice(row * H, H), aux.Slice(row * H, H), dhS.Slice(k * H, H), dyRow, after);
+            }
+
+            if (!after)
+            {
+                // d(r⊙h) = dZc · Whcᵀ; dr = d(r⊙h) ⊙ h; dh += d(r⊙h) ⊙ r.
+                RnnMath.Gemm(false, true, nb, H, H, g.Slice((off * G3) + G2), G3, w.CandidateHiddenKernel, H, T.Zero, drh, H);
+                for (int k = 0; k < nb; k++)
+                {
+                    int row = off + k;
+                    CellBackward2(g.Slice(row * G3, H), hp.Slice(row * H, H), drh.Slice(k * H, H), dhS.Slice(k * H, H));
+                }
+            }
+            else
+            {
+                RnnMath.Gemm(false, true, nb, H, H, aux.Slice(off * H), H, w.CandidateHiddenKernel, H, T.One, dhS, H);
+            }
+
+            RnnMath.Gemm(false, true, nb, H, G2, g.Slice(off * G3), G3, wgh, G2, T.One, dhS, H);
+        }
+
+        // The weight gradients for all steps at once.
+        ReadOnlySpan<T> xp = s.Dense ? x : ws.Slice(L.Xg, n * I);
+        ReadOnlySpan<T> dRu = g, dZc = n > 0 ? g[G2..] : default;
+        RnnMath.Gemm(true, false, I, G2, n, xp, I, dRu, G3, T.Zero, grads.GateKernel, G2);
+        RnnMath.Gemm(true, false, H, G2, n, hp, H, dRu, G3, T.Zero, grads.GateKernel[(I * G2)..], G2);
+        RnnMath.ColumnSums(dRu, n, G2, G3, grads.GateBias);
+        RnnMath.Gemm(true, false, I, H, n, xp, I, dZc, G3, T.Zero, grads.CandidateInputKernel, H);
+        RnnMath.ColumnSums(dZc, n, H, G3, grads.CandidateBias);
+        if (after)
+        {
+            RnnMath.Gemm(true, false, H, H, n, hp, H, aux, H, T.Zero, grads.CandidateHiddenKernel, H);
+            RnnMath.ColumnSums<T>(aux, n, H, H, grads.CandidateHiddenBias);
+        }
+        else
+        {
+            RnnMath.Gemm(true, false, H, H, n, aux, H, dZc, G3, T.Zero, grads.CandidateHiddenKernel, H);
+        }
+
+        if (!dx.IsEmpty)
+        {
+            Span<T> dxp = s.Dense ? dx : ws.Slice(L.Xg, n * I);
+            RnnMath.Gemm(false, true, n, I, G2, dRu, G3, wgx, G2, T.Zero, dxp, I);
+            RnnMath.Gemm(false, true, n, I, H, dZc, G3, w.CandidateInputKernel, H, T.One, dxp, I);
+            if (!s.Dense)
+            {
+                RnnMath.Scatter(s, dxp, I, dx);
+            }
+        }
+
+        RnnMath.ScatterState(s, dhS, H, dh0);
+    }
+
+    /// <summary>
+    /// First gradient pass of one row. dh = dh_future + dy; dc = dh(1−u); du = dh(h−c); dzc = dc(1−c²);
+    /// dzu = du·u(1−u); dh_prev = dh·u (more is added by the products). Reset after: dhc = dzc·r (saved in place
+    /// of hc), dzr = dzc·hc·r(1−r). <paramref name="g"/>: activations r, u, c in, gradients out (dzr only when
+    /// reset after; the reset-before dzr comes in <see cref="CellBackward2"/>).
+    /// </summary>
+    private static void CellBackward1(Span<T> g, ReadOnlySpan<T> hPrev, Span<T> aux, Span<T> dh, ReadOnlySpan<T> dy, bool after)
+    {
+        int h = dh.Length;
+        Span<T> r = g[..h], u = g.Slice(h, h), c = g.Slice(2 * h, h);
+        for (int e = 0; e < h; e++)
+        {
+            T d = dy.IsEmpty ? dh[e] : dh[e] + dy[e];
+            T ue = u[e], ce = c[e], re = r[e];
+            T dc = d * (T.One - ue);
+            T du = d * (hPrev[e] - ce);
+            T dzc = dc * (T.One - (ce * ce));
+            dh[e] = d * ue;
+            u[e] = du * ue * (T.One - ue);
+            c[e] = dzc;
+            if (after)
+            {
+                T hc = aux[e];
+                aux[e] = dzc * re;
+                r[e] = dzc * hc * re * (T.One - re);
+            }
+        }
+    }
+
+    /// <summary>Reset-before second pass: dr = drh ⊙ h_prev, dzr = dr·r(1−r) (in place of r), dh_prev += drh ⊙ r.</summary>
+    private static void CellBackward2(Span<T> r, ReadOnlySpan<T> hPrev, ReadOnlySpan<T> drh, Span<T> dh)
+    {
+        for (int e = 0; e < r.Length; e++)
+        {
+            T re = r[e], d = drh[e];
+            dh[e] += d * re;
+            r[e] = d * hPrev[e] * re * (T.One - re);
+        }
+    }
+}

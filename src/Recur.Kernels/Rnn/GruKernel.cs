@@ -1,0 +1,143 @@
+namespace Recur.Kernels.Rnn;
+
+/// <summary>
+/// A fused GRU layer over a whole sequence on spans (TF: <c>tf.nn.dynamic_rnn</c> with <c>GRUCell</c> or
+/// <c>CudnnCompatibleGRUCell</c>, <c>time_major=True</c>).
+/// </summary>
+/// <remarks>
+/// <para>Math per step (docs/decisions/0006): <c>r, u = σ(x_t·Wgx + h·Wgh + gate_bias)</c> (r first);
+/// reset before: <c>c = tanh(x_t·Wcx + (r⊙h)·Wch + bc)</c>; reset after: <c>c = tanh(x_t·Wcx + bcx + r⊙(h·Wch + bch))</c>;
+/// <c>h' = u⊙h + (1−u)⊙c</c>; output <c>y_t = h'</c>.</para>
+/// <para>Shapes, row-major, time-major: x (T, B, I); lengths (B) or empty; h0, hFinal (B, H); y, dy (T, B, H);
+/// gate kernel (I + H, 2·H), gate bias (2·H); candidate input kernel (I, H); candidate hidden kernel (H, H);
+/// candidate biases (H).</para>
+/// <para>Sequence lengths and technique as in <see cref="LstmKernel"/>: rows in length order, packed per-step
+/// rows, the input projections as one GEMM per weight before the loop, per step the recurrent products (two
+/// dependent ones for the reset-before cell) and fused element-wise passes, the weight gradients as GEMMs over
+/// all steps after the loop. Nothing is allocated; the caller passes <see cref="WorkspaceSize"/> elements.</para>
+/// </remarks>
+public static class GruKernel
+{
+    /// <summary>The workspace length (elements of the float type) for a forward pass; with <paramref name="training"/>, also what <c>Backward</c> needs.</summary>
+    /// <param name="config">The layer.</param>
+    /// <param name="training">Size for a forward pass that saves for <c>Backward</c>.</param>
+    /// <returns>The number of elements.</returns>
+    /// <exception cref="ArgumentException">A dimension is out of range.</exception>
+    public static int WorkspaceSize(in GruConfig config, bool training)
+    {
+        RnnCheck.Dims("GruKernel.WorkspaceSize", config.Time, config.Batch, config.InputSize, config.Units);
+        return new GruLayout(config, training, RnnSchedule.Slots(config.Time, config.Batch)).Total;
+    }
+
+    /// <summary>Runs the GRU over the sequence (single precision).</summary>
+    /// <param name="config">The layer's shape and variant.</param>
+    /// <param name="weights">The weights in TF layout.</param>
+    /// <param name="x">(T, B, I) inputs.</param>
+    /// <param name="lengths">(B) sequence lengths, clamped to T; empty: all T.</param>
+    /// <param name="h0">(B, H) initial state; empty: zeros.</param>
+    /// <param name="y">(T, B, H) outputs, zero past each row's length.</param>
+    /// <param name="hFinal">(B, H) final state (the state after each row's last step), or empty.</param>
+    /// <param name="workspace">At least <see cref="WorkspaceSize"/>(config, training) elements; kept intact for <c>Backward</c> when training.</param>
+    /// <param name="training">Save what <c>Backward</c> needs.</param>
+    /// <exception cref="ArgumentException">A span has the wrong length, a length is negative, or the workspace is too small.</exception>
+    public static void Forward(
+        in GruConfig config, GruWeights<float> weights, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> h0,
+        Span<float> y, Span<float> hFinal, Span<float> workspace, bool training)
+    {
+        CheckForward(config, Sizes(weights), x.Length, lengths, h0.Length, y.Length, hFinal.Length, workspace.Length, training);
+        GruCore<float>.Forward(config, weights, x, lengths, h0, y, hFinal, workspace, training);
+    }
+
+    /// <summary>Runs the GRU over the sequence (double precision).</summary>
+    /// <inheritdoc cref="Forward(in GruConfig, GruWeights{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, bool)"/>
+    public static void Forward(
+        in GruConfig config, GruWeights<double> weights, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> h0,
+        Span<double> y, Span<double> hFinal, Span<double> workspace, bool training)
+    {
+        CheckForward(config, Sizes(weights), x.Length, lengths, h0.Length, y.Length, hFinal.Length, workspace.Length, training);
+        GruCore<double>.Forward(config, weights, x, lengths, h0, y, hFinal, workspace, training);
+    }
+
+    /// <summary>
+    /// Back-propagates after a <c>Forward</c> with <c>training: true</c> on the same config, weights, x, lengths and
+    /// workspace (single precision). Gradients are overwritten, not accumulated.
+    /// </summary>
+    /// <param name="config">The layer, as in the forward pass.</param>
+    /// <param name="weights">The weights, as in the forward pass.</param>
+    /// <param name="x">(T, B, I), as in the forward pass.</param>
+    /// <param name="lengths">(B) or empty, as in the forward pass.</param>
+    /// <param name="dy">(T, B, H) dL/dy, or empty for zeros; entries past a row's length are ignored.</param>
+    /// <param name="dhFinal">(B, H) dL/dhFinal, or empty for zeros.</param>
+    /// <param name="workspace">The forward pass's workspace; overwritten.</param>
+    /// <param name="dx">(T, B, I) dL/dx (zero past each length), or empty to skip.</param>
+    /// <param name="dh0">(B, H) dL/dh0, or empty.</param>
+    /// <param name="gradients">The weight gradients, same layouts as the weights.</param>
+    /// <exception cref="ArgumentException">A span has the wrong length, a length is negative, or the workspace is too small.</exception>
+    public static void Backward(
+        in GruConfig config, GruWeights<float> weights, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhFinal,
+        Span<float> workspace, Span<float> dx, Span<float> dh0, GruGradients<float> gradients)
+    {
+        CheckBackward(config, Sizes(weights), Sizes(gradients), x.Length, lengths, dy.Length, dhFinal.Length, workspace.Length, dx.Length, dh0.Length);
+        GruCore<float>.Backward(config, weights, x, lengths, dy, dhFinal, workspace, dx, dh0, gradients);
+    }
+
+    /// <summary>Back-propagates after a <c>Forward</c> with <c>training: true</c> (double precision).</summary>
+    /// <inheritdoc cref="Backward(in GruConfig, GruWeights{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, GruGradients{float})"/>
+    public static void Backward(
+        in GruConfig config, GruWeights<double> weights, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> dy, ReadOnlySpan<double> dhFinal,
+        Span<double> workspace, Span<double> dx, Span<double> dh0, GruGradients<double> gradients)
+    {
+        CheckBackward(config, Sizes(weights), Sizes(gradients), x.Length, lengths, dy.Length, dhFinal.Length, workspace.Length, dx.Length, dh0.Length);
+        GruCore<double>.Backward(config, weights, x, lengths, dy, dhFinal, workspace, dx, dh0, gradients);
+    }
+
+    private static (int, int, int, int, int, int) Sizes<T>(GruWeights<T> w) =>
+        (w.GateKernel.Length, w.GateBias.Length, w.CandidateInputKernel.Length, w.CandidateHiddenKernel.Length, w.CandidateBias.Length, w.CandidateHiddenBias.Length);
+
+    private static (int, int, int, int, int, int) Sizes<T>(GruGradients<T> w) =>
+        (w.GateKernel.Length, w.GateBias.Length, w.CandidateInputKernel.Length, w.CandidateHiddenKernel.Length, w.CandidateBias.Length, w.CandidateHiddenBias.Length);
+
+    private static void CheckWeights(in GruConfig c, (int Gk, int Gb, int Ck, int Chk, int Cb, int Chb) s, string owner, string prefix)
+    {
+        int i = c.InputSize, h = c.Units;
+        RnnCheck.Exact(s.Gk, (i + h) * 2 * h, owner, prefix + "GateKernel");
+        RnnCheck.Exact(s.Gb, 2 * h, owner, prefix + "GateBias");
+        RnnCheck.Exact(s.Ck, i * h, owner, prefix + "CandidateInputKernel");
+        RnnCheck.Exact(s.Chk, h * h, owner, prefix + "CandidateHiddenKernel");
+        RnnCheck.Exact(s.Cb, h, owner, prefix + "CandidateBias");
+        RnnCheck.Exact(s.Chb, c.ResetAfter ? h : 0, owner, prefix + "CandidateHiddenBias");
+    }
+
+    private static void CheckForward(
+        in GruConfig c, (int, int, int, int, int, int) weights, int x, ReadOnlySpan<int> lengths, int h0, int y, int hFinal, int workspace, bool training)
+    {
+        const string Owner = "GruKernel.Forward";
+        RnnCheck.Dims(Owner, c.Time, c.Batch, c.InputSize, c.Units);
+        CheckWeights(c, weights, Owner, "weights.");
+        int tb = c.Time * c.Batch, bh = c.Batch * c.Units;
+        RnnCheck.Exact(x, tb * c.InputSize, Owner, "x");
+        RnnCheck.Lengths(lengths, c.Batch, Owner);
+        RnnCheck.Optional(h0, bh, Owner, "h0");
+        RnnCheck.Exact(y, tb * c.Units, Owner, "y");
+        RnnCheck.Optional(hFinal, bh, Owner, "hFinal");
+        RnnCheck.Workspace(workspace, new GruLayout(c, training, RnnSchedule.Slots(c.Time, c.Batch)).Total, Owner);
+    }
+
+    private static void CheckBackward(
+        in GruConfig c, (int, int, int, int, int, int) weights, (int, int, int, int, int, int) grads, int x, ReadOnlySpan<int> lengths, int dy, int dhFinal,
+        int workspace, int dx, int dh0)
+    {
+        const string Owner = "GruKernel.Backward";
+        RnnCheck.Dims(Owner, c.Time, c.Batch, c.InputSize, c.Units);
+        CheckWeights(c, weights, Owner, "weights.");
+        CheckWeights(c, grads, Owner, "gradients.");
+        int tb = c.Time * c.Batch, bh = c.Batch * c.Units;
+        RnnCheck.Exact(x, tb * c.InputSize, Owner, "x");
+        RnnCheck.Lengths(lengths, c.Batch, Owner);
+        RnnCheck.Optional(dy, tb * c.Units, Owner, "dy");
+        RnnCheck.Optional(dhFinal, bh, Owner, "dhFinal");
+        RnnCheck.Optional(dx, tb * c.InputSize, Owner, "dx");
+        RnnCheck.Optional(dh0, bh, Owner, "dh0");
+        RnnCheck.Workspace(workspace, new GruLayout(c, true, RnnSchedule.Slots(c.Time, c.Batch)).Total, Owner);
+    }
+}
