@@ -1,0 +1,294 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Recur.Kernels.Rnn;
+
+/// <summary>The activation of a fused simple RNN.</summary>
+public enum RnnActivation
+{
+    /// <summary>tanh (TF <c>BasicRNNCell</c> default).</summary>
+    Tanh,
+
+    /// <summary>max(x, 0) (<c>activation=tf.nn.relu</c>; PyTorch <c>nonlinearity='relu'</c>).</summary>
+    Relu,
+}
+
+/// <summary>The shape and activation of one fused simple RNN layer (TF <c>BasicRNNCell</c>, time-major).</summary>
+/// <param name="Time">T, the number of steps.</param>
+/// <param name="Batch">B, the batch rows.</param>
+/// <param name="InputSize">I, the input features.</param>
+/// <param name="Units">H, the units.</param>
+/// <param name="Activation">tanh or relu.</param>
+public readonly record struct SimpleRnnConfig(int Time, int Batch, int InputSize, int Units, RnnActivation Activation = RnnActivation.Tanh);
+
+/// <summary>
+/// A fused simple RNN layer over a whole sequence on spans (TF: <c>tf.nn.dynamic_rnn</c> with <c>BasicRNNCell</c>,
+/// <c>time_major=True</c>).
+/// </summary>
+/// <remarks>
+/// <para>Math per step: <c>h_t = act(x_t·Wx + h_{t-1}·Wh + bias)</c>, output <c>y_t = h_t</c>.</para>
+/// <para>Shapes, row-major, time-major: x (T, B, I); lengths (B) or empty; h0, hFinal (B, H); y, dy (T, B, H);
+/// kernel (I + H, H) with Wx = rows [0, I), Wh = rows [I, I + H); bias (H).</para>
+/// <para>Sequence lengths and technique as in <see cref="LstmKernel"/>; here each step's recurrent GEMM accumulates
+/// straight into the hoisted input projection (beta = 1). Gradients are overwritten, not accumulated.</para>
+/// </remarks>
+public static class SimpleRnnKernel
+{
+    /// <summary>The workspace length (elements of the float type) for a forward pass; with <paramref name="training"/>, also what <c>Backward</c> needs.</summary>
+    /// <param name="config">The layer.</param>
+    /// <param name="training">Size for a forward pass that saves for <c>Backward</c>.</param>
+    /// <returns>The number of elements.</returns>
+    /// <exception cref="ArgumentException">A dimension is out of range.</exception>
+    public static int WorkspaceSize(in SimpleRnnConfig config, bool training)
+    {
+        RnnCheck.Dims("SimpleRnnKernel.WorkspaceSize", config.Time, config.Batch, config.InputSize, config.Units);
+        return new SimpleRnnLayout(config, training).Total;
+    }
+
+    /// <summary>Runs the RNN over the sequence (single precision).</summary>
+    /// <param name="config">The layer.</param>
+    /// <param name="kernel">(I + H, H) kernel.</param>
+    /// <param name="bias">(H) bias.</param>
+    /// <param name="x">(T, B, I) inputs.</param>
+    /// <param name="lengths">(B) sequence lengths, clamped to T; empty: all T.</param>
+    /// <param name="h0">(B, H) initial state; empty: zeros.</param>
+    /// <param name="y">(T, B, H) outputs, zero past each row's length.</param>
+    /// <param name="hFinal">(B, H) final state, or empty.</param>
+    /// <param name="workspace">At least <see cref="WorkspaceSize"/>(config, training) elements; kept intact for <c>Backward</c> when training.</param>
+    /// <param name="training">Save what <c>Backward</c> needs.</param>
+    /// <exception cref="ArgumentException">A span has the wrong length, a length is negative, or the workspace is too small.</exception>
+    public static void Forward(
+        in SimpleRnnConfig config, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> h0,
+        Span<float> y, Span<float> hFinal, Span<float> workspace, bool training)
+    {
+        CheckForward(config, kernel.Length, bias.Length, x.Length, lengths, h0.Length, y.Length, hFinal.Length, workspace.Length, training);
+        SimpleRnnCore<float>.Forward(config, kernel, bias, x, lengths, h0, y, hFinal, workspace, training);
+    }
+
+    /// <summary>Runs the RNN over the sequence (double precision).</summary>
+    /// <inheritdoc cref="Forward(in SimpleRnnConfig, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, bool)"/>
+    public static void Forward(
+        in SimpleRnnConfig config, ReadOnlySpan<double> kernel, ReadOnlySpan<double> bias, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> h0,
+        Span<double> y, Span<double> hFinal, Span<double> workspace, bool training)
+    {
+        CheckForward(config, kernel.Length, bias.Length, x.Length, lengths, h0.Length, y.Length, hFinal.Length, workspace.Length, training);
+        SimpleRnnCore<double>.Forward(config, kernel, bias, x, lengths, h0, y, hFinal, workspace, training);
+    }
+
+    /// <summary>Back-propagates after a <c>Forward</c> with <c>training: true</c> on the same arguments and workspace (single precision).</summary>
+    /// <param name="config">The layer, as in the forward pass.</param>
+    /// <param name="kernel">(I + H, H), as in the forward pass.</param>
+    /// <param name="x">(T, B, I), as in the forward pass.</param>
+    /// <param name="lengths">(B) or empty, as in the forward pass.</param>
+    /// <param name="dy">(T, B, H) dL/dy, or empty for zeros; entries past a row's length are ignored.</param>
+    /// <param name="dhFinal">(B, H) dL/dhFinal, or empty for zeros.</param>
+    /// <param name="workspace">The forward pass's workspace; overwritten.</param>
+    /// <param name="dx">(T, B, I) dL/dx (zero past each length), or empty to skip.</param>
+    /// <param name="dh0">(B, H) dL/dh0, or empty.</param>
+    /// <param name="dKernel">(I + H, H), overwritten.</param>
+    /// <param name="dBias">(H), overwritten.</param>
+    /// <exception cref="ArgumentException">A span has the wrong length, a length is negative, or the workspace is too small.</exception>
+    public static void Backward(
+        in SimpleRnnConfig config, ReadOnlySpan<float> kernel, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhFinal,
+        Span<float> workspace, Span<float> dx, Span<float> dh0, Span<float> dKernel, Span<float> dBias)
+    {
+        CheckBackward(config, kernel.Length, x.Length, lengths, dy.Length, dhFinal.Length, workspace.Length, dx.Length, dh0.Length, dKernel.Length, dBias.Length);
+        SimpleRnnCore<float>.Backward(config, kernel, x, lengths, dy, dhFinal, workspace, dx, dh0, dKernel, dBias);
+    }
+
+    /// <summary>Back-propagates after a <c>Forward</c> with <c>training: true</c> (double precision).</summary>
+    /// <inheritdoc cref="Backward(in SimpleRnnConfig, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, Span{float}, Span{float})"/>
+    public static void Backward(
+        in SimpleRnnConfig config, ReadOnlySpan<double> kernel, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> dy, ReadOnlySpan<double> dhFinal,
+        Span<double> workspace, Span<double> dx, Span<double> dh0, Span<double> dKernel, Span<double> dBias)
+    {
+        CheckBackward(config, kernel.Length, x.Length, lengths, dy.Length, dhFinal.Length, workspace.Length, dx.Length, dh0.Length, dKernel.Length, dBias.Length);
+        SimpleRnnCore<double>.Backward(config, kernel, x, lengths, dy, dhFinal, workspace, dx, dh0, dKernel, dBias);
+    }
+
+    private static void CheckForward(in SimpleRnnConfig c, int kernel, int bias, int x, ReadOnlySpan<int> lengths, int h0, int y, int hFinal, int workspace, bool training)
+    {
+        const string Owner = "SimpleRnnKernel.Forward";
+        RnnCheck.Dims(Owner, c.Time, c.Batch, c.InputSize, c.Units);
+        int tb = c.Time * c.Batch, bh = c.Batch * c.Units;
+        RnnCheck.Exact(kernel, (c.InputSize + c.Units) * c.Units, Owner, "kernel");
+        RnnCheck.Exact(bias, c.Units, Owner, "bias");
+        RnnCheck.Exact(x, tb * c.InputSize, Owner, "x");
+        RnnCheck.Lengths(lengths, c.Batch, Owner);
+        RnnCheck.Optional(h0, bh, Owner, "h0");
+        RnnCheck.Exact(y, tb * c.Units, Owner, "y");
+        RnnCheck.Optional(hFinal, bh, Owner, "hFinal");
+        RnnCheck.Workspace(workspace, new SimpleRnnLayout(c, training).Total, Owner);
+    }
+
+    private static void CheckBackward(
+        in SimpleRnnConfig c, int kernel, int x, ReadOnlySpan<int> lengths, int dy, int dhFinal, int workspace, int dx, int dh0, int dKernel, int dBias)
+    {
+        const string Owner = "SimpleRnnKernel.Backward";
+        RnnCheck.Dims(Owner, c.Time, c.Batch, c.InputSize, c.Units);
+        int tb = c.Time * c.Batch, bh = c.Batch * c.Units;
+        RnnCheck.Exact(kernel, (c.InputSize + c.Units) * c.Units, Owner, "kernel");
+        RnnCheck.Exact(x, tb * c.InputSize, Owner, "x");
+        RnnCheck.Lengths(lengths, c.Batch, Owner);
+        RnnCheck.Optional(dy, tb * c.Units, Owner, "dy");
+        RnnCheck.Optional(dhFinal, bh, Owner, "dhFinal");
+        RnnCheck.Optional(dx, tb * c.InputSize, Owner, "dx");
+        RnnCheck.Optional(dh0, bh, Owner, "dh0");
+        RnnCheck.Exact(dKernel, (c.InputSize + c.Units) * c.Units, Owner, "dKernel");
+        RnnCheck.Exact(dBias, c.Units, Owner, "dBias");
+        RnnCheck.Workspace(workspace, new SimpleRnnLayout(c, true).Total, Owner);
+    }
+}
+
+/// <summary>Where each buffer of the simple RNN workspace starts (elements of T).</summary>
+internal readonly struct SimpleRnnLayout
+{
+    public readonly int Xg, G, Hp, HState, Total;
+
+    public SimpleRnnLayout(in SimpleRnnConfig c, bool training)
+    {
+        long n = (long)c.Time * c.Batch, o = RnnSchedule.Slots(c.Time, c.Batch);
+        Xg = (int)o;
+        o += n * c.InputSize;
+        G = (int)Math.Min(o, int.MaxValue);
+        o += n * c.Units;
+        Hp = training ? (int)Math.Min(o, int.MaxValue) : -1;
+        o += training ? n * c.Units : 0;
+        HState = (int)Math.Min(o, int.MaxValue);
+        o += (long)c.Batch * c.Units;
+        if (o > int.MaxValue)
+        {
+            ThrowHelper.ArgumentOutOfRange("config", $"SimpleRnnKernel: the workspace ({o} elements) is too large for span indexing.");
+        }
+
+        Total = (int)o;
+    }
+}
+
+/// <summary>The fused simple RNN passes for one float type.</summary>
+internal static class SimpleRnnCore<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static void Forward(
+        in SimpleRnnConfig cfg, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> h0,
+        Span<T> y, Span<T> hFinal, Span<T> ws, bool training)
+    {
+        int T_ = cfg.Time, B = cfg.Batch, I = cfg.InputSize, H = cfg.Units;
+        var L = new SimpleRnnLayout(cfg, training);
+        var s = RnnSchedule.Build(T_, B, lengths, ws);
+        int n = s.Tokens;
+        ReadOnlySpan<T> wx = kernel[..(I * H)], wh = kernel.Slice(I * H, H * H);
+        Span<T> g = ws.Slice(L.G, T_ * B * H), hS = ws.Slice(L.HState, B * H);
+        RnnMath.GatherState(s, h0, H, hS);
+        ReadOnlySpan<T> xp = x;
+        if (!s.Dense)
+        {
+            Span<T> xg = ws.Slice(L.Xg, n * I);
+            RnnMath.Gather(s, x, I, xg);
+            xp = xg;
+        }
+
+        RnnMath.Gemm(false, false, n, H, I, xp, I, wx, H, T.Zero, g, H);
+        for (int t = 0; t < T_; t++)
+        {
+            int nb = s.Active[t], off = s.Offset[t];
+            if (nb > 0)
+            {
+                ReadOnlySpan<T> hPrev = hS[..(nb * H)];
+                if (training)
+                {
+                    Span<T> saved = ws.Slice(L.Hp + (off * H), nb * H);
+                    hS[..(nb * H)].CopyTo(saved);
+                    hPrev = saved;
+                }
+
+                // z_t = x_t·Wx (already in G) + h_{t-1}·Wh, accumulated in place; then one pass: act(z + bias).
+                Span<T> z = g.Slice(off * H, nb * H);
+                RnnMath.Gemm(false, false, nb, H, H, hPrev, H, wh, H, T.One, z, H);
+                for (int k = 0; k < nb; k++)
+                {
+                    Span<T> zr = z.Slice(k * H, H);
+                    TensorPrimitives.Add(zr, bias, zr);
+                    if (cfg.Activation == RnnActivation.Tanh)
+                    {
+                        RnnMath.Tanh<T>(zr, zr);
+                    }
+                    else
+                    {
+                        TensorPrimitives.Max(zr, T.Zero, zr);
+                    }
+                }
+
+                z.CopyTo(hS);
+            }
+
+            Span<T> yt = y.Slice(t * B * H, B * H);
+            for (int k = 0; k < B; k++)
+            {
+                Span<T> row = yt.Slice(s.Perm[k] * H, H);
+                if (k < nb)
+                {
+                    hS.Slice(k * H, H).CopyTo(row);
+                }
+                else
+                {
+                    row.Clear();
+                }
+            }
+        }
+
+        RnnMath.ScatterState(s, hS, H, hFinal);
+    }
+
+    public static void Backward(
+        in SimpleRnnConfig cfg, ReadOnlySpan<T> kernel, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> dy, ReadOnlySpan<T> dhFinal,
+        Span<T> ws, Span<T> dx, Span<T> dh0, Span<T> dKernel, Span<T> dBias)
+    {
+        int T_ = cfg.Time, B = cfg.Batch, I = cfg.InputSize, H = cfg.Units;
+        bool tanh = cfg.Activation == RnnActivation.Tanh;
+        var L = new SimpleRnnLayout(cfg, true);
+        var s = RnnSchedule.Build(T_, B, lengths, ws);
+        int n = s.Tokens;
+        ReadOnlySpan<T> wx = kernel[..(I * H)], wh = kernel.Slice(I * H, H * H);
+        Span<T> g = ws.Slice(L.G, T_ * B * H), dhS = ws.Slice(L.HState, B * H);
+        RnnMath.GatherState(s, dhFinal, H, dhS);
+        for (int t = T_ - 1; t >= 0; t--)
+        {
+            int nb = s.Active[t], off = s.Offset[t];
+            if (nb == 0)
+            {
+                continue;
+            }
+
+            // dz = (dh + dy) ⊙ act'(h): 1 − h² for tanh, [h > 0] for relu (h is the saved output).
+            for (int k = 0; k < nb; k++)
+            {
+                Span<T> hz = g.Slice((off + k) * H, H), d = dhS.Slice(k * H, H);
+                ReadOnlySpan<T> dyRow = dy.IsEmpty ? default : dy.Slice(((t * B) + s.Perm[k]) * H, H);
+                for (int e = 0; e < H; e++)
+                {
+                    T v = hz[e], dd = dyRow.IsEmpty ? d[e] : d[e] + dyRow[e];
+                    hz[e] = tanh ? dd * (T.One - (v * v)) : v > T.Zero ? dd : T.Zero;
+                }
+            }
+
+            RnnMath.Gemm(false, true, nb, H, H, g.Slice(off * H, nb * H), H, wh, H, T.Zero, dhS, H);
+        }
+
+        ReadOnlySpan<T> xp = s.Dense ? x : ws.Slice(L.Xg, n * I);
+        RnnMath.Gemm(true, false, I, H, n, xp, I, g, H, T.Zero, dKernel, H);
+        RnnMath.Gemm(true, false, H, H, n, ws.Slice(L.Hp, n * H), H, g, H, T.Zero, dKernel[(I * H)..], H);
+        RnnMath.ColumnSums<T>(g, n, H, H, dBias);
+        if (!dx.IsEmpty)
+        {
+            Span<T> dxp = s.Dense ? dx : ws.Slice(L.Xg, n * I);
+            RnnMath.Gemm(false, true, n, I, H, g, H, wx, H, T.Zero, dxp, I);
+            if (!s.Dense)
+            {
+                RnnMath.Scatter(s, dxp, I, dx);
+            }
+        }
+
+        RnnMath.ScatterState(s, dhS, H, dh0);
+    }
+}
