@@ -2,7 +2,8 @@
 """Prints a markdown table of peers.jsonl records (one line per cell/shape, columns infer/train x threads),
 with the figures of /work/shared/reference/performance_anchors.md in brackets when that file is there.
 
-usage: benchmarks/peers/summarize.py [peers.jsonl] [--anchors PATH|none] [--cpu]
+usage: benchmarks/peers/summarize.py [peers.jsonl ...] [--anchors PATH|none] [--cpu] [--threads N]
+(several files: a later record of the same row, mode, threads and peer replaces an earlier one)
 Each table cell reads  "P 119 [119] · D 120 [120]"  = PyTorch / oneDNN median ms, measured [anchor].
 --cpu shows the median process CPU time (cpu_ms) instead of the wall time (1-thread rows on a busy machine).
 """
@@ -62,8 +63,14 @@ def main():
         i = args.index("--anchors")
         anchors_path = None if args[i + 1] == "none" else args[i + 1]
         del args[i:i + 2]
-    path = args[0] if args else os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers.jsonl")
-    recs = [json.loads(l) for l in open(path) if l.startswith("{")]
+    only_threads = None
+    if "--threads" in args:
+        i = args.index("--threads")
+        only_threads = int(args[i + 1])
+        del args[i:i + 2]
+    paths = args or [os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers.jsonl")]
+    recs = [json.loads(l) for p in paths for l in open(p) if l.startswith("{")]
+    recs = [r for r in recs if only_threads is None or r["threads"] == only_threads]
     anchors = load_anchors(anchors_path)
     rows, vals, loads = [], {}, {}
     for r in recs:
@@ -75,7 +82,8 @@ def main():
         loads.setdefault(row, []).append(r.get("other_load", 0.0))
     rows.sort(key=lambda x: (x[6] != "full", x[5], CELL_ORDER.index(x[0]) if x[0] in CELL_ORDER else 9,
                              x[1], -x[2]))
-    cols = [("infer", 1), ("infer", 2), ("train", 1), ("train", 2)]
+    cols = [c for c in [("infer", 1), ("infer", 2), ("train", 1), ("train", 2)]
+            if any(k[7:9] == c for k in vals)]
     print("| cell | B,T,I,H | layers | lengths | " + " | ".join("%s %d thr" % c for c in cols) +
           " | other load (max) |")
     print("|---" * (5 + len(cols)) + "|")
