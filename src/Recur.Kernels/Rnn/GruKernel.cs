@@ -97,15 +97,15 @@ public static class GruKernel
     private static (int, int, int, int, int, int) Sizes<T>(GruGradients<T> w) =>
         (w.GateKernel.Length, w.GateBias.Length, w.CandidateInputKernel.Length, w.CandidateHiddenKernel.Length, w.CandidateBias.Length, w.CandidateHiddenBias.Length);
 
-    private static void CheckWeights(in GruConfig c, (int Gk, int Gb, int Ck, int Chk, int Cb, int Chb) s, string owner, string prefix)
+    private static void CheckWeights(in GruConfig c, (int Gk, int Gb, int Ck, int Chk, int Cb, int Chb) s, string owner, bool gradients)
     {
         int i = c.InputSize, h = c.Units;
-        RnnCheck.Exact(s.Gk, (i + h) * 2 * h, owner, prefix + "GateKernel");
-        RnnCheck.Exact(s.Gb, 2 * h, owner, prefix + "GateBias");
-        RnnCheck.Exact(s.Ck, i * h, owner, prefix + "CandidateInputKernel");
-        RnnCheck.Exact(s.Chk, h * h, owner, prefix + "CandidateHiddenKernel");
-        RnnCheck.Exact(s.Cb, h, owner, prefix + "CandidateBias");
-        RnnCheck.Exact(s.Chb, c.ResetAfter ? h : 0, owner, prefix + "CandidateHiddenBias");
+        RnnCheck.Exact(s.Gk, (i + h) * 2 * h, owner, gradients ? "gradients.GateKernel" : "weights.GateKernel");
+        RnnCheck.Exact(s.Gb, 2 * h, owner, gradients ? "gradients.GateBias" : "weights.GateBias");
+        RnnCheck.Exact(s.Ck, i * h, owner, gradients ? "gradients.CandidateInputKernel" : "weights.CandidateInputKernel");
+        RnnCheck.Exact(s.Chk, h * h, owner, gradients ? "gradients.CandidateHiddenKernel" : "weights.CandidateHiddenKernel");
+        RnnCheck.Exact(s.Cb, h, owner, gradients ? "gradients.CandidateBias" : "weights.CandidateBias");
+        RnnCheck.Exact(s.Chb, c.ResetAfter ? h : 0, owner, gradients ? "gradients.CandidateHiddenBias" : "weights.CandidateHiddenBias");
     }
 
     private static void CheckForward(
@@ -113,7 +113,7 @@ public static class GruKernel
     {
         const string Owner = "GruKernel.Forward";
         RnnCheck.Dims(Owner, c.Time, c.Batch, c.InputSize, c.Units);
-        CheckWeights(c, weights, Owner, "weights.");
+        CheckWeights(c, weights, Owner, gradients: false);
         int tb = c.Time * c.Batch, bh = c.Batch * c.Units;
         RnnCheck.Exact(x, tb * c.InputSize, Owner, "x");
         RnnCheck.Lengths(lengths, c.Batch, Owner);
@@ -129,8 +129,8 @@ public static class GruKernel
     {
         const string Owner = "GruKernel.Backward";
         RnnCheck.Dims(Owner, c.Time, c.Batch, c.InputSize, c.Units);
-        CheckWeights(c, weights, Owner, "weights.");
-        CheckWeights(c, grads, Owner, "gradients.");
+        CheckWeights(c, weights, Owner, gradients: false);
+        CheckWeights(c, grads, Owner, gradients: true);
         int tb = c.Time * c.Batch, bh = c.Batch * c.Units;
         RnnCheck.Exact(x, tb * c.InputSize, Owner, "x");
         RnnCheck.Lengths(lengths, c.Batch, Owner);

@@ -126,16 +126,16 @@ public static class LstmKernel
         }
     }
 
-    private static void CheckWeights(in LstmConfig c, string owner, int kernel, int bias, int wi, int wf, int wo, int projection, string prefix)
+    private static void CheckWeights(in LstmConfig c, string owner, int kernel, int bias, int wi, int wf, int wo, int projection, bool gradients)
     {
         int h = c.Units, p = c.OutputSize;
-        RnnCheck.Exact(kernel, (c.InputSize + p) * 4 * h, owner, prefix + "Kernel");
-        RnnCheck.Exact(bias, 4 * h, owner, prefix + "Bias");
+        RnnCheck.Exact(kernel, (c.InputSize + p) * 4 * h, owner, gradients ? "gradients.Kernel" : "weights.Kernel");
+        RnnCheck.Exact(bias, 4 * h, owner, gradients ? "gradients.Bias" : "weights.Bias");
         int peep = c.UsePeepholes ? h : 0;
-        RnnCheck.Exact(wi, peep, owner, prefix + "PeepholeInput");
-        RnnCheck.Exact(wf, peep, owner, prefix + "PeepholeForget");
-        RnnCheck.Exact(wo, peep, owner, prefix + "PeepholeOutput");
-        RnnCheck.Exact(projection, c.NumProj > 0 ? h * p : 0, owner, prefix + "Projection");
+        RnnCheck.Exact(wi, peep, owner, gradients ? "gradients.PeepholeInput" : "weights.PeepholeInput");
+        RnnCheck.Exact(wf, peep, owner, gradients ? "gradients.PeepholeForget" : "weights.PeepholeForget");
+        RnnCheck.Exact(wo, peep, owner, gradients ? "gradients.PeepholeOutput" : "weights.PeepholeOutput");
+        RnnCheck.Exact(projection, c.NumProj > 0 ? h * p : 0, owner, gradients ? "gradients.Projection" : "weights.Projection");
     }
 
     private static void CheckForward(
@@ -144,7 +144,7 @@ public static class LstmKernel
     {
         const string Owner = "LstmKernel.Forward";
         Check(c, Owner);
-        CheckWeights(c, Owner, kernel, bias, wi, wf, wo, projection, "weights.");
+        CheckWeights(c, Owner, kernel, bias, wi, wf, wo, projection, gradients: false);
         int tb = c.Time * c.Batch, h = c.Units, p = c.OutputSize;
         RnnCheck.Exact(x, tb * c.InputSize, Owner, "x");
         RnnCheck.Lengths(lengths, c.Batch, Owner);
@@ -162,8 +162,8 @@ public static class LstmKernel
     {
         const string Owner = "LstmKernel.Backward";
         Check(c, Owner);
-        CheckWeights(c, Owner, kernel, bias, wi, wf, wo, projection, "weights.");
-        CheckWeights(c, Owner, dKernel, dBias, dwi, dwf, dwo, dProjection, "gradients.");
+        CheckWeights(c, Owner, kernel, bias, wi, wf, wo, projection, gradients: false);
+        CheckWeights(c, Owner, dKernel, dBias, dwi, dwf, dwo, dProjection, gradients: true);
         int tb = c.Time * c.Batch, h = c.Units, p = c.OutputSize;
         RnnCheck.Exact(x, tb * c.InputSize, Owner, "x");
         RnnCheck.Lengths(lengths, c.Batch, Owner);
