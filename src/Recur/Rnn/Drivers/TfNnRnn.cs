@@ -110,6 +110,15 @@ public static partial class Tf
         }
 
         /// <summary>
+        /// <see cref="StaticBidirectionalRnn(RnnCell, RnnCell, IReadOnlyList{Tensor}, RnnState?, RnnState?, DType?, Tensor?, string?)"/>
+        /// with nested inputs per step: every output leaf is the concatenation of the forward and backward leaf.
+        /// </summary>
+        public static (IReadOnlyList<RnnState> Outputs, RnnState StateFw, RnnState StateBw) StaticBidirectionalRnn(
+            RnnCell cellFw, RnnCell cellBw, IReadOnlyList<RnnState> inputs, RnnState? initialStateFw = null,
+            RnnState? initialStateBw = null, DType? dtype = null, Tensor? sequenceLength = null, string? scope = null) =>
+            BidirectionalDriver.Static(cellFw, cellBw, inputs, initialStateFw, initialStateBw, dtype, sequenceLength, scope);
+
+        /// <summary>
         /// An RNN whose loop is driven by <paramref name="loopFn"/> (TF: <c>tf.compat.v1.nn.raw_rnn</c>): it gives the first
         /// input and state at time 0, and after every step the next input, which rows are finished, what to emit and
         /// an optional loop state. Finished rows emit zeros and keep their state. The loop ends when every row is finished.
@@ -134,6 +143,17 @@ public static partial class Tf
             if (inputs is null) throw new ArgumentException("StaticStateSavingRnn: inputs must be a sequence (a list over time).", nameof(inputs));
             var (o, s) = StateSavingDriver.Run(cell, inputs.Select(RnnState.Of).ToList(), stateSaver, stateNames, true, sequenceLength, scope);
             return (o.Select(x => SingleOutput(x, "StaticStateSavingRnn")).ToList(), s);
+        }
+
+        /// <summary>
+        /// <see cref="StaticStateSavingRnn(RnnCell, IReadOnlyList{Tensor}, IStateSaver, IReadOnlyList{string}, Tensor?, string?)"/>
+        /// with nested inputs and outputs per step.
+        /// </summary>
+        public static (IReadOnlyList<RnnState> Outputs, RnnState State) StaticStateSavingRnn(RnnCell cell, IReadOnlyList<RnnState> inputs,
+            IStateSaver stateSaver, IReadOnlyList<string> stateNames, Tensor? sequenceLength = null, string? scope = null)
+        {
+            if (inputs is null) throw new ArgumentException("StaticStateSavingRnn: inputs must be a sequence (a list over time).", nameof(inputs));
+            return StateSavingDriver.Run(cell, inputs, stateSaver, stateNames, true, sequenceLength, scope);
         }
 
         /// <summary>The single-name form for cells whose state is one tensor (TF: <c>state_name</c> a string).</summary>
