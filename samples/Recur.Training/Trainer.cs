@@ -145,7 +145,7 @@ public sealed class Trainer : IDisposable
                     checkpoint = Save(outDir, step);
                     observer?.CheckpointSaved(checkpoint);
                 }
-                if (_options.StopAtTarget && Task.Reached(valMetric)) break;
+                if (_options.StopAtTarget && Task.ReachedWithMargin(valMetric)) break;
             }
         }
         if (outDir is not null && (interrupted || (checkpoint is null && step > 0) || (checkpoint is not null && !checkpoint.EndsWith($"-{step}", StringComparison.Ordinal))))

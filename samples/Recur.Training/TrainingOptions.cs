@@ -36,7 +36,7 @@ public sealed record TrainingOptions
     /// <summary>Restore the latest checkpoint of <see cref="OutputDirectory"/> and continue from its global step.</summary>
     public bool Resume { get; init; }
 
-    /// <summary>Stop early once an epoch's validation metric reaches the task's target.</summary>
+    /// <summary>Stop early once an epoch's validation metric beats the task's target with a margin (<see cref="TrainingTask.ReachedWithMargin"/>).</summary>
     public bool StopAtTarget { get; init; }
 
     /// <summary>The model options these training options imply.</summary>

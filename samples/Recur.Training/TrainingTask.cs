@@ -53,6 +53,12 @@ public abstract class TrainingTask
     /// <summary>True when <paramref name="value"/> of <see cref="Metric"/> reaches <see cref="Target"/>.</summary>
     public bool Reached(double value) => Metric == TaskMetric.MeanSquaredError ? value < Target : value >= Target;
 
+    /// <summary>
+    /// True when <paramref name="value"/> beats the target with a margin (MSE below half the target, accuracy halfway
+    /// from the target to 1), so that a run stopped on its validation score also meets the target on the test set.
+    /// </summary>
+    public bool ReachedWithMargin(double value) => Metric == TaskMetric.MeanSquaredError ? value < Target / 2 : value >= (1 + Target) / 2;
+
     /// <summary>A line describing the target, e.g. <c>mse &lt; 0.01</c>.</summary>
     public string TargetDescription => Metric == TaskMetric.MeanSquaredError
         ? FormattableString.Invariant($"mse < {Target}")

@@ -46,7 +46,7 @@ internal sealed class TrainCommand : ICommand
         new("seed", "N", "Seed of the graph (initializers) and of the data. Default 42."),
         new("out", "DIR", "Write checkpoints (model.ckpt-STEP), steps.csv, epochs.csv, loss.svg and, for sine, predictions.svg to DIR."),
         new("resume", null, "Restore the latest checkpoint in --out DIR and continue from its global step."),
-        new("stop-at-target", null, "Stop after the first epoch whose validation metric reaches the task's target."),
+        new("stop-at-target", null, "Stop after the first epoch whose validation metric beats the target with a margin (mse < target/2, accuracy halfway to 1)."),
         new("check-numerics", null, "The numerics guard: stop at the first NaN or Inf and name the op that produced it."),
     ];
 
