@@ -251,6 +251,11 @@ def main():
     if args.worker:
         return worker(args)
 
+    import importlib.util
+    if importlib.util.find_spec("torch") is None:
+        print("# torch_rnn_bench: PyTorch is not importable by %s; nothing to run "
+              "(apt-get install -y python3-torch, then use /usr/bin/python3)" % sys.executable, file=sys.stderr)
+        return 0
     modes = [m for m in args.modes.split(",") if m]
     flt = re.compile(args.filter) if args.filter else None
     cases = []
