@@ -14,23 +14,28 @@ internal static class NDArrayFormatter
     private const int EdgeItems = 3;
     private const int Precision = 8;
 
+    private const int LineWidth = 75;
+
     public static string Format(NDArray a)
     {
         if (a.DType == DType.Variant) return "<variant>";
         if (a.Size == 0) return "[]";
-        var shape = a.Shape.Dims;
+        var shape = a.Shape.ToArray();
         bool summarize = a.Size > Threshold;
         var included = new List<int>();
         CollectIncluded(shape, 0, 0, summarize, included);
-        var strings = new Dictionary<int, string>();
         var fmt = MakeFormatter(a, included);
-        foreach (int i in included) strings[i] = fmt(i);
+        var strings = new Dictionary<int, string>();
         int width = 0;
-        foreach (var s in strings.Values) width = Math.Max(width, s.Length);
+        foreach (int i in included)
+        {
+            var str = fmt(i);
+            strings[i] = str;
+            width = Math.Max(width, str.Length);
+        }
         if (shape.Length == 0) return strings[0].Trim();
-        var sb = new StringBuilder();
-        Write(sb, shape.ToArray(), 0, 0, summarize, strings, width, 1);
-        return sb.ToString();
+        foreach (int i in included) strings[i] = strings[i].PadLeft(width);
+        return Recurse(shape, 0, 0, " ", LineWidth, summarize, strings);
     }
 
     private static int Stride(ReadOnlySpan<int> shape, int dim)
@@ -55,35 +60,64 @@ internal static class NDArrayFormatter
         }
     }
 
-    private static void Write(StringBuilder sb, int[] shape, int dim, int offset, bool summarize,
-        Dictionary<int, string> strings, int width, int indent)
+    /// <summary>numpy's <c>_formatArray.recurser</c> (numpy ≥ 1.14 layout, line width 75, separator ' ').</summary>
+    private static string Recurse(int[] shape, int dim, int offset, string hangingIndent, int currWidth, bool summarize,
+        Dictionary<int, string> strings)
     {
+        int axesLeft = shape.Length - dim;
+        string nextHangingIndent = hangingIndent + " ";
+        int nextWidth = currWidth - 1;
         int n = shape[dim], stride = Stride(shape, dim);
-        sb.Append('[');
-        bool last = dim == shape.Length - 1;
-        bool cut = summarize && n > 2 * EdgeItems;
-        bool first = true;
-        for (int i = 0; i < n; i++)
+        bool showSummary = summarize && n > 2 * EdgeItems;
+        int leading = showSummary ? EdgeItems : 0;
+        int trailing = showSummary ? EdgeItems : n;
+        string Child(int i) => dim + 1 == shape.Length
+            ? strings[offset + i * stride]
+            : Recurse(shape, dim + 1, offset + i * stride, nextHangingIndent, nextWidth, summarize, strings);
+        var sb = new StringBuilder();
+        if (axesLeft == 1)
         {
-            if (cut && i == EdgeItems)
+            int elemWidth = currWidth - 1;
+            var line = new StringBuilder(hangingIndent);
+            for (int i = 0; i < leading; i++)
             {
-                sb.Append(last ? " ..." : "\n" + new string(' ', indent) + "...");
-                i = n - EdgeItems;
+                ExtendLine(sb, line, Child(i), elemWidth, hangingIndent);
+                line.Append(' ');
             }
-            if (!first || (cut && i == n - EdgeItems && i != 0))
+            if (showSummary)
             {
-                if (last) sb.Append(' ');
-                else
-                {
-                    sb.Append('\n', shape.Length - dim - 1);
-                    sb.Append(' ', indent);
-                }
+                ExtendLine(sb, line, "...", elemWidth, hangingIndent);
+                line.Append(' ');
             }
-            first = false;
-            if (last) sb.Append(strings[offset + i * stride].PadLeft(width));
-            else Write(sb, shape, dim + 1, offset + i * stride, summarize, strings, width, indent + 1);
+            for (int i = trailing; i > 1; i--)
+            {
+                ExtendLine(sb, line, Child(n - i), elemWidth, hangingIndent);
+                line.Append(' ');
+            }
+            ExtendLine(sb, line, Child(n - 1), elemWidth, hangingIndent);
+            sb.Append(line);
         }
-        sb.Append(']');
+        else
+        {
+            string lineSep = new string('\n', axesLeft - 1);
+            for (int i = 0; i < leading; i++) sb.Append(hangingIndent).Append(Child(i)).Append(lineSep);
+            if (showSummary) sb.Append(hangingIndent).Append("...").Append(lineSep);
+            for (int i = trailing; i > 1; i--) sb.Append(hangingIndent).Append(Child(n - i)).Append(lineSep);
+            sb.Append(hangingIndent).Append(Child(n - 1));
+        }
+        return "[" + sb.ToString(hangingIndent.Length, sb.Length - hangingIndent.Length) + "]";
+    }
+
+    /// <summary>numpy's <c>_extendLine</c>: wrap before a word that would overflow, unless wrapping cannot help.</summary>
+    private static void ExtendLine(StringBuilder s, StringBuilder line, string word, int lineWidth, string nextLinePrefix)
+    {
+        bool needsWrap = line.Length + word.Length > lineWidth && line.Length > nextLinePrefix.Length;
+        if (needsWrap)
+        {
+            s.Append(line.ToString().TrimEnd()).Append('\n');
+            line.Clear().Append(nextLinePrefix);
+        }
+        line.Append(word);
     }
 
     private static Func<int, string> MakeFormatter(NDArray a, List<int> included)

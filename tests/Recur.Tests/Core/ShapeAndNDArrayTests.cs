@@ -124,6 +124,17 @@ public class NDArrayTests
     }
 
     [Fact]
+    public void ToString_LongRows_WrapAt75ColumnsLikeNumpy()
+    {
+        var a = new NDArray(Enumerable.Range(0, 30).Select(i => (double)i).ToArray(), new Shape(30));
+        Assert.Equal("[ 0.  1.  2.  3.  4.  5.  6.  7.  8.  9. 10. 11. 12. 13. 14. 15. 16. 17.\n 18. 19. 20. 21. 22. 23. 24. 25. 26. 27. 28. 29.]", a.ToString());
+        var b = new NDArray(Enumerable.Range(0, 40).Select(i => (double)i).ToArray(), new Shape(2, 20));
+        Assert.Equal(
+            "[[ 0.  1.  2.  3.  4.  5.  6.  7.  8.  9. 10. 11. 12. 13. 14. 15. 16. 17.\n  18. 19.]\n" +
+            " [20. 21. 22. 23. 24. 25. 26. 27. 28. 29. 30. 31. 32. 33. 34. 35. 36. 37.\n  38. 39.]]", b.ToString());
+    }
+
+    [Fact]
     public void ToString_LargeArray_Summarizes()
     {
         var a = new NDArray(Enumerable.Range(0, 2000).Select(i => (double)(i % 10)).ToArray(), new Shape(2000));
