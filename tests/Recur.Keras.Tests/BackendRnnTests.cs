@@ -218,6 +218,27 @@ public class BackendRnnTests
         AssertClose(state, r[2]);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Rnn_IntMaskAndInputLength_SameAsBoolMask(bool unroll)
+    {
+        var x = new double[] { 1, 2, 3, 4, 5, 6, 7, 8 };   // (2, 4, 1)
+        var g = new Graph();
+        using (g.AsDefault())
+        {
+            var inputs = Tf.Constant(new NDArray(x, new Shape(2, 4, 1)));
+            var s0 = Tf.Constant(new NDArray(new double[] { 100, 200 }, new Shape(2, 1)));
+            var mask = Tf.Constant(new NDArray(new[] { 0, 1, 0, 3, 1, 1, 0, 0 }, new Shape(2, 4)));
+            var (last, outputs, states) = Backend.Rnn(Identity, inputs, new[] { s0 }, mask: mask, unroll: unroll, inputLength: 4);
+            using var s = new Session(g);
+            var r = s.Run(new[] { last, outputs, states[0] });
+            AssertClose(new double[] { 0, 2, 2, 4, 5, 6, 6, 6 }, r[1], shape: new Shape(2, 4, 1));
+            AssertClose(new double[] { 4, 6 }, r[0]);
+            AssertClose(new double[] { 102, 202 }, r[2]);
+        }
+    }
+
     // ------------------------------------------------------------------ goBackwards, zeroOutputForMask, constants
 
     /// <summary>A running sum: state += x, output = state. Backwards, outputs[:, k] = x[:, T−1] + … + x[:, T−1−k].</summary>
