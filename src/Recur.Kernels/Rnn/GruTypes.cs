@@ -42,7 +42,7 @@ public readonly ref struct GruWeights<T>
     public ReadOnlySpan<T> CandidateHiddenBias { get; init; }
 }
 
-/// <summary>The gradients of a fused GRU's weights, same layouts as <see cref="GruWeights{T}"/>; overwritten, not accumulated.</summary>
+/// <summary>The gradients of a fused GRU's weights, same layouts as <see cref="GruWeights{T}"/> (TF: the gradients tf.gradients gives for the cell's variables); overwritten, not accumulated.</summary>
 /// <typeparam name="T">float or double.</typeparam>
 public readonly ref struct GruGradients<T>
 {

@@ -54,7 +54,7 @@ public readonly ref struct LstmWeights<T>
     public ReadOnlySpan<T> Projection { get; init; }
 }
 
-/// <summary>The gradients of a fused LSTM's weights, same layouts as <see cref="LstmWeights{T}"/>; overwritten, not accumulated.</summary>
+/// <summary>The gradients of a fused LSTM's weights, same layouts as <see cref="LstmWeights{T}"/> (TF: the gradients tf.gradients gives for the cell's variables); overwritten, not accumulated.</summary>
 /// <typeparam name="T">float or double.</typeparam>
 public readonly ref struct LstmGradients<T>
 {

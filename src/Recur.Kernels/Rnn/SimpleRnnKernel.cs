@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 
 namespace Recur.Kernels.Rnn;
 
-/// <summary>The activation of a fused simple RNN.</summary>
+/// <summary>The activation of a fused simple RNN (TF: <c>BasicRNNCell(activation=tf.tanh | tf.nn.relu)</c>).</summary>
 public enum RnnActivation
 {
     /// <summary>tanh (TF <c>BasicRNNCell</c> default).</summary>

@@ -4,7 +4,7 @@ using System.Text;
 
 namespace Recur.IO;
 
-/// <summary>One tensor recorded in a checkpoint file: its name, dtype and shape (see <see cref="CheckpointFile.ListEntries"/>).</summary>
+/// <summary>One tensor recorded in a checkpoint file (TF: an entry of <c>tf.train.list_variables</c>): its name, dtype and shape (see <see cref="CheckpointFile.ListEntries"/>).</summary>
 /// <param name="Name">The variable name, e.g. <c>rnn/lstm_cell/kernel</c>.</param>
 /// <param name="DType">The element type.</param>
 /// <param name="Shape">The shape (fully defined).</param>
