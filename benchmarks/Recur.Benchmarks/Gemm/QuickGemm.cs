@@ -17,6 +17,9 @@ internal static class QuickGemm
         string filter = "";
         string? output = null;
         double quietWait = 20;
+        double roundMs = 5;
+        double gapMs = 0;
+        double quantile = 0.5;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -26,6 +29,9 @@ internal static class QuickGemm
                 case "--filter": filter = args[++i]; break;
                 case "--out": output = args[++i]; break;
                 case "--quiet-wait": quietWait = double.Parse(args[++i]); break;
+                case "--round-ms": roundMs = double.Parse(args[++i]); break;
+                case "--gap-ms": gapMs = double.Parse(args[++i]); break;
+                case "--quantile": quantile = double.Parse(args[++i]); break;
                 default: break;
             }
         }
@@ -52,7 +58,7 @@ internal static class QuickGemm
                 Action recur = () => Kernels.Gemm.Multiply(false, false, shape.M, shape.N, shape.K, 1f, a, shape.K, b, shape.N, 0f, c, shape.N);
                 Action peer = blas ? () => OpenBlas.Sgemm(shape.M, shape.N, shape.K, a, b, c) : () => { };
                 double busy = WaitForQuiet(quietWait);
-                (double recurSec, double peerSec) = MeasurePair(recur, peer, seconds);
+                (double recurSec, double peerSec) = MeasurePair(recur, peer, seconds, roundMs / 1000, gapMs, quantile);
                 double g1 = shape.Flops / recurSec / 1e9;
                 double g2 = blas ? shape.Flops / peerSec / 1e9 : double.NaN;
                 string line = $"| {shape.Name} | {shape.M},{shape.N},{shape.K} | {t} | {g1:F1} | {(blas ? g2.ToString("F1") : "n/a")} | {(blas ? (g1 / g2).ToString("F2") : "n/a")} | {busy:P0} |";
@@ -101,25 +107,43 @@ internal static class QuickGemm
         return (v.Sum(), v[3] + v[4]);
     }
 
-    /// <summary>Warm both up, then alternate rounds of each (so background load hits both alike); median seconds per call.</summary>
-    private static (double First, double Second) MeasurePair(Action first, Action second, double seconds)
+    /// <summary>
+    /// Warm both up, then alternate rounds of each (so background load hits both alike); median seconds
+    /// per call (or, with <paramref name="quantile"/> below 0.5, that quantile of the single-call times: on a
+    /// loaded machine the fast quantiles are the calls that the other processes left alone). With a gap, each round is preceded by an idle pause, so that the other library's idle
+    /// threads have stopped spinning (OpenBLAS's spin for about 2^28 cycles after a call, Recur's for
+    /// 2 ms) and do not compete for the cores with the library being timed.
+    /// </summary>
+    private static (double First, double Second) MeasurePair(Action first, Action second, double seconds, double roundSeconds, double gapMs, double quantile)
     {
-        int perRound = CallsPerRound(first) ;
-        int perRoundPeer = CallsPerRound(second);
+        int perRound = CallsPerRound(first, roundSeconds);
+        int perRoundPeer = CallsPerRound(second, roundSeconds);
         var t1 = new List<double>();
         var t2 = new List<double>();
+        var calls1 = new List<double>();
+        var calls2 = new List<double>();
         var total = Stopwatch.StartNew();
-        while ((total.Elapsed.TotalSeconds < seconds * 2 || t1.Count < 7) && t1.Count < 400)
+        while ((total.Elapsed.TotalSeconds - (t1.Count * 2 * gapMs / 1000) < seconds * 2 || t1.Count < 7) && t1.Count < 400)
         {
-            t1.Add(TimeRound(first, perRound));
-            t2.Add(TimeRound(second, perRoundPeer));
+            Gap(gapMs);
+            t1.Add(TimeRound(first, perRound, calls1));
+            Gap(gapMs);
+            t2.Add(TimeRound(second, perRoundPeer, calls2));
         }
 
-        return (Median(t1), Median(t2));
+        return quantile == 0.5 ? (Median(t1), Median(t2)) : (Quantile(calls1, quantile), Quantile(calls2, quantile));
     }
 
-    /// <summary>Warms up and picks a repetition count that makes one timed round about 5 ms.</summary>
-    private static int CallsPerRound(Action action)
+    private static void Gap(double ms)
+    {
+        if (ms > 0)
+        {
+            Thread.Sleep(TimeSpan.FromMilliseconds(ms));
+        }
+    }
+
+    /// <summary>Warms up and picks a repetition count that makes one timed round about <paramref name="roundSeconds"/> long.</summary>
+    private static int CallsPerRound(Action action, double roundSeconds)
     {
         var sw = Stopwatch.StartNew();
         int calls = 0;
@@ -130,18 +154,28 @@ internal static class QuickGemm
         }
 
         double perCall = sw.Elapsed.TotalSeconds / calls;
-        return Math.Max(1, (int)(0.005 / perCall));
+        return Math.Max(1, (int)(roundSeconds / perCall));
     }
 
-    private static double TimeRound(Action action, int calls)
+    private static double TimeRound(Action action, int calls, List<double> perCall)
     {
         long start = Stopwatch.GetTimestamp();
+        long last = start;
         for (int i = 0; i < calls; i++)
         {
             action();
+            long now = Stopwatch.GetTimestamp();
+            perCall.Add((double)(now - last) / Stopwatch.Frequency);
+            last = now;
         }
 
         return Stopwatch.GetElapsedTime(start).TotalSeconds / calls;
+    }
+
+    private static double Quantile(List<double> values, double q)
+    {
+        values.Sort();
+        return values[Math.Clamp((int)(q * values.Count), 0, values.Count - 1)];
     }
 
     private static double Median(List<double> values)

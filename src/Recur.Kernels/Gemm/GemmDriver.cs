@@ -24,6 +24,12 @@ internal static class GemmSettings
     /// <summary>Below this many flops per thread, extra threads cost more than they give.</summary>
     public static double MinFlopsPerThread { get; set; } = 1.5e6;
 
+    /// <summary>
+    /// The same for short-and-wide products (rows fit one MC block): their workers are optional (a
+    /// worker that has not started when the caller is done is called off), so threads pay sooner.
+    /// </summary>
+    public static double MinFlopsPerThreadShort { get; set; } = 0.4e6;
+
     /// <summary>GEMV matrix size (values) per thread below which GEMV stays on one thread.</summary>
     public static long GemvValuesPerThread { get; set; } = 1 << 19;
 
@@ -136,8 +142,8 @@ internal static unsafe class GemmDriver<T>
     private static class Blocked<TK>
         where TK : struct, IMicroKernel<T>
     {
-        private static readonly Job s_job = new();
         private static readonly ColumnJob s_columnJob = new();
+        private static readonly RowJob s_rowJob = new();
 
         public static void Run(ref GemmProblem<T> p, int maxThreads)
         {
@@ -148,22 +154,19 @@ internal static unsafe class GemmDriver<T>
                 {
                     if (p.M <= MC && GemmSettings.PackBPerPanel)
                     {
-                        // Short and wide (the recurrent product): every thread packs all of A (small),
-                        // then threads take column chunks from a shared counter, so a thread that the
-                        // OS preempts does not hold the others up.
-                        int panels = (p.N + TK.NR - 1) / TK.NR;
-                        s_columnJob.Problem = p;
-                        s_columnJob.ChunkColumns = Math.Max(1, panels / (threads * 4)) * TK.NR;
-                        s_columnJob.Next = 0;
-                        WorkerPool.Run(s_columnJob, threads);
+                        // Short and wide (the recurrent product): the threads pack A together into one
+                        // shared buffer, then take column chunks from a shared counter (each packing
+                        // only its own B panels), so a thread that the OS preempts does not hold the
+                        // others up.
+                        s_columnJob.Prepare(ref p, threads);
+                        WorkerPool.Run(s_columnJob, threads, optionalWorkers: true);
                         return;
                     }
 
-                    (int tm, int tn) = Split(p.M, p.N, threads);
-                    s_job.Problem = p;
-                    s_job.Tm = tm;
-                    s_job.Tn = tn;
-                    WorkerPool.Run(s_job, tm * tn);
+                    // BLIS-style: per KC x NC block of B, the threads pack it together into a shared
+                    // buffer, meet at a barrier, then take row chunks (each packing its own A rows).
+                    s_rowJob.Prepare(ref p, threads);
+                    WorkerPool.Run(s_rowJob, threads);
                     return;
                 }
                 finally
@@ -178,47 +181,12 @@ internal static unsafe class GemmDriver<T>
         private static int ChooseThreads(int m, int n, int k, int maxThreads)
         {
             double flops = 2.0 * m * n * k;
-            int byWork = (int)Math.Min(maxThreads, Math.Max(1.0, flops / GemmSettings.MinFlopsPerThread));
+            double perThread = m <= MC && GemmSettings.PackBPerPanel
+                ? Math.Min(GemmSettings.MinFlopsPerThread, GemmSettings.MinFlopsPerThreadShort)
+                : GemmSettings.MinFlopsPerThread;
+            int byWork = (int)Math.Min(maxThreads, Math.Max(1.0, flops / perThread));
             int panels = Math.Max(((m + TK.MR - 1) / TK.MR), ((n + TK.NR - 1) / TK.NR));
             return Math.Max(1, Math.Min(byWork, panels));
-        }
-
-        /// <summary>
-        /// Splits the threads into a tm x tn grid over (M, N). Each thread packs its own A rows once
-        /// per column block and its own B columns once per row block, so the grid that packs the
-        /// least redundant data wins; a grid must give every thread at least one panel.
-        /// </summary>
-        private static (int Tm, int Tn) Split(int m, int n, int threads)
-        {
-            int mPanels = (m + TK.MR - 1) / TK.MR;
-            int nPanels = (n + TK.NR - 1) / TK.NR;
-            (int, int) best = (1, threads);
-            double bestCost = double.MaxValue;
-            for (int tm = 1; tm <= threads; tm++)
-            {
-                if (threads % tm != 0)
-                {
-                    continue;
-                }
-
-                int tn = threads / tm;
-                if (tm > mPanels || tn > nPanels)
-                {
-                    continue;
-                }
-
-                // Largest chunk's compute (load balance, in panels) plus the redundant packing.
-                double chunk = Math.Ceiling((double)mPanels / tm) * TK.MR * Math.Ceiling((double)nPanels / tn) * TK.NR;
-                double packing = ((double)m * tn) + ((double)n * tm);
-                double cost = chunk + (packing * 4);
-                if (cost < bestCost)
-                {
-                    bestCost = cost;
-                    best = (tm, tn);
-                }
-            }
-
-            return best;
         }
 
         /// <summary>
@@ -437,55 +405,196 @@ internal static unsafe class GemmDriver<T>
 
         private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
-        /// <summary>Column chunks of a single-row-block product, handed out dynamically.</summary>
+        /// <summary>
+        /// Runs row panel [ir, ir + mr) of A against one packed (or in-place) B micro-panel and adds
+        /// it into C, choosing the full kernel, the few-rows kernel or the stack tile for the edges.
+        /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void RunTile(ref GemmProblem<T> p, int mrEff, int nrEff, int kc, T* ap, T* bp, nint bs, T* cp, T betaEff, T* tile)
+        {
+            if (mrEff == TK.MR && nrEff == TK.NR)
+            {
+                TK.Run(kc, ap, bp, bs, cp, p.Ldc, p.Alpha, betaEff);
+            }
+            else if (nrEff == TK.NR && mrEff <= TK.MaxPartialRows)
+            {
+                TK.RunRows(mrEff, kc, ap, bp, bs, cp, p.Ldc, p.Alpha, betaEff);
+            }
+            else
+            {
+                TK.Run(kc, ap, bp, bs, tile, TK.NR, p.Alpha, T.Zero);
+                MergeTile(tile, TK.NR, cp, p.Ldc, mrEff, nrEff, betaEff);
+            }
+        }
+
+        /// <summary>
+        /// A single-row-block product on several threads: A (all of K) is packed once into a shared
+        /// buffer, one MR row panel per claim, then column chunks, shrinking as the columns run out, are handed out dynamically.
+        /// </summary>
         private sealed class ColumnJob : IParallelJob
         {
-            public GemmProblem<T> Problem;
-            public int ChunkColumns;
-            public int Next;
+            private readonly PackBuffer<T> _sharedA = new();
+            private GemmProblem<T> _problem;
+            private T* _bufA;
+            private int _minChunkPanels;
+            private int _chunkDivisor;
+            private int _aPanels;
+            private int _nextA;
+            private int _packedA;
+            private int _next;
+
+            public void Prepare(ref GemmProblem<T> p, int threads)
+            {
+                _problem = p;
+                _minChunkPanels = 2;
+                _chunkDivisor = 2 * threads;
+                _aPanels = (p.M + TK.MR - 1) / TK.MR;
+                _bufA = _sharedA.Get(_aPanels * TK.MR * p.K);
+                _nextA = 0;
+                _packedA = 0;
+                _next = 0;
+            }
 
             public void Execute(int index)
             {
-                T* bufA = null;
+                ref GemmProblem<T> p = ref _problem;
+                int mr = TK.MR;
+                int mPadded = _aPanels * mr;
+                int q;
+                while ((q = Interlocked.Increment(ref _nextA) - 1) < _aPanels)
+                {
+                    int r0 = q * mr;
+                    int rows = Math.Min(mr, p.M - r0);
+                    for (int pc = 0; pc < p.K; pc += KC)
+                    {
+                        int kc = Math.Min(KC, p.K - pc);
+                        Packing<T, TK>.PackA(_bufA + (pc * mPadded) + (r0 * kc), p.A, p.Lda, p.TransA, r0, rows, pc, kc);
+                    }
+
+                    Interlocked.Increment(ref _packedA);
+                }
+
+                var spinner = default(SpinWait);
+                while (Volatile.Read(ref _packedA) < _aPanels)
+                {
+                    spinner.SpinOnce(sleep1Threshold: -1);
+                }
+
+                // Guided self-scheduling: chunks shrink as the columns run out (a share of what is
+                // left), so the threads finish together even when one started late.
+                int nr = TK.NR;
+                int panels = (p.N + nr - 1) / nr;
                 while (true)
                 {
-                    int chunk = Interlocked.Increment(ref Next) - 1;
-                    long j0 = (long)chunk * ChunkColumns;
-                    if (j0 >= Problem.N)
+                    int start = Volatile.Read(ref _next);
+                    if (start >= panels)
                     {
                         return;
                     }
 
-                    if (bufA == null)
+                    int size = Math.Max(_minChunkPanels, (panels - start) / _chunkDivisor);
+                    int end = Math.Min(panels, start + size);
+                    if (Interlocked.CompareExchange(ref _next, end, start) != start)
                     {
-                        bufA = PackAllA(ref Problem, 0, Problem.M);
+                        continue;
                     }
 
-                    ComputeColumns(ref Problem, bufA, 0, Problem.M, (int)j0, (int)Math.Min(Problem.N, j0 + ChunkColumns));
+                    ComputeColumns(ref p, _bufA, 0, p.M, start * nr, Math.Min(p.N, end * nr));
                 }
             }
         }
 
-        /// <summary>One thread's share of a blocked GEMM: a cell of the tm x tn grid.</summary>
-        private sealed class Job : IParallelJob
+        /// <summary>
+        /// A product with more rows than one MC block, on several threads (the BLIS / OpenBLAS scheme):
+        /// for each KC x NC block of op(B), every thread packs its share of the NR panels into a shared
+        /// buffer (two of them, alternating, so one barrier per block suffices), all meet at a barrier,
+        /// then row chunks are handed out from a counter; a thread packs the A rows of its chunk into
+        /// its own buffer (MC rows at a time) and runs them against the whole shared B block.
+        /// </summary>
+        private sealed class RowJob : IParallelJob
         {
-            public GemmProblem<T> Problem;
-            public int Tm;
-            public int Tn;
+            private readonly PackBuffer<T> _sharedB = new();
+            private readonly SpinBarrier _barrier = new();
+            private readonly int[] _claims = new int[32];
+            private GemmProblem<T> _problem;
+            private T* _bufB;
+            private int _bStride;
+            private int _ncMax;
+            private int _threads;
+            private int _rowChunks;
+
+            public void Prepare(ref GemmProblem<T> p, int threads)
+            {
+                _problem = p;
+                _threads = threads;
+                _ncMax = NCLarge;
+                _bStride = RoundUp(Math.Min(_ncMax, p.N), TK.NR) * KC;
+                _bufB = _sharedB.Get(2 * _bStride);
+                int mPanels = (p.M + TK.MR - 1) / TK.MR;
+                int perThread = (p.M + threads - 1) / threads;
+                int chunksPerThread = (perThread + MC - 1) / MC;
+                _rowChunks = Math.Min(mPanels, threads * chunksPerThread);
+                _claims[0] = 0;
+                _claims[16] = 0;
+                _barrier.Reset(threads);
+            }
 
             public void Execute(int index)
             {
-                int mPanels = (Problem.M + TK.MR - 1) / TK.MR;
-                int nPanels = (Problem.N + TK.NR - 1) / TK.NR;
-                int bi = index / Tn, bj = index % Tn;
-                int i0 = Math.Min(Problem.M, (int)((long)mPanels * bi / Tm) * TK.MR);
-                int i1 = Math.Min(Problem.M, (int)((long)mPanels * (bi + 1) / Tm) * TK.MR);
-                int j0 = Math.Min(Problem.N, (int)((long)nPanels * bj / Tn) * TK.NR);
-                int j1 = Math.Min(Problem.N, (int)((long)nPanels * (bj + 1) / Tn) * TK.NR);
-                Debug.Assert(i0 <= i1 && j0 <= j1, "chunks must be ordered");
-                if (i0 < i1 && j0 < j1)
+                ref GemmProblem<T> p = ref _problem;
+                int mr = TK.MR, nr = TK.NR;
+                int mPanels = (p.M + mr - 1) / mr;
+                T* bufA = PackBuffer<T>.ForA(RoundUp(MC, mr) * KC);
+                T* tile = stackalloc T[mr * nr];
+                int iteration = 0;
+                for (int jc = 0; jc < p.N; jc += _ncMax)
                 {
-                    Compute(ref Problem, i0, i1, j0, j1);
+                    int nc = Math.Min(_ncMax, p.N - jc);
+                    int ncPanels = (nc + nr - 1) / nr;
+                    for (int pc = 0; pc < p.K; pc += KC, iteration++)
+                    {
+                        int kc = Math.Min(KC, p.K - pc);
+                        T betaEff = pc == 0 ? p.Beta : T.One;
+                        T* bufB = _bufB + ((iteration & 1) * _bStride);
+                        int q0 = (int)((long)ncPanels * index / _threads);
+                        int q1 = (int)((long)ncPanels * (index + 1) / _threads);
+                        if (q0 < q1)
+                        {
+                            int c0 = q0 * nr;
+                            int c1 = Math.Min(nc, q1 * nr);
+                            Packing<T, TK>.PackB(bufB + (c0 * kc), p.B, p.Ldb, p.TransB, pc, kc, jc + c0, c1 - c0);
+                        }
+
+                        _barrier.SignalAndWait();
+
+                        // Everyone is past the previous block's claims: re-arm the counter the next block uses.
+                        if (index == 0)
+                        {
+                            Volatile.Write(ref _claims[((iteration + 1) & 1) * 16], 0);
+                        }
+
+                        ref int claims = ref _claims[(iteration & 1) * 16];
+                        int chunk;
+                        while ((chunk = Interlocked.Increment(ref claims) - 1) < _rowChunks)
+                        {
+                            int i0 = (int)((long)mPanels * chunk / _rowChunks) * mr;
+                            int i1 = Math.Min(p.M, (int)((long)mPanels * (chunk + 1) / _rowChunks) * mr);
+                            for (int ic = i0; ic < i1; ic += MC)
+                            {
+                                int mc = Math.Min(MC, i1 - ic);
+                                Packing<T, TK>.PackA(bufA, p.A, p.Lda, p.TransA, ic, mc, pc, kc);
+                                for (int jr = 0; jr < nc; jr += nr)
+                                {
+                                    int nrEff = Math.Min(nr, nc - jr);
+                                    T* bp = bufB + (jr * kc);
+                                    for (int ir = 0; ir < mc; ir += mr)
+                                    {
+                                        RunTile(ref p, Math.Min(mr, mc - ir), nrEff, kc, bufA + (ir * kc), bp, nr, p.C + ((ic + ir) * p.Ldc) + jc + jr, betaEff, tile);
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -28,7 +28,8 @@ internal sealed unsafe class PackBuffer<T>
     /// <summary>The calling thread's B-panel buffer, with room for at least <paramref name="count"/> values.</summary>
     public static T* ForB(int count) => (t_b ??= new PackBuffer<T>()).Get(count);
 
-    private T* Get(int count)
+    /// <summary>This buffer, with room for at least <paramref name="count"/> values (a buffer shared by a parallel job).</summary>
+    public T* Get(int count)
     {
         if (count > _capacity)
         {

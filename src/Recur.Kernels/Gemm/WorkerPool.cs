@@ -11,20 +11,25 @@ internal interface IParallelJob
 
 /// <summary>
 /// A small persistent pool of worker threads for the kernels. Dispatch allocates nothing: the
-/// caller runs part 0 itself and wakes <c>parts - 1</c> workers through spinning events, which
-/// keeps the per-call overhead in the microseconds that a per-time-step GEMM can afford. One
-/// dispatch runs at a time; a concurrent caller gets <c>false</c> from <see cref="TryAcquire"/> and
-/// runs serially, which is the right thing when the callers already keep the cores busy.
+/// caller runs part 0 itself and wakes <c>parts - 1</c> workers by bumping a per-worker ticket
+/// that an idle worker spins on (yielding) for about <see cref="SpinMilliseconds"/> before they block,
+/// so back-to-back calls (a GEMM per time step) find them awake, as OpenBLAS's spinning threads
+/// are. One dispatch runs at a time; a concurrent caller gets <c>false</c> from
+/// <see cref="TryAcquire"/> and runs serially, which is the right thing when the callers already
+/// keep the cores busy.
 /// </summary>
 internal static class WorkerPool
 {
-    private const int SpinCount = 2047;
+    /// <summary>How long an idle worker (or the waiting caller) spins before it blocks.</summary>
+    public const double SpinMilliseconds = 2.0;
 
+    private static readonly long s_spinTicks = (long)(Stopwatch.Frequency * SpinMilliseconds / 1000.0);
     private static readonly Lock s_gate = new();
     private static Worker[] s_workers = [];
     private static IParallelJob? s_job;
     private static int s_pending;
-    private static readonly ManualResetEventSlim s_done = new(false, SpinCount);
+    private static int s_callerSleeping;
+    private static readonly ManualResetEventSlim s_done = new(false, 1);
 
     /// <summary>
     /// Takes the pool for one dispatch; false when another dispatch holds it (the caller then runs
@@ -37,19 +42,23 @@ internal static class WorkerPool
 
     /// <summary>
     /// Runs <paramref name="job"/> for indexes 0 .. parts-1 in parallel (part 0 on the calling
-    /// thread) and returns when all parts are done. The caller must hold the pool.
+    /// thread) and returns when all parts are done. The caller must hold the pool. Parts may wait
+    /// for each other (a <see cref="SpinBarrier"/>): every part is started. With
+    /// <paramref name="optionalWorkers"/> (for jobs whose parts take work from a shared counter, so
+    /// that part 0 alone finishes the job), the parts that have not started by the time part 0
+    /// returns are called off instead of waited for: a worker that was asleep or preempted then
+    /// costs the caller nothing.
     /// </summary>
-    public static void Run(IParallelJob job, int parts)
+    public static void Run(IParallelJob job, int parts, bool optionalWorkers = false)
     {
         Debug.Assert(parts >= 2, "a parallel dispatch needs at least two parts");
         Debug.Assert(s_gate.IsHeldByCurrentThread, "the pool must be acquired");
         EnsureWorkers(parts - 1);
         s_job = job;
-        s_done.Reset();
         Volatile.Write(ref s_pending, parts - 1);
         for (int i = 0; i < parts - 1; i++)
         {
-            s_workers[i].Start.Set();
+            s_workers[i].Wake();
         }
 
         Exception? error = null;
@@ -62,7 +71,18 @@ internal static class WorkerPool
             error = e;
         }
 
-        s_done.Wait();
+        if (optionalWorkers)
+        {
+            for (int i = 0; i < parts - 1; i++)
+            {
+                if (s_workers[i].CallOff())
+                {
+                    Interlocked.Decrement(ref s_pending);
+                }
+            }
+        }
+
+        WaitForWorkers();
         s_job = null;
         for (int i = 0; i < parts - 1; i++)
         {
@@ -73,6 +93,58 @@ internal static class WorkerPool
         if (error is not null)
         {
             throw new AggregateException(error);
+        }
+    }
+
+    /// <summary>Spins (yielding) until the workers are done, blocking only after the spin budget.</summary>
+    private static void WaitForWorkers()
+    {
+        if (SpinUntil(ref s_pending, 0, differ: false))
+        {
+            return;
+        }
+
+        while (true)
+        {
+            s_done.Reset();
+            Interlocked.Exchange(ref s_callerSleeping, 1);
+            if (Volatile.Read(ref s_pending) == 0)
+            {
+                Volatile.Write(ref s_callerSleeping, 0);
+                return;
+            }
+
+            s_done.Wait();
+            Volatile.Write(ref s_callerSleeping, 0);
+            if (Volatile.Read(ref s_pending) == 0)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Spins until <paramref name="location"/> equals <paramref name="value"/> (or, with
+    /// <paramref name="differ"/>, until it differs from it) for at most the spin budget; true when
+    /// the condition was met.
+    /// </summary>
+    private static bool SpinUntil(ref int location, int value, bool differ)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var spinner = default(SpinWait);
+        while (true)
+        {
+            int v = Volatile.Read(ref location);
+            if ((v == value) != differ)
+            {
+                return true;
+            }
+
+            spinner.SpinOnce(sleep1Threshold: -1);
+            if ((spinner.Count & 7) == 0 && Stopwatch.GetTimestamp() - start > s_spinTicks)
+            {
+                return false;
+            }
         }
     }
 
@@ -95,9 +167,17 @@ internal static class WorkerPool
 
     private sealed class Worker
     {
-        public readonly ManualResetEventSlim Start = new(false, SpinCount);
         public Exception? Error;
+        private readonly ManualResetEventSlim _wake = new(false, 1);
         private readonly int _index;
+        private const int Assigned = 1;
+        private const int Running = 2;
+        private const int CalledOff = 3;
+
+        private int _ticket;
+        private int _seen;
+        private int _state;
+        private int _sleeping;
 
         public Worker(int index)
         {
@@ -106,12 +186,58 @@ internal static class WorkerPool
             thread.Start();
         }
 
+        /// <summary>Hands the worker the current job: bumps its ticket, and signals it if it has blocked.</summary>
+        public void Wake()
+        {
+            Volatile.Write(ref _state, Assigned);
+            Interlocked.Increment(ref _ticket);
+            if (Volatile.Read(ref _sleeping) != 0)
+            {
+                _wake.Set();
+            }
+        }
+
+        /// <summary>Takes back a part that the worker has not started; true when it was taken back.</summary>
+        public bool CallOff() => Interlocked.CompareExchange(ref _state, CalledOff, Assigned) == Assigned;
+
+        private void WaitForTicket()
+        {
+            if (SpinUntil(ref _ticket, _seen, differ: true))
+            {
+                return;
+            }
+
+            while (true)
+            {
+                _wake.Reset();
+                Interlocked.Exchange(ref _sleeping, 1);
+                if (Volatile.Read(ref _ticket) != _seen)
+                {
+                    Volatile.Write(ref _sleeping, 0);
+                    return;
+                }
+
+                _wake.Wait();
+                Volatile.Write(ref _sleeping, 0);
+                if (Volatile.Read(ref _ticket) != _seen)
+                {
+                    return;
+                }
+            }
+        }
+
         private void Loop()
         {
             while (true)
             {
-                Start.Wait();
-                Start.Reset();
+                WaitForTicket();
+                _seen = Volatile.Read(ref _ticket);
+                if (Interlocked.CompareExchange(ref _state, Running, Assigned) != Assigned)
+                {
+                    // Called off (the caller finished without this part), or a stale ticket.
+                    continue;
+                }
+
                 try
                 {
                     s_job!.Execute(_index);
@@ -121,11 +247,47 @@ internal static class WorkerPool
                     Error = e;
                 }
 
-                if (Interlocked.Decrement(ref s_pending) == 0)
+                if (Interlocked.Decrement(ref s_pending) == 0 && Volatile.Read(ref s_callerSleeping) != 0)
                 {
                     s_done.Set();
                 }
             }
+        }
+    }
+}
+
+/// <summary>
+/// A reusable barrier for the parts of one <see cref="WorkerPool"/> dispatch: the parts spin
+/// (yielding) rather than block, since they wait for each other for microseconds. Allocation-free.
+/// </summary>
+internal sealed class SpinBarrier
+{
+    private int _parties;
+    private int _remaining;
+    private int _phase;
+
+    /// <summary>Arms the barrier for <paramref name="parties"/> parts; call before the dispatch.</summary>
+    public void Reset(int parties)
+    {
+        _parties = parties;
+        Volatile.Write(ref _remaining, parties);
+    }
+
+    /// <summary>Waits until all parts have arrived.</summary>
+    public void SignalAndWait()
+    {
+        int phase = Volatile.Read(ref _phase);
+        if (Interlocked.Decrement(ref _remaining) == 0)
+        {
+            Volatile.Write(ref _remaining, _parties);
+            Interlocked.Increment(ref _phase);
+            return;
+        }
+
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref _phase) == phase)
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
         }
     }
 }
