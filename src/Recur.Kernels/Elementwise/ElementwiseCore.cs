@@ -9,13 +9,19 @@ internal static class ElementwiseCore
 {
     private const string Owner = "Elementwise";
 
-    public static void CheckUnary(int xLength, int destinationLength, string method) =>
-        ThrowHelper.CheckDestination(destinationLength, xLength, $"{Owner}.{method}", "destination");
+    // The owner name is formatted only on failure: these checks run on every element-wise call.
+    public static void CheckUnary(int xLength, int destinationLength, string method)
+    {
+        if (destinationLength < xLength)
+            ThrowHelper.CheckDestination(destinationLength, xLength, $"{Owner}.{method}", "destination");
+    }
 
     public static void CheckBinary(int xLength, int yLength, int destinationLength, string method, string yName = "y")
     {
-        ThrowHelper.CheckLength(yLength, xLength, $"{Owner}.{method}", yName);
-        ThrowHelper.CheckDestination(destinationLength, xLength, $"{Owner}.{method}", "destination");
+        if (yLength != xLength)
+            ThrowHelper.CheckLength(yLength, xLength, $"{Owner}.{method}", yName);
+        if (destinationLength < xLength)
+            ThrowHelper.CheckDestination(destinationLength, xLength, $"{Owner}.{method}", "destination");
     }
 
     /// <summary>Taylor coefficients of tanh: tanh(x) = x * sum_i c[i] * x^(2i).</summary>
