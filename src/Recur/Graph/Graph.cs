@@ -118,6 +118,21 @@ public sealed partial class Graph
         throw new KeyNotFoundException($"Graph.GetVariable: no variable named '{key}'.{hint}");
     }
 
+    /// <summary>
+    /// Whether <c>Tf.Nn.DynamicRnn</c> (and the bidirectional form) builds the built-in cells as fused whole-sequence
+    /// ops (default true) or as a <c>While</c> loop over the cell's per-step ops (false). Both give the same outputs,
+    /// states, variables and gradients to float rounding; the fused ops are much faster. Read when the RNN is built;
+    /// shared by the graph and its loop-body graphs. (TF has no such switch: its fused cells are separate classes.)
+    /// </summary>
+    /// <example><code>graph.UseFusedRnn = false;   // build the composed While loop, e.g. to compare</code></example>
+    public bool UseFusedRnn
+    {
+        get => Root._useFusedRnn;
+        set => Root._useFusedRnn = value;
+    }
+
+    private bool _useFusedRnn = true;
+
     /// <summary>True when a variable of that name exists.</summary>
     public bool HasVariable(string name) => Root._variables.ContainsKey(name.EndsWith(":0", StringComparison.Ordinal) ? name[..^2] : name);
 

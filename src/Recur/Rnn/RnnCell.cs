@@ -175,6 +175,72 @@ public abstract class RnnCell
             return CallNestedCore(input, state);
     }
 
+    /// <summary>
+    /// Whether <c>DynamicRnn</c> may run this cell as fused whole-sequence ops (the built-in cells with their default
+    /// activation, and stacks or device wrappers of them); see docs/decisions/0013.
+    /// </summary>
+    internal virtual bool CanFuse => false;
+
+    /// <summary>
+    /// The whole sequence at once, inside the cell's variable scope: <paramref name="x"/> is (T, B, depth) time-major,
+    /// <paramref name="sequenceLength"/> int32 (B) or null; returns the time-major outputs and the final state, with
+    /// TF's <c>dynamic_rnn</c> semantics (zero outputs and a carried state past each length).
+    /// </summary>
+    internal virtual (Tensor Outputs, RnnState State) FusedCore(Tensor x, Tensor? sequenceLength, RnnState state) =>
+        throw new InvalidOperationException($"{GetType().Name} has no fused form; check CanFuse first.");
+
+    /// <summary>
+    /// Runs the whole sequence as fused ops (only when <see cref="CanFuse"/>), creating the variables on first use
+    /// exactly as <see cref="Call(Tensor, RnnState)"/> would, with the same names.
+    /// </summary>
+    internal (Tensor Outputs, RnnState State) CallFused(Tensor x, Tensor? sequenceLength, RnnState state)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(state);
+        if (!x.Shape.IsRankKnown || x.Rank != 3 || x.Shape[0] == 0)
+            throw new ArgumentException($"{GetType().Name}: the fused path needs time-major inputs of rank 3 and a non-empty time axis, but got shape {x.Shape}.", nameof(x));
+        if (!OpensScope)
+        {
+            var result = FusedCore(x, sequenceLength, state);
+            _calledWithoutScope = true;
+            return result;
+        }
+        if (_scope is null)
+        {
+            using (Tf.VariableScopeWithDefault(Name, DefaultName))
+            {
+                _scope = Tf.CurrentVariableScopeState;
+                try
+                {
+                    // The first step's input stands in for the per-step input the cell is built from (pruned at run time).
+                    BuildNested(RnnState.Of(x[0]));
+                }
+                catch
+                {
+                    _scope = null;
+                    throw;
+                }
+                return FusedCore(x, sequenceLength, state);
+            }
+        }
+        using (Tf.ReenterVariableScope(_scope, VariableReuse.Reuse))
+            return FusedCore(x, sequenceLength, state);
+    }
+
+    /// <summary>Checks a fused call's time-major input against the built depth and the state (the checks of <c>Call</c>).</summary>
+    private protected void CheckFusedInput(Tensor x, int builtDepth, RnnState state)
+    {
+        CheckFloat(x.DType, "input");
+        if (x.Shape[-1] != builtDepth)
+            throw new ArgumentException($"{GetType().Name}: input must have shape (batch, {builtDepth}), but got steps of shape {x.Shape.Slice(1)}.", nameof(x));
+        CheckState(state);
+        CellUtil.CheckSameDType(GetType().Name, x, state);
+    }
+
+    /// <summary>Whether <paramref name="activation"/> is TF's default tanh (null or <see cref="Tf.Nn.Tanh(Tensor)"/>).</summary>
+    private protected static bool IsTanh(Func<Tensor, Tensor>? activation) =>
+        activation is null || activation.Equals((Func<Tensor, Tensor>)Tf.Nn.Tanh);
+
     /// <summary>Builds from a nested input; the default passes the single input tensor to <see cref="Build"/>.</summary>
     protected virtual void BuildNested(RnnState input)
     {

@@ -69,6 +69,11 @@ internal static class FillOps
         ctx.SetOutput(0, Filled(x.Shape, NDArray.Scalar(1, x.DType)));
     }
 
+    /// <summary>d Fill (TF's <c>_FillGrad</c>): the dims get none, the scalar value gets Σ dy.</summary>
+    [OpGradient("Fill")]
+    private static Tensor?[] FillGrad(Operation op, IReadOnlyList<Tensor?> dy) =>
+        dy[0] is { } g ? new Tensor?[] { null, Tf.ReduceSum(g) } : new Tensor?[2];
+
     [OpGradient("ZerosLike")]
     [OpGradient("OnesLike")]
     private static Tensor?[] NoGrad(Operation op, IReadOnlyList<Tensor?> dy) => new Tensor?[op.Inputs.Count];

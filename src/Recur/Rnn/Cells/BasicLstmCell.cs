@@ -22,6 +22,7 @@ namespace Recur.Rnn;
 public sealed class BasicLstmCell : RnnCell
 {
     private readonly Func<Tensor, Tensor> _activation;
+    private readonly bool _tanh;
     private Variable? _kernel, _bias;
     private int _inputDepth;
 
@@ -41,6 +42,7 @@ public sealed class BasicLstmCell : RnnCell
         ForgetBias = forgetBias;
         StateIsTuple = stateIsTuple;
         _activation = activation ?? Tf.Nn.Tanh;
+        _tanh = IsTanh(activation);
     }
 
     /// <summary>Number of units.</summary>
@@ -71,6 +73,32 @@ public sealed class BasicLstmCell : RnnCell
         _inputDepth = InputDepth(input);
         _kernel = AddVariable("kernel", new Shape(_inputDepth + NumUnits, 4 * NumUnits), input.DType, null);
         _bias = AddVariable("bias", new Shape(4 * NumUnits), input.DType, Initializers.Zeros());
+    }
+
+    /// <inheritdoc/>
+    internal override bool CanFuse => _tanh;
+
+    /// <inheritdoc/>
+    internal override (Tensor Outputs, RnnState State) FusedCore(Tensor x, Tensor? sequenceLength, RnnState state)
+    {
+        const string owner = nameof(BasicLstmCell);
+        CheckFusedInput(x, _inputDepth, state);
+        Tensor c, h;
+        if (StateIsTuple)
+        {
+            (c, h) = (LstmStateTuple)state;
+            CellUtil.CheckWidth(owner, "c", c, NumUnits);
+            CellUtil.CheckWidth(owner, "h", h, NumUnits);
+        }
+        else
+        {
+            CellUtil.CheckWidth(owner, "state", state.Tensor, 2 * NumUnits);
+            var ch = Tf.Split(state.Tensor, 2, 1);
+            (c, h) = (ch[0], ch[1]);
+        }
+        var (y, newC, newH) = FusedLstmOp.Build(x, sequenceLength, c, h, _kernel!, _bias!, null, null, NumUnits, ForgetBias, null, null);
+        RnnState newState = StateIsTuple ? new LstmStateTuple(newC, newH) : Tf.Concat(new[] { newC, newH }, 1);
+        return (y, newState);
     }
 
     /// <inheritdoc/>

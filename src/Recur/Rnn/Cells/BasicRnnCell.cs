@@ -1,3 +1,5 @@
+using Recur.Kernels.Rnn;
+
 namespace Recur.Rnn;
 
 /// <summary>
@@ -13,6 +15,7 @@ namespace Recur.Rnn;
 public sealed class BasicRnnCell : RnnCell
 {
     private readonly Func<Tensor, Tensor> _activation;
+    private readonly RnnActivation? _fused;
     private Variable? _kernel, _bias;
 
     /// <summary>Creates the cell.</summary>
@@ -25,6 +28,8 @@ public sealed class BasicRnnCell : RnnCell
         if (numUnits <= 0) throw new ArgumentException($"BasicRnnCell: numUnits must be positive, but got {numUnits}.", nameof(numUnits));
         NumUnits = numUnits;
         _activation = activation ?? Tf.Nn.Tanh;
+        _fused = IsTanh(activation) ? RnnActivation.Tanh
+            : activation!.Equals((Func<Tensor, Tensor>)Tf.Nn.Relu) ? RnnActivation.Relu : null;
     }
 
     /// <summary>Number of units.</summary>
@@ -48,6 +53,18 @@ public sealed class BasicRnnCell : RnnCell
         int depth = InputDepth(input);
         _kernel = AddVariable("kernel", new Shape(depth + NumUnits, NumUnits), input.DType, null);
         _bias = AddVariable("bias", new Shape(NumUnits), input.DType, Initializers.Zeros());
+    }
+
+    /// <inheritdoc/>
+    internal override bool CanFuse => _fused is not null;
+
+    /// <inheritdoc/>
+    internal override (Tensor Outputs, RnnState State) FusedCore(Tensor x, Tensor? sequenceLength, RnnState state)
+    {
+        CheckFusedInput(x, _kernel!.Shape[0] - NumUnits, state);
+        CellUtil.CheckWidth(nameof(BasicRnnCell), "state", state.Tensor, NumUnits);
+        var (y, h) = FusedSimpleRnnOp.Build(x, sequenceLength, state.Tensor, _kernel, _bias!, NumUnits, _fused!.Value);
+        return (y, h);
     }
 
     /// <inheritdoc/>

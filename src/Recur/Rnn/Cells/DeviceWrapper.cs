@@ -55,6 +55,17 @@ public sealed class DeviceWrapper : RnnCell
     protected override (Tensor Output, RnnState State) CallCore(Tensor input, RnnState state) => _cell.Call(input, state);
 
     /// <inheritdoc/>
+    internal override bool CanFuse => _cell.CanFuse;
+
+    /// <inheritdoc/>
+    internal override (Tensor Outputs, RnnState State) FusedCore(Tensor x, Tensor? sequenceLength, RnnState state)
+    {
+        var result = _cell.CallFused(x, sequenceLength, state);
+        TrackVariables(_cell.Variables);
+        return result;
+    }
+
+    /// <inheritdoc/>
     protected override (RnnState Output, RnnState State) CallNestedCore(RnnState input, RnnState state)
     {
         var result = _cell.Call(input, state);

@@ -32,6 +32,7 @@ public sealed class GruCell : RnnCell
     private Variable? _gateKernel, _gateBias, _candidateKernel, _candidateBias;
     private Variable? _inputKernel, _hiddenKernel, _inputBias, _hiddenBias;
     private int _inputDepth;
+    private readonly bool _tanh;
 
     /// <summary>Creates the cell.</summary>
     /// <param name="numUnits">Units (state and output size); must be positive.</param>
@@ -50,6 +51,7 @@ public sealed class GruCell : RnnCell
         NumUnits = numUnits;
         ResetAfter = resetAfter;
         _activation = activation ?? Tf.Nn.Tanh;
+        _tanh = IsTanh(activation);
         _kernelInitializer = kernelInitializer;
         _biasInitializer = biasInitializer;
     }
@@ -114,6 +116,21 @@ public sealed class GruCell : RnnCell
             _inputBias = AddVariable("candidate/input_projection/bias", new Shape(n), dt, _biasInitializer ?? Initializers.Zeros());
             _hiddenBias = AddVariable("candidate/hidden_projection/bias", new Shape(n), dt, _biasInitializer ?? Initializers.Zeros());
         }
+    }
+
+    /// <inheritdoc/>
+    internal override bool CanFuse => _tanh;
+
+    /// <inheritdoc/>
+    internal override (Tensor Outputs, RnnState State) FusedCore(Tensor x, Tensor? sequenceLength, RnnState state)
+    {
+        CheckFusedInput(x, _inputDepth, state);
+        CellUtil.CheckWidth(nameof(GruCell), "state", state.Tensor, NumUnits);
+        Tensor[] candidate = ResetAfter
+            ? new Tensor[] { _inputKernel!, _hiddenKernel!, _inputBias!, _hiddenBias! }
+            : new Tensor[] { _candidateKernel!, _candidateBias! };
+        var (y, h) = FusedGruOp.Build(x, sequenceLength, state.Tensor, _gateKernel!, _gateBias!, candidate, NumUnits, ResetAfter);
+        return (y, h);
     }
 
     /// <inheritdoc/>

@@ -33,6 +33,7 @@ public sealed class LstmCell : RnnCell
     private readonly Initializer? _initializer;
     private Variable? _kernel, _bias, _wfDiag, _wiDiag, _woDiag, _projKernel;
     private int _inputDepth;
+    private readonly bool _tanh;
 
     /// <summary>Creates the cell.</summary>
     /// <param name="numUnits">Units (the size of c); must be positive.</param>
@@ -66,6 +67,7 @@ public sealed class LstmCell : RnnCell
         ForgetBias = forgetBias;
         StateIsTuple = stateIsTuple;
         _activation = activation ?? Tf.Nn.Tanh;
+        _tanh = IsTanh(activation);
     }
 
     /// <summary>Number of units (the size of c).</summary>
@@ -123,6 +125,34 @@ public sealed class LstmCell : RnnCell
         }
         if (NumProj is int p)
             _projKernel = AddVariable("projection/kernel", new Shape(n, p), dt, _initializer);
+    }
+
+    /// <inheritdoc/>
+    internal override bool CanFuse => _tanh;
+
+    /// <inheritdoc/>
+    internal override (Tensor Outputs, RnnState State) FusedCore(Tensor x, Tensor? sequenceLength, RnnState state)
+    {
+        CheckFusedInput(x, _inputDepth, state);
+        var (cPrev, mPrev) = SplitState(state);
+        var (y, c, m) = FusedLstmOp.Build(x, sequenceLength, cPrev, mPrev, _kernel!, _bias!,
+            UsePeepholes ? ((Tensor)_wiDiag!, (Tensor)_wfDiag!, (Tensor)_woDiag!) : null, _projKernel is null ? null : (Tensor)_projKernel, NumUnits, ForgetBias, CellClip, ProjClip);
+        RnnState newState = StateIsTuple ? new LstmStateTuple(c, m) : Tf.Concat(new[] { c, m }, 1);
+        return (y, newState);
+    }
+
+    private (Tensor C, Tensor M) SplitState(RnnState state)
+    {
+        const string owner = nameof(LstmCell);
+        if (StateIsTuple)
+        {
+            var (c, m) = (LstmStateTuple)state;
+            CellUtil.CheckWidth(owner, "c", c, NumUnits);
+            CellUtil.CheckWidth(owner, "h", m, OutputDepth);
+            return (c, m);
+        }
+        CellUtil.CheckWidth(owner, "state", state.Tensor, NumUnits + OutputDepth);
+        return (CellUtil.Columns(state.Tensor, 0, NumUnits), CellUtil.Columns(state.Tensor, NumUnits, OutputDepth));
     }
 
     /// <inheritdoc/>

@@ -70,7 +70,18 @@ public sealed class MultiRnnCell : RnnCell
     /// <exception cref="ArgumentException">Tuple mode and the state is not a tuple of one state per layer (TF:
     /// "Expected state to be a tuple of length N, but received: ..."); concat mode and the state is not one tensor of
     /// the summed width.</exception>
-    protected override (Tensor Output, RnnState State) CallCore(Tensor input, RnnState state)
+    protected override (Tensor Output, RnnState State) CallCore(Tensor input, RnnState state) =>
+        Layers(input, state, (cell, x, s) => cell.Call(x, s));
+
+    /// <inheritdoc/>
+    internal override bool CanFuse => _cells.All(c => c.CanFuse);
+
+    /// <inheritdoc/>
+    /// <remarks>Layer by layer: each layer's fused op runs the whole sequence and feeds its outputs to the next.</remarks>
+    internal override (Tensor Outputs, RnnState State) FusedCore(Tensor x, Tensor? sequenceLength, RnnState state) =>
+        Layers(x, state, (cell, input, s) => cell.CallFused(input, sequenceLength, s));
+
+    private (Tensor Output, RnnState State) Layers(Tensor input, RnnState state, Func<RnnCell, Tensor, RnnState, (Tensor, RnnState)> run)
     {
         ArgumentNullException.ThrowIfNull(state);
         RnnStateTuple? tuple = null;
@@ -108,7 +119,7 @@ public sealed class MultiRnnCell : RnnCell
                     curState = CellUtil.Columns(state.Tensor, pos, width);
                     pos += width;
                 }
-                (current, newStates[i]) = cell.Call(current, curState);
+                (current, newStates[i]) = run(cell, current, curState);
             }
             TrackVariables(cell.Variables);
         }

@@ -63,6 +63,12 @@ internal static class DynamicRnnDriver
             staticB = b;
         }
         var outDType = RnnCommon.InferStateDType(dtype, state);
+        if (flat.Length == 1 && inputStructure.IsTensor && staticT != 0 && cell.CanFuse && Graph.Default.UseFusedRnn)
+        {
+            // One fused op per layer runs the whole sequence (docs/decisions/0013); same variables, math and lengths rule.
+            var (y, fusedState) = cell.CallFused(flat[0], seqLen, state);
+            return (RnnState.Of(y), fusedState);
+        }
         var timeSteps = RnnCommon.Dim(flat[0], 0);
         var zeroOutput = RnnCommon.ZeroOutput(cell.OutputSize, batchSize, outDType);
         Tensor maxLen = seqLen is null ? timeSteps : Tf.ReduceMax(seqLen);

@@ -1,0 +1,238 @@
+using System.Buffers;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Recur.Kernels.Rnn;
+
+namespace Recur;
+
+/// <summary>
+/// The training workspace a fused RNN op hands to its gradient op (a variant output): everything the backward pass
+/// needs, saved by the forward pass. The buffer is rented from <see cref="ArrayPool{T}.Shared"/> and given back by the
+/// gradient op once it is the only reader.
+/// </summary>
+internal sealed class FusedRnnWorkspace<T>(T[] buffer, int length)
+{
+    private T[]? _buffer = buffer;
+
+    public int Length { get; } = length;
+
+    /// <summary>The saved values; throws once the buffer has been given back.</summary>
+    public Span<T> Span(OpContext ctx) =>
+        _buffer is { } b ? b.AsSpan(0, Length) : throw new InvalidOperationException($"{ctx.Op.Type} '{ctx.Op.Name}': the forward pass's workspace was already consumed by another gradient op.");
+
+    /// <summary>Gives the buffer back to the pool (the backward pass has overwritten it).</summary>
+    public void Release()
+    {
+        var b = Interlocked.Exchange(ref _buffer, null);
+        if (b is not null) ArrayPool<T>.Shared.Return(b);
+    }
+}
+
+/// <summary>Typed entry points of the span kernels, so one generic op body serves float and double.</summary>
+internal interface IFusedRnnApi<T>
+{
+    static abstract void LstmForward(in LstmConfig c, LstmWeights<T> w, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> c0, ReadOnlySpan<T> h0,
+        Span<T> y, Span<T> cFinal, Span<T> hFinal, Span<T> workspace, bool training);
+
+    static abstract void LstmBackward(in LstmConfig c, LstmWeights<T> w, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> dy, ReadOnlySpan<T> dcFinal,
+        ReadOnlySpan<T> dhFinal, Span<T> workspace, Span<T> dx, Span<T> dc0, Span<T> dh0, LstmGradients<T> g);
+
+    static abstract void GruForward(in GruConfig c, GruWeights<T> w, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> h0,
+        Span<T> y, Span<T> hFinal, Span<T> workspace, bool training);
+
+    static abstract void GruBackward(in GruConfig c, GruWeights<T> w, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> dy, ReadOnlySpan<T> dhFinal,
+        Span<T> workspace, Span<T> dx, Span<T> dh0, GruGradients<T> g);
+
+    static abstract void RnnForward(in SimpleRnnConfig c, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> h0,
+        Span<T> y, Span<T> hFinal, Span<T> workspace, bool training);
+
+    static abstract void RnnBackward(in SimpleRnnConfig c, ReadOnlySpan<T> kernel, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> dy, ReadOnlySpan<T> dhFinal,
+        Span<T> workspace, Span<T> dx, Span<T> dh0, Span<T> dKernel, Span<T> dBias);
+}
+
+/// <summary>Single precision kernels.</summary>
+internal readonly struct FusedF32 : IFusedRnnApi<float>
+{
+    public static void LstmForward(in LstmConfig c, LstmWeights<float> w, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> c0, ReadOnlySpan<float> h0,
+        Span<float> y, Span<float> cFinal, Span<float> hFinal, Span<float> workspace, bool training) =>
+        LstmKernel.Forward(c, w, x, lengths, c0, h0, y, cFinal, hFinal, workspace, training);
+
+    public static void LstmBackward(in LstmConfig c, LstmWeights<float> w, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> dy, ReadOnlySpan<float> dcFinal,
+        ReadOnlySpan<float> dhFinal, Span<float> workspace, Span<float> dx, Span<float> dc0, Span<float> dh0, LstmGradients<float> g) =>
+        LstmKernel.Backward(c, w, x, lengths, dy, dcFinal, dhFinal, workspace, dx, dc0, dh0, g);
+
+    public static void GruForward(in GruConfig c, GruWeights<float> w, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> h0,
+        Span<float> y, Span<float> hFinal, Span<float> workspace, bool training) =>
+        GruKernel.Forward(c, w, x, lengths, h0, y, hFinal, workspace, training);
+
+    public static void GruBackward(in GruConfig c, GruWeights<float> w, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhFinal,
+        Span<float> workspace, Span<float> dx, Span<float> dh0, GruGradients<float> g) =>
+        GruKernel.Backward(c, w, x, lengths, dy, dhFinal, workspace, dx, dh0, g);
+
+    public static void RnnForward(in SimpleRnnConfig c, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> h0,
+        Span<float> y, Span<float> hFinal, Span<float> workspace, bool training) =>
+        SimpleRnnKernel.Forward(c, kernel, bias, x, lengths, h0, y, hFinal, workspace, training);
+
+    public static void RnnBackward(in SimpleRnnConfig c, ReadOnlySpan<float> kernel, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhFinal,
+        Span<float> workspace, Span<float> dx, Span<float> dh0, Span<float> dKernel, Span<float> dBias) =>
+        SimpleRnnKernel.Backward(c, kernel, x, lengths, dy, dhFinal, workspace, dx, dh0, dKernel, dBias);
+}
+
+/// <summary>Double precision kernels.</summary>
+internal readonly struct FusedF64 : IFusedRnnApi<double>
+{
+    public static void LstmForward(in LstmConfig c, LstmWeights<double> w, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> c0, ReadOnlySpan<double> h0,
+        Span<double> y, Span<double> cFinal, Span<double> hFinal, Span<double> workspace, bool training) =>
+        LstmKernel.Forward(c, w, x, lengths, c0, h0, y, cFinal, hFinal, workspace, training);
+
+    public static void LstmBackward(in LstmConfig c, LstmWeights<double> w, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> dy, ReadOnlySpan<double> dcFinal,
+        ReadOnlySpan<double> dhFinal, Span<double> workspace, Span<double> dx, Span<double> dc0, Span<double> dh0, LstmGradients<double> g) =>
+        LstmKernel.Backward(c, w, x, lengths, dy, dcFinal, dhFinal, workspace, dx, dc0, dh0, g);
+
+    public static void GruForward(in GruConfig c, GruWeights<double> w, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> h0,
+        Span<double> y, Span<double> hFinal, Span<double> workspace, bool training) =>
+        GruKernel.Forward(c, w, x, lengths, h0, y, hFinal, workspace, training);
+
+    public static void GruBackward(in GruConfig c, GruWeights<double> w, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> dy, ReadOnlySpan<double> dhFinal,
+        Span<double> workspace, Span<double> dx, Span<double> dh0, GruGradients<double> g) =>
+        GruKernel.Backward(c, w, x, lengths, dy, dhFinal, workspace, dx, dh0, g);
+
+    public static void RnnForward(in SimpleRnnConfig c, ReadOnlySpan<double> kernel, ReadOnlySpan<double> bias, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> h0,
+        Span<double> y, Span<double> hFinal, Span<double> workspace, bool training) =>
+        SimpleRnnKernel.Forward(c, kernel, bias, x, lengths, h0, y, hFinal, workspace, training);
+
+    public static void RnnBackward(in SimpleRnnConfig c, ReadOnlySpan<double> kernel, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> dy, ReadOnlySpan<double> dhFinal,
+        Span<double> workspace, Span<double> dx, Span<double> dh0, Span<double> dKernel, Span<double> dBias) =>
+        SimpleRnnKernel.Backward(c, kernel, x, lengths, dy, dhFinal, workspace, dx, dh0, dKernel, dBias);
+}
+
+/// <summary>What the fused RNN ops (FusedLstm, FusedGru, FusedRnn and their gradients) share: checks, workspaces, graph plumbing.</summary>
+internal static class FusedRnnCommon
+{
+    /// <summary>The workspace output when nothing reads it (inference): no buffer is kept.</summary>
+    private static readonly NDArray s_noWorkspace = NDArray.Variant(new object());
+
+    /// <summary>How many gradient ops read each forward op's workspace; with more than one, each copies before overwriting.</summary>
+    private static readonly ConditionalWeakTable<Operation, StrongBox<int>> s_gradientReaders = new();
+
+    /// <summary>Builds a fused forward op: outputs as given plus the variant workspace last.</summary>
+    public static Operation Build(string type, string name, IReadOnlyList<Tensor> inputs, IReadOnlyList<(DType, Shape)> outputs, Dictionary<string, object?> attrs)
+    {
+        var outs = outputs.Append((DType.Variant, Shape.Scalar)).ToArray();
+        return Graph.Default.AddOperation(type, name, inputs, outs, attrs);
+    }
+
+    /// <summary>
+    /// Builds the gradient op of <paramref name="op"/>: inputs = the forward inputs, the workspace, then one gradient per
+    /// forward output but the workspace (zeros where none flows); outputs = a gradient per forward input but the
+    /// lengths (input 1). Returns the gradients aligned with the forward inputs.
+    /// </summary>
+    public static Tensor?[] BuildGradient(Operation op, IReadOnlyList<Tensor?> dy)
+    {
+        var box = s_gradientReaders.GetOrCreateValue(op);
+        Interlocked.Increment(ref box.Value);
+        int nOut = op.Outputs.Count - 1;
+        var inputs = new List<Tensor>(op.Inputs) { op.Outputs[nOut] };
+        for (int k = 0; k < nOut; k++) inputs.Add(dy[k] ?? Tf.ZerosLike(op.Outputs[k]));
+        var outs = new List<(DType, Shape)>();
+        for (int i = 0; i < op.Inputs.Count; i++)
+        {
+            if (i != 1) outs.Add((op.Inputs[i].DType, op.Inputs[i].Shape));
+        }
+        var attrs = op.Attrs.ToDictionary(kv => kv.Key, kv => kv.Value);
+        var g = Graph.Default.AddOperation(op.Type + "Grad", op.Type + "Grad", inputs, outs, attrs);
+        var result = new Tensor?[op.Inputs.Count];
+        for (int i = 0, j = 0; i < result.Length; i++)
+            result[i] = i == 1 ? null : g.Outputs[j++];
+        return result;
+    }
+
+    /// <summary>A workspace buffer of at least <paramref name="length"/> elements, rented from the shared pool.</summary>
+    public static T[] RentWorkspace<T>(int length) => ArrayPool<T>.Shared.Rent(Math.Max(length, 1));
+
+    /// <summary>Sets the workspace output: the saved buffer when training, else gives it back.</summary>
+    public static void FinishForward<T>(OpContext ctx, int index, T[] buffer, int length, bool training)
+    {
+        if (training)
+        {
+            ctx.SetOutput(index, NDArray.Variant(new FusedRnnWorkspace<T>(buffer, length)));
+        }
+        else
+        {
+            ArrayPool<T>.Shared.Return(buffer);
+            ctx.SetOutput(index, s_noWorkspace);
+        }
+    }
+
+    /// <summary>
+    /// The workspace for a backward pass, which overwrites it: the forward buffer itself when this gradient op is its
+    /// only reader, else a rented copy. Call <see cref="EndBackward{T}"/> after.
+    /// </summary>
+    public static (FusedRnnWorkspace<T> Saved, T[] Buffer, bool Owned) BeginBackward<T>(OpContext ctx, int index, int expectedLength)
+    {
+        var arr = ctx.Input(index);
+        if (arr.DType != DType.Variant || arr.Payload<object>() is not FusedRnnWorkspace<T> saved)
+            throw new InvalidOperationException($"{ctx.Op.Type} '{ctx.Op.Name}': input {index} is not the workspace of a fused forward pass that ran in training mode.");
+        if (saved.Length != expectedLength)
+            ctx.Fail($"the saved workspace has {saved.Length} elements, but the configuration needs {expectedLength}.");
+        var forward = ctx.Op.Inputs[index].Op;
+        int readers = s_gradientReaders.TryGetValue(forward, out var box) ? Volatile.Read(ref box.Value) : 1;
+        var span = saved.Span(ctx);
+        if (readers <= 1)
+            return (saved, Array.Empty<T>(), true);
+        var copy = ArrayPool<T>.Shared.Rent(Math.Max(span.Length, 1));
+        span.CopyTo(copy);
+        return (saved, copy, false);
+    }
+
+    /// <summary>The span to run the backward pass on, from <see cref="BeginBackward{T}"/>'s result.</summary>
+    public static Span<T> BackwardSpan<T>(OpContext ctx, (FusedRnnWorkspace<T> Saved, T[] Buffer, bool Owned) ws) =>
+        ws.Owned ? ws.Saved.Span(ctx) : ws.Buffer.AsSpan(0, ws.Saved.Length);
+
+    /// <summary>Gives back what the backward pass used.</summary>
+    public static void EndBackward<T>((FusedRnnWorkspace<T> Saved, T[] Buffer, bool Owned) ws)
+    {
+        if (ws.Owned) ws.Saved.Release();
+        else ArrayPool<T>.Shared.Return(ws.Buffer);
+    }
+
+    /// <summary>x must be (T, B, I) with I = <paramref name="inputSize"/> (when ≥ 0); returns (T, B, I).</summary>
+    public static (int T, int B, int I) Sequence(OpContext ctx, NDArray x, int inputSize)
+    {
+        if (x.Rank != 3)
+            ctx.FailArgument($"x must have rank 3 (time, batch, depth), but got shape {x.Shape}.");
+        int t = x.Shape[0], b = x.Shape[1], i = x.Shape[2];
+        if (inputSize >= 0 && i != inputSize)
+            ctx.FailArgument($"x must have depth {inputSize} (the kernel's input rows), but got shape {x.Shape}.");
+        return (t, b, i);
+    }
+
+    /// <summary>Checks that <paramref name="a"/> has exactly <paramref name="dims"/>.</summary>
+    public static void Expect(OpContext ctx, NDArray a, string what, params int[] dims)
+    {
+        bool ok = a.Rank == dims.Length;
+        for (int d = 0; ok && d < dims.Length; d++) ok = a.Shape[d] == dims[d];
+        if (!ok)
+            ctx.FailArgument($"{what} must have shape ({string.Join(", ", dims.Select(v => v.ToString(CultureInfo.InvariantCulture)))}), but got {a.Shape}.");
+    }
+
+    /// <summary>The lengths input (int32 vector of B, or empty when the op has none).</summary>
+    public static ReadOnlySpan<int> Lengths(OpContext ctx, int batch)
+    {
+        if (!ctx.Attr<bool>("has_lengths")) return default;
+        var l = ctx.Input(1);
+        Expect(ctx, l, "sequence_length", batch);
+        var span = l.AsSpan<int>();
+        foreach (int v in span)
+        {
+            if (v < 0) ctx.FailArgument($"sequence_length must be non-negative, but contains {v}.");
+        }
+        return span;
+    }
+
+    /// <summary>The lengths tensor for the op: the int32 lengths, or an empty vector constant when there are none.</summary>
+    public static Tensor LengthsInput(Tensor? sequenceLength) => sequenceLength ?? Tf.Constant(new NDArray(Array.Empty<int>(), new Shape(0)));
+
+    /// <summary>A new output array of the input's dtype.</summary>
+    public static NDArray Output(NDArray like, params int[] dims) => NDArray.Empty(new Shape(dims), like.DType);
+}

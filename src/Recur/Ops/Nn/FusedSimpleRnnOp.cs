@@ -1,0 +1,107 @@
+using Recur.Kernels.Rnn;
+
+namespace Recur;
+
+/// <summary>
+/// FusedRnn: a whole simple (Elman) RNN layer over time in one op, run by <see cref="SimpleRnnKernel"/>;
+/// <c>DynamicRnn</c> builds it for <c>BasicRnnCell</c> with tanh or relu (docs/decisions/0013).
+/// </summary>
+/// <remarks>
+/// Inputs: x (T, B, I) time-major; lengths (B) int32 (an empty vector without lengths); h0 (B, H); kernel (I + H, H);
+/// bias (H). Outputs: y (T, B, H), h (B, H), the variant workspace.
+/// </remarks>
+internal static class FusedSimpleRnnOp
+{
+    public static (Tensor Y, Tensor H) Build(Tensor x, Tensor? lengths, Tensor h0, Tensor kernel, Tensor bias, int units, RnnActivation activation, string name = "FusedRnn")
+    {
+        var inputs = new List<Tensor> { x, FusedRnnCommon.LengthsInput(lengths), h0, kernel, bias };
+        int t = x.Shape.IsRankKnown ? x.Shape[0] : -1;
+        int b = x.Shape.IsRankKnown && x.Shape[1] >= 0 ? x.Shape[1] : (h0.Shape.IsRankKnown ? h0.Shape[0] : -1);
+        var attrs = new Dictionary<string, object?>
+        {
+            ["units"] = units,
+            ["activation"] = activation,
+            ["has_lengths"] = lengths is not null,
+        };
+        var op = FusedRnnCommon.Build("FusedRnn", name, inputs, new[] { (x.DType, new Shape(t, b, units)), (x.DType, new Shape(b, units)) }, attrs);
+        return (op.Outputs[0], op.Outputs[1]);
+    }
+
+    [OpKernel("FusedRnn")]
+    private static void Kernel(OpContext ctx)
+    {
+        if (ctx.Input(0).DType == DType.Float64) Forward<double, FusedF64>(ctx);
+        else Forward<float, FusedF32>(ctx);
+    }
+
+    [OpKernel("FusedRnnGrad")]
+    private static void GradKernel(OpContext ctx)
+    {
+        if (ctx.Input(0).DType == DType.Float64) Backward<double, FusedF64>(ctx);
+        else Backward<float, FusedF32>(ctx);
+    }
+
+    /// <summary>d FusedRnn: one FusedRnnGrad op over the saved workspace (dx, dh0, d kernel, d bias).</summary>
+    [OpGradient("FusedRnn")]
+    private static Tensor?[] Grad(Operation op, IReadOnlyList<Tensor?> dy) => FusedRnnCommon.BuildGradient(op, dy);
+
+    private static SimpleRnnConfig Config(OpContext ctx)
+    {
+        int h = ctx.Attr<int>("units");
+        var kernel = ctx.Input(3);
+        if (kernel.Rank != 2 || kernel.Shape[1] != h || kernel.Shape[0] < h)
+            ctx.FailArgument($"kernel must have shape (input_depth + {h}, {h}), but got {kernel.Shape}.");
+        var (t, b, i) = FusedRnnCommon.Sequence(ctx, ctx.Input(0), kernel.Shape[0] - h);
+        FusedRnnCommon.Expect(ctx, ctx.Input(2), "h0 (the initial state)", b, h);
+        FusedRnnCommon.Expect(ctx, ctx.Input(4), "bias", h);
+        return new SimpleRnnConfig(t, b, i, h, ctx.Attr<RnnActivation>("activation"));
+    }
+
+    private static void Forward<T, TApi>(OpContext ctx)
+        where TApi : IFusedRnnApi<T>
+    {
+        var cfg = Config(ctx);
+        var lengths = FusedRnnCommon.Lengths(ctx, cfg.Batch);
+        var x = ctx.Input(0);
+        bool training = ctx.IsOutputNeeded(2);
+        int n = SimpleRnnKernel.WorkspaceSize(cfg, training);
+        var ws = FusedRnnCommon.RentWorkspace<T>(n);
+        var y = FusedRnnCommon.Output(x, cfg.Time, cfg.Batch, cfg.Units);
+        var h = FusedRnnCommon.Output(x, cfg.Batch, cfg.Units);
+        TApi.RnnForward(cfg, ctx.Input(3).AsSpan<T>(), ctx.Input(4).AsSpan<T>(), x.AsSpan<T>(), lengths, ctx.Input(2).AsSpan<T>(),
+            y.Data<T>(), h.Data<T>(), ws.AsSpan(0, n), training);
+        ctx.SetOutput(0, y);
+        ctx.SetOutput(1, h);
+        FusedRnnCommon.FinishForward(ctx, 2, ws, n, training);
+    }
+
+    private static void Backward<T, TApi>(OpContext ctx)
+        where TApi : IFusedRnnApi<T>
+    {
+        var cfg = Config(ctx);
+        var lengths = FusedRnnCommon.Lengths(ctx, cfg.Batch);
+        var x = ctx.Input(0);
+        var dy = ctx.Input(6);   // forward inputs 0..4, workspace 5, dy 6, dh 7
+        var dh = ctx.Input(7);
+        FusedRnnCommon.Expect(ctx, dy, "the gradient of y", cfg.Time, cfg.Batch, cfg.Units);
+        FusedRnnCommon.Expect(ctx, dh, "the gradient of the final h", cfg.Batch, cfg.Units);
+        var dx = NDArray.Empty(x.Shape, x.DType);
+        var dh0 = NDArray.Empty(ctx.Input(2).Shape, x.DType);
+        var dk = NDArray.Empty(ctx.Input(3).Shape, x.DType);
+        var db = NDArray.Empty(ctx.Input(4).Shape, x.DType);
+        var ws = FusedRnnCommon.BeginBackward<T>(ctx, 5, SimpleRnnKernel.WorkspaceSize(cfg, training: true));
+        try
+        {
+            TApi.RnnBackward(cfg, ctx.Input(3).AsSpan<T>(), x.AsSpan<T>(), lengths, dy.AsSpan<T>(), dh.AsSpan<T>(),
+                FusedRnnCommon.BackwardSpan(ctx, ws), dx.Data<T>(), dh0.Data<T>(), dk.Data<T>(), db.Data<T>());
+        }
+        finally
+        {
+            FusedRnnCommon.EndBackward(ws);
+        }
+        ctx.SetOutput(0, dx);
+        ctx.SetOutput(1, dh0);
+        ctx.SetOutput(2, dk);
+        ctx.SetOutput(3, db);
+    }
+}
