@@ -14,6 +14,8 @@ public sealed class DemoTests
 
         Assert.Null(row.Skipped);
         Assert.Equal(0.0, row.MaxDiff);
+        Assert.True(row.FusedDiff < 1e-5, $"fused vs loop: {row.FusedDiff}");
+        Assert.True(row.FusedOps < row.DynamicOps);
     }
 
     [Fact]

@@ -57,7 +57,8 @@ public sealed class SampleTests
             }
         foreach (var name in (string[])["manual", "static", "dynamic"])
             Assert.True(Reference.MaxAbsDiff(result.Values[name].Flat(), expected) < 1e-5, name);
-        Assert.Equal(0.0, Reference.MaxAbsDiff(result.Values["static"].Flat(), result.Values["dynamic"].Flat()));
+        // dynamic_rnn runs the fused RNN op: equal to the static unroll to float32 rounding.
+        Assert.True(Reference.MaxAbsDiff(result.Values["static"].Flat(), result.Values["dynamic"].Flat()) < 1e-5);
     }
 
     [Fact]

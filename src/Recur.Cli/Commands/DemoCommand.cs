@@ -143,8 +143,10 @@ internal sealed class DemoCommand : ICommand
         section.Text(string.Create(CultureInfo.InvariantCulture,
             $"An LSTMCell({config.Hidden}) over a float32 batch (B = {config.Batch}, T, I = {config.Input}). Static: ") +
             "`Tf.Nn.StaticRnn` over `Tf.Unstack(Tf.Transpose(X, [1, 0, 2]))`, X a placeholder (?, T, I). Dynamic: " +
-            "`Tf.Nn.DynamicRnn` on a placeholder (?, ?, I), one graph for every T. The dynamic graph gets the static " +
-            "graph's kernel and bias (`Variable.Load`); both are fed the same seeded batch.");
+            "`Tf.Nn.DynamicRnn` on a placeholder (?, ?, I), one graph for every T, built as TF builds it: a `While` loop over " +
+            "the cell's step (`graph.UseFusedRnn = false`). Fused: the same `DynamicRnn` call with Recur's default, one fused " +
+            "LSTM op that runs the whole sequence (docs/decisions/0013). The dynamic graphs get the static graph's kernel and " +
+            "bias (`Variable.Load`); all are fed the same seeded batch.");
         section.Code("TF1", "python", """
             X = tf.placeholder(tf.float32, [None, T, I])
             outputs, state = tf.nn.static_rnn(tf.nn.rnn_cell.LSTMCell(H), tf.unstack(tf.transpose(X, [1, 0, 2])), dtype=tf.float32)
@@ -160,11 +162,13 @@ internal sealed class DemoCommand : ICommand
 
         // JIT warm-up (build and run once), so the first row measures graph construction and execution, not compilation.
         using (var warmStatic = StaticVsDynamic.BuildStatic(config, 3))
-        using (var warmDynamic = StaticVsDynamic.BuildDynamic(config))
+        using (var warmDynamic = StaticVsDynamic.BuildDynamic(config, fused: false))
+        using (var warmFused = StaticVsDynamic.BuildDynamic(config, fused: true))
         {
             var x = StaticVsDynamic.Batch(config.Batch, 3, config.Input, seed: 3);
             StaticVsDynamic.Time(warmStatic, x, 1);
             StaticVsDynamic.Time(warmDynamic, x, 1);
+            StaticVsDynamic.Time(warmFused, x, 1);
         }
 
         var rows = new List<StaticVsDynamic.Row>();
@@ -175,7 +179,7 @@ internal sealed class DemoCommand : ICommand
             TimeSpan? estimate = lastBuild is TimeSpan b && lastT > 0 ? b * ((double)t / lastT) : null;
             var row = StaticVsDynamic.Measure(config, t, estimate);
             progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"recur demo:   T = {t}: static {row.StaticOps} ops, build {Format(row.StaticBuild)}, run {Format(row.StaticRun)}; dynamic {row.DynamicOps} ops, build {Format(row.DynamicBuild)}, run {Format(row.DynamicRun)}"));
+                $"recur demo:   T = {t}: static {row.StaticOps} ops, build {Format(row.StaticBuild)}, run {Format(row.StaticRun)}; dynamic {row.DynamicOps} ops, build {Format(row.DynamicBuild)}, run {Format(row.DynamicRun)}; fused {row.FusedOps} ops, run {Format(row.FusedRun)}"));
             rows.Add(row);
             if (row.StaticBuild is StaticVsDynamic.Timing sb)
             {
@@ -183,14 +187,17 @@ internal sealed class DemoCommand : ICommand
                 lastT = t;
             }
         }
-        section.Table(["T", "static ops", "dynamic ops", "static build", "dynamic build", "static 1st run", "dynamic 1st run", "static run", "dynamic run", "max abs diff"],
+        section.Table(["T", "static ops", "dynamic ops", "static build", "dynamic build", "static 1st run", "dynamic 1st run", "static run", "dynamic run", "max abs diff",
+                "fused ops", "fused run", "fused vs dynamic"],
             rows.Select(r => Row(
                 r.T.ToString(CultureInfo.InvariantCulture),
                 r.Skipped is null ? r.StaticOps.ToString(CultureInfo.InvariantCulture) : "skipped",
                 r.DynamicOps.ToString(CultureInfo.InvariantCulture),
                 Format(r.StaticBuild), Format(r.DynamicBuild), Format(r.StaticFirstRun), Format(r.DynamicFirstRun),
                 Format(r.StaticRun), Format(r.DynamicRun),
-                r.MaxDiff is double d ? (d == 0 ? "0" : d.ToString("0.0e+00", CultureInfo.InvariantCulture)) : "—")));
+                r.MaxDiff is double d ? (d == 0 ? "0" : d.ToString("0.0e+00", CultureInfo.InvariantCulture)) : "—",
+                r.FusedOps.ToString(CultureInfo.InvariantCulture), Format(r.FusedRun),
+                r.FusedDiff == 0 ? "0" : r.FusedDiff.ToString("0.0e+00", CultureInfo.InvariantCulture))));
         foreach (var r in rows.Where(r => r.Skipped is not null))
             section.Text($"T = {r.T}: static graph skipped: {r.Skipped}.");
         section.Text("ops: operations in the root graph (`graph.Operations.Count`; the dynamic loop's body is one function graph " +
@@ -198,7 +205,9 @@ internal sealed class DemoCommand : ICommand
                      "`Session.Run`, which also plans the execution. Run: the median of the following runs. Times are wall-clock, with " +
                      "the CPU time of the process (all its threads) in parentheses: on a busy machine the wall time includes " +
                      "waiting for a core. Max abs diff: " +
-                     "static against dynamic outputs (B, T, H), same weights.");
+                     "static against dynamic outputs (B, T, H), same weights (both run the cell's per-step ops, so they agree exactly). " +
+                     "Fused vs dynamic: the fused op's outputs against the loop's — equal to float32 rounding (the fused kernel " +
+                     "sums the input and recurrent products in another order).");
         return rows;
     }
 

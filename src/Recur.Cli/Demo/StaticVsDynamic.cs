@@ -63,8 +63,12 @@ internal static class StaticVsDynamic
     }
 
     /// <summary>One row of the table.</summary>
+    /// <remarks>Dynamic: the <c>While</c> loop over the cell's step (<see cref="Graph.UseFusedRnn"/> false), as TF builds
+    /// <c>dynamic_rnn</c>. Fused: the same call with the default fused op (<see cref="FusedRun"/>, <see cref="FusedDiff"/>
+    /// against the loop's outputs).</remarks>
     public sealed record Row(int T, int StaticOps, int DynamicOps, Timing? StaticBuild, Timing DynamicBuild,
-        Timing? StaticFirstRun, Timing DynamicFirstRun, Timing? StaticRun, Timing DynamicRun, double? MaxDiff, string? Skipped);
+        Timing? StaticFirstRun, Timing DynamicFirstRun, Timing? StaticRun, Timing DynamicRun, double? MaxDiff, string? Skipped,
+        int FusedOps, Timing FusedRun, double FusedDiff);
 
     /// <summary>
     /// <c>X = placeholder([None, T, I]); outputs, _ = static_rnn(LSTMCell(H), unstack(transpose(X, [1, 0, 2])));
@@ -89,11 +93,15 @@ internal static class StaticVsDynamic
         }
     }
 
-    /// <summary><c>X = placeholder([None, None, I]); outputs, _ = dynamic_rnn(LSTMCell(H), X)</c>: any batch, any T.</summary>
-    public static LstmGraph BuildDynamic(Config config)
+    /// <summary>
+    /// <c>X = placeholder([None, None, I]); outputs, _ = dynamic_rnn(LSTMCell(H), X)</c>: any batch, any T. With
+    /// <paramref name="fused"/> false the graph is TF's <c>While</c> loop over the cell's step; true (Recur's default), one
+    /// fused LSTM op runs the sequence.
+    /// </summary>
+    public static LstmGraph BuildDynamic(Config config, bool fused = true)
     {
         var clock = Timing.Start();
-        var graph = new Graph { Seed = 42 };
+        var graph = new Graph { Seed = 42, UseFusedRnn = fused };
         using (graph.AsDefault())
         {
             var x = Tf.Placeholder(DType.Float32, new Shape(-1, -1, config.Input), name: "X");
@@ -146,20 +154,26 @@ internal static class StaticVsDynamic
     {
         var x = Batch(config.Batch, timeSteps, config.Input, seed: timeSteps);
         int runs = config.TimedRuns;
-        using var dynamic = BuildDynamic(config);
+        using var dynamic = BuildDynamic(config, fused: false);
+        using var fused = BuildDynamic(config, fused: true);
+        CopyWeights(dynamic, fused);
         if (estimatedStaticBuild is TimeSpan est && est > StaticBuildBudget)
         {
             var d = Time(dynamic, x, runs);
+            var f = Time(fused, x, runs);
             return new Row(timeSteps, 0, dynamic.Operations, null, dynamic.BuildTime, null, d.First, null, d.Median, null,
-                $"static build estimated at {est.TotalSeconds:F0} s (linear in T), over the {StaticBuildBudget.TotalSeconds:F0} s budget");
+                $"static build estimated at {est.TotalSeconds:F0} s (linear in T), over the {StaticBuildBudget.TotalSeconds:F0} s budget",
+                fused.Operations, f.Median, MaxAbsDiff(d.Value, f.Value));
         }
         using var @static = BuildStatic(config, timeSteps);
         CopyWeights(@static, dynamic);
+        CopyWeights(@static, fused);
         var s = Time(@static, x, runs);
         var dy = Time(dynamic, x, runs);
+        var fu = Time(fused, x, runs);
         double diff = MaxAbsDiff(s.Value, dy.Value);
         return new Row(timeSteps, @static.Operations, dynamic.Operations, @static.BuildTime, dynamic.BuildTime,
-            s.First, dy.First, s.Median, dy.Median, diff, null);
+            s.First, dy.First, s.Median, dy.Median, diff, null, fused.Operations, fu.Median, MaxAbsDiff(dy.Value, fu.Value));
     }
 
     /// <summary><c>max |a − b|</c> over two float32 arrays of the same shape.</summary>
