@@ -76,17 +76,13 @@ internal sealed class PeerProgram
 
     private readonly string _file;
     private readonly IReadOnlyList<string> _prefix;
-    private readonly IReadOnlyList<string> _cells;
-    private readonly bool _variableLengths;
     private readonly bool _setOmpThreads;
 
-    private PeerProgram(string name, string file, IReadOnlyList<string> prefix, IReadOnlyList<string> cells, bool variableLengths, bool setOmpThreads, string version)
+    private PeerProgram(string name, string file, IReadOnlyList<string> prefix, bool setOmpThreads, string version)
     {
         Name = name;
         _file = file;
         _prefix = prefix;
-        _cells = cells;
-        _variableLengths = variableLengths;
         _setOmpThreads = setOmpThreads;
         Version = version;
     }
@@ -97,14 +93,19 @@ internal sealed class PeerProgram
     /// <summary>What the peer says it is (torch version, path of the oneDNN binary).</summary>
     public string Version { get; }
 
+    /// <summary>True when this peer's own grid has the row (<see cref="Covers(string, BenchCase)"/>).</summary>
+    public bool Covers(BenchCase c) => Covers(Name, c);
+
     /// <summary>
-    /// True when the peer's own grid has the row: PyTorch has no reset-before GRU; oneDNN has no variable lengths;
-    /// neither runs shapes outside the grid (a custom <c>--shape</c> is compared only where it is a grid shape).
+    /// True when the grid of peer <paramref name="peer"/> has the row: PyTorch has no reset-before GRU; oneDNN has no
+    /// variable lengths; neither runs shapes outside the grid (a custom <c>--shape</c> is compared only where it is a
+    /// grid shape). Both run every row of <c>--grid all</c> they have, so <c>--grid issue</c> is a subset.
     /// </summary>
-    public bool Covers(BenchCase c)
+    public static bool Covers(string peer, BenchCase c)
     {
-        if (!_cells.Contains(c.Cell)) return false;
-        if (c.VariableLengths && !_variableLengths) return false;
+        bool torch = peer == PyTorch;
+        if (torch && c.Cell == "gru") return false;
+        if (c.VariableLengths && !torch) return false;
         var shape = (c.Batch, c.Steps, c.Input, c.Hidden);
         if (c.VariableLengths) return c.Layers == 1 && shape == BenchGrid.ExtraShape;
         if (c.Layers == 2) return c.Cell == "lstm" && shape == BenchGrid.ExtraShape;
@@ -145,7 +146,7 @@ internal sealed class PeerProgram
         if (probe.ExitCode != 0)
             return (null, $"'import torch' fails in {python} ({probe.LastErrorLine()}); apt-get install -y python3-torch, or set $PYTHON");
         string version = "torch " + probe.Stdout.Trim();
-        return (new PeerProgram(PyTorch, python, [script], ["lstm", "gru_reset_after", "rnn_tanh"], variableLengths: true, setOmpThreads: false, version),
+        return (new PeerProgram(PyTorch, python, [script], setOmpThreads: false, version),
             $"{version} via {python}");
     }
 
@@ -169,7 +170,7 @@ internal sealed class PeerProgram
             string said = (result.Stdout + result.Stderr).Trim().Split('\n').LastOrDefault(l => l.Trim().Length > 0)?.Trim() ?? "no output";
             return (null, $"build.sh did not build it (exit code {result.ExitCode}: {said})");
         }
-        return (new PeerProgram(OneDnn, binary, [], BenchGrid.Cells, variableLengths: false, setOmpThreads: true, "oneDNN " + binary), binary);
+        return (new PeerProgram(OneDnn, binary, [], setOmpThreads: true, "oneDNN " + binary), binary);
     }
 
     /// <summary>
