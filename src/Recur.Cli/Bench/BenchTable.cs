@@ -5,7 +5,7 @@ namespace Recur.Cli.Bench;
 /// <summary>The readable table <c>recur bench</c> prints to stdout, one line per row, and the summary under it.</summary>
 internal static class BenchTable
 {
-    private const int KeyWidth = 42;
+    private const int KeyWidth = 46;   // the longest grid key, gru_reset_after/train/128x200x128x128/L1/full, is 45
 
     /// <summary>The column headings.</summary>
     public static string Header() =>

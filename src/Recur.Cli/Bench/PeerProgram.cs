@@ -144,7 +144,10 @@ internal sealed class PeerProgram
             return (null, $"cannot start {python} ({e.Message}); set $PYTHON to an interpreter that has torch");
         }
         if (probe.ExitCode != 0)
-            return (null, $"'import torch' fails in {python} ({probe.LastErrorLine()}); apt-get install -y python3-torch, or set $PYTHON");
+        {
+            string said = probe.LastErrorLine();
+            return (null, $"'import torch' fails in {python} (exit code {probe.ExitCode}{(said.Length > 0 ? ": " + said : "")}); apt-get install -y python3-torch, or set $PYTHON");
+        }
         string version = "torch " + probe.Stdout.Trim();
         return (new PeerProgram(PyTorch, python, [script], setOmpThreads: false, version),
             $"{version} via {python}");
