@@ -19,7 +19,7 @@ internal sealed class CommandLine
     }
 
     /// <summary>The commands shipped with the tool.</summary>
-    public static CommandLine CreateDefault() => new([new DemoCommand(), new TrainCommand(), new VersionCommand()]);
+    public static CommandLine CreateDefault() => new([new DemoCommand(), new TrainCommand(), new BenchCommand(), new VersionCommand()]);
 
     /// <summary>The registered commands, in help order.</summary>
     public IReadOnlyList<ICommand> Commands => _commands;
