@@ -50,7 +50,7 @@ internal sealed class RecurRnnGraph : IDisposable
         {
             using (graph.AsDefault())
             {
-                var x = Tf.Placeholder(DType.Float32, new Shape(c.Batch, -1, c.Input), name: "x");
+                var x = Tf.Placeholder(DType.Float32, new Shape(-1, -1, c.Input), name: "x");
                 var lengths = c.VariableLengths ? Tf.Placeholder(DType.Int32, new Shape(-1), name: "lengths") : null;
                 RnnCell cell = c.Layers == 1
                     ? CreateCell(c.Cell, c.Hidden)
