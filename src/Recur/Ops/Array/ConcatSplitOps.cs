@@ -76,7 +76,7 @@ internal static class ConcatSplitOps
             new Dictionary<string, object?> { ["axis"] = axis }).Outputs[0];
     }
 
-    [OpKernel("ConcatV2")]
+    [OpKernel("ConcatV2", BorrowsInputs = true)]
     private static void ConcatKernel(OpContext ctx)
     {
         var x0 = ctx.Input(0);
@@ -97,7 +97,7 @@ internal static class ConcatSplitOps
             total += s[ax];
         }
         dims[ax] = total;
-        var y = NDArray.Empty(new Shape(dims), x0.DType);
+        var y = ctx.AllocateOutput(0, dims, x0.DType);
         int outer = ArrayUtil.Product(dims, 0, ax);
         int innerBytes = ArrayUtil.Product(dims, ax + 1) * x0.DType.Size();
         var dst = ArrayUtil.Bytes(y);
@@ -145,7 +145,7 @@ internal static class ConcatSplitOps
 
     // ---- SplitLike (internal, gradient of ConcatV2): splits input 0 along axis into pieces whose sizes are the axis
     // dims of the shape vectors given as inputs 1..n.
-    [OpKernel("SplitLike")]
+    [OpKernel("SplitLike", BorrowsInputs = true)]
     private static void SplitLikeKernel(OpContext ctx)
     {
         var x = ctx.Input(0);
@@ -181,7 +181,7 @@ internal static class ConcatSplitOps
             new Dictionary<string, object?> { ["num_split"] = numSplit, ["axis"] = axis }).Outputs.ToArray();
     }
 
-    [OpKernel("Split")]
+    [OpKernel("Split", BorrowsInputs = true)]
     private static void SplitKernel(OpContext ctx)
     {
         var x = ctx.Input(0);
@@ -246,7 +246,7 @@ internal static class ConcatSplitOps
             new Dictionary<string, object?> { ["size_splits"] = (int[])sizes.Clone(), ["axis"] = axis }).Outputs.ToArray();
     }
 
-    [OpKernel("SplitV")]
+    [OpKernel("SplitV", BorrowsInputs = true)]
     private static void SplitVKernel(OpContext ctx)
     {
         var x = ctx.Input(0);
@@ -293,7 +293,7 @@ internal static class ConcatSplitOps
         for (int i = 0; i < sizes.Length; i++)
         {
             dims[ax] = sizes[i];
-            var y = NDArray.Empty(new Shape(dims), x.DType);
+            var y = ctx.AllocateOutput(i, dims, x.DType);
             var dst = ArrayUtil.Bytes(y);
             int block = sizes[i] * innerBytes;
             for (int o = 0; o < outer; o++) src.Slice(o * rowBytes + start, block).CopyTo(dst.Slice(o * block, block));
