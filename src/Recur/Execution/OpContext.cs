@@ -107,13 +107,8 @@ internal sealed class OpContext
 
     internal NDArray?[] Outputs => _outputs;
 
-    /// <summary>Readies the context for one kernel call.</summary>
-    internal void Begin(RunContext run)
-    {
-        Run = run;
-        Array.Clear(_outputs);
-        Array.Clear(_allocated);
-    }
+    /// <summary>Readies the context for one kernel call (<see cref="End"/> left the outputs and inputs cleared).</summary>
+    internal void Begin(RunContext run) => Run = run;
 
     /// <summary>
     /// True when output <paramref name="k"/> is the array the kernel got from <see cref="AllocateOutput(int, Shape, DType)"/>
@@ -139,9 +134,9 @@ internal sealed class OpContext
             _scratch[i] = null;
         }
         _scratchCount = 0;
-        Array.Clear(_outputs);
-        Array.Clear(_allocated);
-        Array.Clear(_inputs);
+        _outputs.AsSpan().Clear();
+        _allocated.AsSpan().Clear();
+        _inputs.AsSpan().Clear();
         Run = null!;
     }
 

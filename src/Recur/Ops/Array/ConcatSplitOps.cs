@@ -85,7 +85,8 @@ internal static class ConcatSplitOps
         int axis = ctx.Attr<int>("axis");
         if (axis < -rank || axis >= rank) ctx.FailArgument($"axis {axis} is out of range for inputs of rank {rank}.");
         int ax = axis < 0 ? axis + rank : axis;
-        var dims = x0.Shape.ToArray();
+        Span<int> dims = rank <= 8 ? stackalloc int[rank] : new int[rank];
+        x0.Shape.Dims.CopyTo(dims);
         int total = 0;
         for (int i = 0; i < ctx.InputCount; i++)
         {
