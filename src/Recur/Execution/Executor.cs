@@ -1,42 +1,175 @@
-using System.Text;
+using System.Collections.Concurrent;
 
 namespace Recur;
 
 /// <summary>
 /// A pruned, ordered program for one fetch/feed signature of a graph: the ops the fetches need (stopping at fed
 /// tensors), in creation order (which is topological, since inputs always exist before their consumers), with each
-/// tensor mapped to a slot and each slot released after its last reader.
+/// tensor mapped to a slot and each slot released after its last reader. A plan is immutable; the mutable state of a
+/// run (slots, per-op input arrays and contexts, the buffer pool) lives in an <see cref="ExecutionFrame"/> rented
+/// per run, so concurrent runs of one plan never share state.
 /// </summary>
 internal sealed class ExecutionPlan
 {
+    private const int MaxSpareFrames = 16;
+    private ExecutionFrame? _cachedFrame;
+    private readonly Stack<ExecutionFrame> _spareFrames = new();
+
     public required Graph Graph { get; init; }
     public required Operation[] Ops { get; init; }
     public required int[][] InputSlots { get; init; }
     public required int[] OutputBase { get; init; }
     public required int[][] ReleaseAfter { get; init; }
     public required int SlotCount { get; init; }
+    public required Tensor[] Fetches { get; init; }
+    public required Operation[] Targets { get; init; }
     public required Tensor[] Feeds { get; init; }
     public required int[] FeedSlots { get; init; }
     public required int[] FetchSlots { get; init; }
     public required bool[][] OutputNeeded { get; init; }
+
+    /// <summary>
+    /// Per slot: an array the producing kernel allocated through <see cref="OpContext.AllocateOutput(int, Shape, DType)"/>
+    /// may go back to the pool when the slot is released — the slot is not fed, not fetched, and every op reading it
+    /// only borrows its inputs (<see cref="OpKernelAttribute.BorrowsInputs"/>).
+    /// </summary>
+    public required bool[] Recyclable { get; init; }
+
+    /// <summary>Whether this plan was built for exactly this signature.</summary>
+    public bool Matches(ReadOnlySpan<Tensor> fetches, ReadOnlySpan<Operation> targets, ReadOnlySpan<Tensor> feeds)
+    {
+        if (fetches.Length != Fetches.Length || targets.Length != Targets.Length || feeds.Length != Feeds.Length) return false;
+        for (int i = 0; i < fetches.Length; i++)
+        {
+            if (fetches[i].Op != Fetches[i].Op || fetches[i].ValueIndex != Fetches[i].ValueIndex) return false;
+        }
+        for (int i = 0; i < targets.Length; i++)
+        {
+            if (targets[i] != Targets[i]) return false;
+        }
+        for (int i = 0; i < feeds.Length; i++)
+        {
+            if (feeds[i].Op != Feeds[i].Op || feeds[i].ValueIndex != Feeds[i].ValueIndex) return false;
+        }
+        return true;
+    }
+
+    /// <summary>A frame for one run: the last one returned when free (the common, serial case), else a spare or a new one.</summary>
+    public ExecutionFrame RentFrame()
+    {
+        var f = Interlocked.Exchange(ref _cachedFrame, null);
+        if (f is not null) return f;
+        lock (_spareFrames)
+        {
+            if (_spareFrames.TryPop(out f)) return f;
+        }
+        return new ExecutionFrame(this);
+    }
+
+    /// <summary>Gives a frame back after its run (its slots already cleared); frames beyond a few spares are dropped.</summary>
+    public void ReturnFrame(ExecutionFrame frame)
+    {
+        if (Interlocked.CompareExchange(ref _cachedFrame, frame, null) is null) return;
+        lock (_spareFrames)
+        {
+            if (_spareFrames.Count < MaxSpareFrames) _spareFrames.Push(frame);
+        }
+    }
+}
+
+/// <summary>
+/// The reusable state of one run of a plan: the slots, one input array and one <see cref="OpContext"/> per op, which
+/// slots hold arrays the executor owns, and the buffer pool. Used by one run at a time.
+/// </summary>
+internal sealed class ExecutionFrame
+{
+    public ExecutionFrame(ExecutionPlan plan)
+    {
+        Slots = new NDArray?[plan.SlotCount];
+        Owned = new bool[plan.SlotCount];
+        Contexts = new OpContext[plan.Ops.Length];
+        for (int i = 0; i < Contexts.Length; i++)
+            Contexts[i] = new OpContext(plan.Ops[i], new NDArray[plan.InputSlots[i].Length], plan.OutputNeeded[i], Pool);
+    }
+
+    public NDArray?[] Slots { get; }
+
+    /// <summary>Per slot: the array in it was allocated for it by its producer in this run and sits in no other slot.</summary>
+    public bool[] Owned { get; }
+
+    public OpContext[] Contexts { get; }
+
+    public BufferPool Pool { get; } = new();
+
+    /// <summary>The run context of top-level runs (nested runs, such as loop bodies, use their caller's).</summary>
+    public RunContext TopRun { get; } = new(null!, default);
+}
+
+/// <summary>
+/// The plans of one graph, found by a hash of the signature (fetched tensors, target ops, fed tensors) and confirmed
+/// by comparing it: looking up a known plan allocates nothing.
+/// </summary>
+internal sealed class PlanCache
+{
+    private readonly ConcurrentDictionary<int, ExecutionPlan[]> _byHash = new();
+    private readonly Lock _lock = new();
+
+    public int Count
+    {
+        get
+        {
+            int n = 0;
+            foreach (var bucket in _byHash) n += bucket.Value.Length;
+            return n;
+        }
+    }
+
+    public ExecutionPlan GetOrAdd(Graph graph, ReadOnlySpan<Tensor> fetches, ReadOnlySpan<Operation> targets, ReadOnlySpan<Tensor> feeds)
+    {
+        int hash = Hash(fetches, targets, feeds);
+        if (_byHash.TryGetValue(hash, out var bucket))
+        {
+            foreach (var p in bucket)
+            {
+                if (p.Matches(fetches, targets, feeds)) return p;
+            }
+        }
+        var plan = Executor.Build(graph, fetches.ToArray(), targets.ToArray(), feeds.ToArray());
+        lock (_lock)
+        {
+            _byHash.TryGetValue(hash, out bucket);
+            if (bucket is not null)
+            {
+                foreach (var p in bucket)
+                {
+                    if (p.Matches(fetches, targets, feeds)) return p;
+                }
+            }
+            _byHash[hash] = bucket is null ? new[] { plan } : [.. bucket, plan];
+        }
+        return plan;
+    }
+
+    private static int Hash(ReadOnlySpan<Tensor> fetches, ReadOnlySpan<Operation> targets, ReadOnlySpan<Tensor> feeds)
+    {
+        var h = new HashCode();
+        foreach (var f in fetches) { h.Add(f.Op.Id); h.Add(f.ValueIndex); }
+        h.Add(-1);
+        foreach (var t in targets) h.Add(t.Id);
+        h.Add(-2);
+        foreach (var f in feeds) { h.Add(f.Op.Id); h.Add(f.ValueIndex); }
+        return h.ToHashCode();
+    }
 }
 
 /// <summary>Builds and runs <see cref="ExecutionPlan"/>s. Iterative throughout: no recursion over graph depth.</summary>
 internal static class Executor
 {
-    /// <summary>Returns the cached plan for this signature, building it on first use.</summary>
-    public static ExecutionPlan GetPlan(Graph graph, IReadOnlyList<Tensor> fetches, IReadOnlyList<Operation> targets, IReadOnlyList<Tensor> feeds)
-    {
-        var key = new StringBuilder();
-        foreach (var f in fetches) key.Append(f.Op.Id).Append(':').Append(f.ValueIndex).Append(',');
-        key.Append('|');
-        foreach (var t in targets) key.Append(t.Id).Append(',');
-        key.Append('|');
-        foreach (var f in feeds) key.Append(f.Op.Id).Append(':').Append(f.ValueIndex).Append(',');
-        return graph.PlanCache.GetOrAdd(key.ToString(), _ => Build(graph, fetches, targets, feeds));
-    }
+    /// <summary>Returns the cached plan for this signature, building it on first use (a known signature allocates nothing).</summary>
+    public static ExecutionPlan GetPlan(Graph graph, ReadOnlySpan<Tensor> fetches, ReadOnlySpan<Operation> targets, ReadOnlySpan<Tensor> feeds) =>
+        graph.PlanCache.GetOrAdd(graph, fetches, targets, feeds);
 
-    private static ExecutionPlan Build(Graph graph, IReadOnlyList<Tensor> fetches, IReadOnlyList<Operation> targets, IReadOnlyList<Tensor> feeds)
+    internal static ExecutionPlan Build(Graph graph, Tensor[] fetches, Operation[] targets, Tensor[] feeds)
     {
         var fed = new HashSet<Tensor>(feeds);
         var needed = new HashSet<Operation>();
@@ -67,7 +200,7 @@ internal static class Executor
         // Slots: feeds first, then every output of every planned op.
         var slotOf = new Dictionary<Tensor, int>();
         int slot = 0;
-        var feedArr = feeds.ToArray();
+        var feedArr = feeds;
         var feedSlots = new int[feedArr.Length];
         for (int i = 0; i < feedArr.Length; i++)
         {
@@ -98,7 +231,7 @@ internal static class Executor
             }
             inputSlots[i] = s;
         }
-        var fetchSlots = new int[fetches.Count];
+        var fetchSlots = new int[fetches.Length];
         var isFetch = new bool[slot];
         for (int i = 0; i < fetchSlots.Length; i++)
         {
@@ -130,6 +263,22 @@ internal static class Executor
                 outputNeeded[i][k] = isFetch[s] || lastUse[s] >= 0;
             }
         }
+        // Recycling is opt-in per reader: one reader that may keep or forward the array pins it for the whole run.
+        var recyclable = new bool[slot];
+        for (int i = 0; i < ops.Length; i++)
+        {
+            for (int k = 0; k < ops[i].Outputs.Count; k++)
+            {
+                int s = outputBase[i] + k;
+                recyclable[s] = !isFetch[s];
+            }
+        }
+        foreach (int s in feedSlots) recyclable[s] = false;
+        for (int i = 0; i < ops.Length; i++)
+        {
+            if (ops[i].Def.BorrowsInputs) continue;
+            foreach (int s in inputSlots[i]) recyclable[s] = false;
+        }
         return new ExecutionPlan
         {
             OutputNeeded = outputNeeded,
@@ -139,52 +288,120 @@ internal static class Executor
             OutputBase = outputBase,
             ReleaseAfter = release.Select(r => r?.ToArray() ?? Array.Empty<int>()).ToArray(),
             SlotCount = slot,
+            Fetches = fetches,
+            Targets = targets,
             Feeds = feedArr,
             FeedSlots = feedSlots,
             FetchSlots = fetchSlots,
+            Recyclable = recyclable,
         };
     }
 
-    /// <summary>Runs a plan with the feed values (in <see cref="ExecutionPlan.Feeds"/> order) and returns the fetches.</summary>
-    public static NDArray[] Run(ExecutionPlan plan, IReadOnlyList<NDArray> feedValues, RunContext run)
+    /// <summary>
+    /// Runs a plan nested in another run (a loop body or condition) with the feed values (in
+    /// <see cref="ExecutionPlan.Feeds"/> order), writing the fetched values to <paramref name="results"/>.
+    /// </summary>
+    public static void Run(ExecutionPlan plan, ReadOnlySpan<NDArray> feedValues, RunContext run, Span<NDArray> results)
     {
-        var slots = new NDArray?[plan.SlotCount];
-        for (int i = 0; i < plan.FeedSlots.Length; i++) slots[plan.FeedSlots[i]] = feedValues[i];
-        var ops = plan.Ops;
-        for (int i = 0; i < ops.Length; i++)
+        var frame = plan.RentFrame();
+        RunInFrame(plan, frame, feedValues, run, results);
+    }
+
+    /// <summary>Runs a plan for <paramref name="session"/> (a top-level <c>Session.Run</c>).</summary>
+    public static void Run(ExecutionPlan plan, ReadOnlySpan<NDArray> feedValues, Session session, CancellationToken cancellation, Span<NDArray> results)
+    {
+        var frame = plan.RentFrame();
+        var run = frame.TopRun;
+        run.Reset(session, cancellation);
+        try
         {
-            run.Cancellation.ThrowIfCancellationRequested();
-            var op = ops[i];
-            var inSlots = plan.InputSlots[i];
-            var inputs = new NDArray[inSlots.Length];
-            for (int j = 0; j < inputs.Length; j++) inputs[j] = slots[inSlots[j]]!;
-            var ctx = new OpContext(op, inputs, run, plan.OutputNeeded[i]);
-            try
-            {
-                op.Def.Kernel(ctx);
-            }
-            catch (Exception e) when (e is not (ArgumentException or InvalidOperationException or OperationCanceledException or KeyNotFoundException or OutOfMemoryException))
-            {
-                throw new InvalidOperationException($"{op.Type} '{op.Name}' failed: {e.Message}", e);
-            }
-            var outs = ctx.Outputs;
-            int b = plan.OutputBase[i];
-            for (int k = 0; k < outs.Length; k++)
-            {
-                var v = outs[k];
-                if (v is null)
-                    throw new InvalidOperationException($"{op.Type} '{op.Name}': the kernel did not produce output {k}.");
-                var t = op.Outputs[k];
-                if (v.DType != t.DType || !v.Shape.IsCompatibleWith(t.Shape))
-                    throw new InvalidOperationException(
-                        $"{op.Type} '{op.Name}': output {k} was computed with dtype {v.DType} and shape {v.Shape}, but the graph declares dtype {t.DType} and shape {t.Shape}.");
-                slots[b + k] = v;
-            }
-            if (run.Session.CheckNumerics) CheckNumericsOps.CheckOutputs(op, outs);
-            foreach (int s in plan.ReleaseAfter[i]) slots[s] = null;
+            RunInFrame(plan, frame, feedValues, run, results);
         }
-        var result = new NDArray[plan.FetchSlots.Length];
-        for (int i = 0; i < result.Length; i++) result[i] = slots[plan.FetchSlots[i]]!;
-        return result;
+        finally
+        {
+            run.Reset(null!, default);
+        }
+    }
+
+    /// <summary>Runs a plan and returns the fetches in a new array (tests and callers that want one).</summary>
+    public static NDArray[] Run(ExecutionPlan plan, ReadOnlySpan<NDArray> feedValues, RunContext run)
+    {
+        var results = new NDArray[plan.FetchSlots.Length];
+        Run(plan, feedValues, run, results);
+        return results;
+    }
+
+    private static void RunInFrame(ExecutionPlan plan, ExecutionFrame frame, ReadOnlySpan<NDArray> feedValues, RunContext run, Span<NDArray> results)
+    {
+        var slots = frame.Slots;
+        var owned = frame.Owned;
+        var pool = frame.Pool;
+        var recyclable = plan.Recyclable;
+        bool completed = false;
+        pool.BeginRun();
+        try
+        {
+            for (int i = 0; i < plan.FeedSlots.Length; i++) slots[plan.FeedSlots[i]] = feedValues[i];
+            var ops = plan.Ops;
+            bool checkNumerics = run.Session.CheckNumerics;
+            for (int i = 0; i < ops.Length; i++)
+            {
+                run.Cancellation.ThrowIfCancellationRequested();
+                var op = ops[i];
+                var ctx = frame.Contexts[i];
+                var inSlots = plan.InputSlots[i];
+                var inputs = ctx.InputArray;
+                for (int j = 0; j < inputs.Length; j++) inputs[j] = slots[inSlots[j]]!;
+                ctx.Begin(run);
+                bool returned = false;
+                try
+                {
+                    op.Def.Kernel(ctx);
+                    returned = true;
+                    var outs = ctx.Outputs;
+                    int b = plan.OutputBase[i];
+                    for (int k = 0; k < outs.Length; k++)
+                    {
+                        var v = outs[k];
+                        if (v is null)
+                            throw new InvalidOperationException($"{op.Type} '{op.Name}': the kernel did not produce output {k}.");
+                        var t = op.Outputs[k];
+                        if (v.DType != t.DType || !v.Shape.IsCompatibleWith(t.Shape))
+                            throw new InvalidOperationException(
+                                $"{op.Type} '{op.Name}': output {k} was computed with dtype {v.DType} and shape {v.Shape}, but the graph declares dtype {t.DType} and shape {t.Shape}.");
+                        slots[b + k] = v;
+                        owned[b + k] = recyclable[b + k] && ctx.OwnsOutput(k);
+                    }
+                    if (checkNumerics) CheckNumericsOps.CheckOutputs(op, outs!);
+                }
+                catch (Exception e) when (!returned && e is not (ArgumentException or InvalidOperationException or OperationCanceledException or KeyNotFoundException or OutOfMemoryException))
+                {
+                    throw new InvalidOperationException($"{op.Type} '{op.Name}' failed: {e.Message}", e);
+                }
+                finally
+                {
+                    ctx.End(returned);
+                }
+                foreach (int s in plan.ReleaseAfter[i])
+                {
+                    if (owned[s])
+                    {
+                        pool.Return(slots[s]!);
+                        owned[s] = false;
+                    }
+                    slots[s] = null;
+                }
+            }
+            for (int i = 0; i < results.Length; i++) results[i] = slots[plan.FetchSlots[i]]!;
+            completed = true;
+        }
+        finally
+        {
+            // Fetched and fed values leave with the caller; on failure nothing is recycled (the frame stays valid).
+            Array.Clear(slots);
+            Array.Clear(owned);
+            if (completed) pool.EndRun();
+            plan.ReturnFrame(frame);
+        }
     }
 }

@@ -32,6 +32,9 @@ public sealed class FeedDict : IEnumerable<KeyValuePair<Tensor, NDArray>>
     /// <summary>True when <paramref name="tensor"/> is fed.</summary>
     public bool ContainsKey(Tensor tensor) => _values.ContainsKey(tensor);
 
+    /// <summary>The feeds, enumerable without allocating.</summary>
+    internal Dictionary<Tensor, NDArray> Values => _values;
+
     /// <inheritdoc/>
     public IEnumerator<KeyValuePair<Tensor, NDArray>> GetEnumerator() => _values.GetEnumerator();
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 
 namespace Recur;
 
@@ -39,7 +40,9 @@ public sealed class Session : IDisposable
     public NDArray Run(Tensor fetch, FeedDict? feeds = null)
     {
         ArgumentNullException.ThrowIfNull(fetch);
-        return Run(new[] { fetch }, Array.Empty<Operation>(), feeds)[0];
+        NDArray result = null!;
+        RunCore(new ReadOnlySpan<Tensor>(in fetch), ReadOnlySpan<Operation>.Empty, feeds, default, new Span<NDArray>(ref result));
+        return result;
     }
 
     /// <summary>Computes several tensors in one pass (shared work is done once).</summary>
@@ -49,7 +52,7 @@ public sealed class Session : IDisposable
     public void Run(Operation op, FeedDict? feeds = null)
     {
         ArgumentNullException.ThrowIfNull(op);
-        Run(Array.Empty<Tensor>(), new[] { op }, feeds);
+        RunCore(ReadOnlySpan<Tensor>.Empty, new ReadOnlySpan<Operation>(in op), feeds, default, Span<NDArray>.Empty);
     }
 
     /// <summary>Runs target operations and computes fetches in one pass.</summary>
@@ -57,31 +60,94 @@ public sealed class Session : IDisposable
     {
         ArgumentNullException.ThrowIfNull(fetches);
         ArgumentNullException.ThrowIfNull(targets);
+        var f = AsSpan(fetches);
+        var results = new NDArray[f.Length];
+        RunCore(f, AsSpan(targets), feeds, cancellation, results);
+        return results;
+    }
+
+    private static ReadOnlySpan<T> AsSpan<T>(IReadOnlyList<T> list) => list switch
+    {
+        T[] a => a,
+        List<T> l => CollectionsMarshal.AsSpan(l),
+        _ => list.ToArray(),
+    };
+
+    /// <summary>
+    /// The run itself: validate, order the feeds by (op id, output index) in a per-thread scratch, look the plan up
+    /// (no allocation once it is known) and run it in a rented frame.
+    /// </summary>
+    private void RunCore(ReadOnlySpan<Tensor> fetches, ReadOnlySpan<Operation> targets, FeedDict? feeds, CancellationToken cancellation, Span<NDArray> results)
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
         foreach (var f in fetches)
         {
-            ArgumentNullException.ThrowIfNull(f, nameof(fetches));
+            if (f is null) throw new ArgumentNullException(nameof(fetches), "Session.Run: a fetch is null.");
             if (f.Graph != Graph)
                 throw new ArgumentException($"Session.Run: fetch '{f.Name}' belongs to a different graph than this session's.", nameof(fetches));
         }
         foreach (var t in targets)
         {
+            if (t is null) throw new ArgumentNullException(nameof(targets), "Session.Run: a target is null.");
             if (t.Graph != Graph)
                 throw new ArgumentException($"Session.Run: target '{t.Name}' belongs to a different graph than this session's.", nameof(targets));
         }
-        var feedTensors = new List<Tensor>();
-        var feedValues = new List<NDArray>();
-        if (feeds is not null)
+        int n = feeds?.Count ?? 0;
+        var scratch = FeedScratch.Rent(n);
+        try
         {
-            foreach (var (t, v) in feeds.OrderBy(p => p.Key.Op.Id).ThenBy(p => p.Key.ValueIndex))
+            if (feeds is not null)
             {
-                ValidateFeed(t, v);
-                feedTensors.Add(t);
-                feedValues.Add(v);
+                int c = 0;
+                foreach (var (t, v) in feeds.Values)
+                {
+                    ValidateFeed(t, v);
+                    // Insertion sort by (op id, output index): feed counts are small.
+                    int j = c++;
+                    while (j > 0 && Before(t, scratch.Tensors[j - 1]))
+                    {
+                        scratch.Tensors[j] = scratch.Tensors[j - 1];
+                        scratch.Values[j] = scratch.Values[j - 1];
+                        j--;
+                    }
+                    scratch.Tensors[j] = t;
+                    scratch.Values[j] = v;
+                }
             }
+            var plan = Executor.GetPlan(Graph, fetches, targets, scratch.Tensors.AsSpan(0, n));
+            Executor.Run(plan, scratch.Values.AsSpan(0, n), this, cancellation, results);
         }
-        var plan = Executor.GetPlan(Graph, fetches, targets, feedTensors);
-        return Executor.Run(plan, feedValues, new RunContext(this, cancellation));
+        finally
+        {
+            FeedScratch.Return(scratch, n);
+        }
+
+        static bool Before(Tensor a, Tensor b) => a.Op.Id < b.Op.Id || (a.Op.Id == b.Op.Id && a.ValueIndex < b.ValueIndex);
+    }
+
+    /// <summary>Per-thread arrays for the sorted feeds, taken out while in use (so a nested run gets its own).</summary>
+    private sealed class FeedScratch(int capacity)
+    {
+        [ThreadStatic]
+        private static FeedScratch? t_free;
+
+        public Tensor[] Tensors { get; } = new Tensor[capacity];
+
+        public NDArray[] Values { get; } = new NDArray[capacity];
+
+        public static FeedScratch Rent(int n)
+        {
+            var s = t_free;
+            t_free = null;
+            return s is not null && s.Tensors.Length >= n ? s : new FeedScratch(Math.Max(n, 8));
+        }
+
+        public static void Return(FeedScratch s, int n)
+        {
+            Array.Clear(s.Tensors, 0, Math.Min(n, s.Tensors.Length));
+            Array.Clear(s.Values, 0, Math.Min(n, s.Values.Length));
+            t_free = s;
+        }
     }
 
     private void ValidateFeed(Tensor t, NDArray v)

@@ -127,13 +127,14 @@ internal static class WhileGradOp
         var dvars = new NDArray[nd];
         for (int k = 0; k < nd; k++) dvars[k] = ctx.Input(1 + k);
         var dcaps = new NDArray?[ncap];
+        var r = new NDArray[nd + ncap];
         for (int it = tape.Iterations.Count - 1; it >= 0; it--)
         {
             ctx.Run.Cancellation.ThrowIfCancellationRequested();
             var saved = tape.Iterations[it];
             Array.Copy(dvars, feeds, nd);
             for (int k = 0; k < savedIdx.Length; k++) feeds[nd + k] = saved[savedIdx[k]];
-            var r = Executor.Run(plan, feeds, ctx.Run);
+            Executor.Run(plan, feeds, ctx.Run, r);
             for (int k = 0; k < nd; k++) dvars[k] = r[k];
             for (int j = 0; j < ncap; j++)
                 dcaps[j] = dcaps[j] is null ? r[nd + j] : TensorListGrads.AddArrays(dcaps[j]!, r[nd + j]);

@@ -325,7 +325,7 @@ public sealed partial class Graph
     internal bool TryGetVariable(string name, out Variable v) => _variables.TryGetValue(name, out v!);
 
     /// <summary>Cache of execution plans keyed by fetch/feed signature (used by sessions and loop kernels).</summary>
-    internal ConcurrentDictionary<string, ExecutionPlan> PlanCache { get; } = new(StringComparer.Ordinal);
+    internal PlanCache PlanCache { get; } = new();
 
     private static int EditDistance(string a, string b)
     {

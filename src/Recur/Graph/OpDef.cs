@@ -19,6 +19,14 @@ internal sealed class OpKernelAttribute(string type) : Attribute
 
     /// <summary>Stateful ops (random, variables, assignment) are never deduplicated or constant-folded.</summary>
     public bool Stateful { get; init; }
+
+    /// <summary>
+    /// The kernel only borrows its inputs: it reads them while it runs and never returns one (or a view of its
+    /// storage) as an output, nor keeps a reference to one after it returns. The executor recycles an intermediate
+    /// buffer only when every op that reads it borrows (see docs/decisions/0011-executor-memory.md); leave this
+    /// false for any kernel that forwards, wraps, reshapes or stores an input.
+    /// </summary>
+    public bool BorrowsInputs { get; init; }
 }
 
 /// <summary>Marks a static method with the <see cref="GradientFunction"/> signature as the gradient rule of an op type.</summary>
@@ -29,11 +37,14 @@ internal sealed class OpGradientAttribute(string type) : Attribute
 }
 
 /// <summary>Per op type: the kernel and the gradient rule (the shape function lives in the builder).</summary>
-internal sealed class OpDef(string type, OpKernel kernel, bool stateful)
+internal sealed class OpDef(string type, OpKernel kernel, bool stateful, bool borrowsInputs = false)
 {
     public string Type { get; } = type;
     public OpKernel Kernel { get; } = kernel;
     public bool Stateful { get; } = stateful;
+
+    /// <summary>See <see cref="OpKernelAttribute.BorrowsInputs"/>.</summary>
+    public bool BorrowsInputs { get; } = borrowsInputs;
     public GradientFunction? Gradient { get; internal set; }
 }
 
@@ -65,7 +76,7 @@ internal static class OpRegistry
                 {
                     if (defs.ContainsKey(a.Type))
                         throw new InvalidOperationException($"OpRegistry: op type '{a.Type}' has two kernels ({t.Name}.{m.Name}).");
-                    defs[a.Type] = new OpDef(a.Type, m.CreateDelegate<OpKernel>(), a.Stateful);
+                    defs[a.Type] = new OpDef(a.Type, m.CreateDelegate<OpKernel>(), a.Stateful, a.BorrowsInputs);
                 }
                 foreach (var a in m.GetCustomAttributes<OpGradientAttribute>())
                     grads.Add((a.Type, m.CreateDelegate<GradientFunction>()));

@@ -20,7 +20,7 @@ public sealed class NDArray
     private readonly Array _data;
 
     /// <summary>The array's shape (always fully defined).</summary>
-    public Shape Shape { get; }
+    public Shape Shape { get; private set; }
 
     /// <summary>The element type.</summary>
     public DType DType { get; }
@@ -147,6 +147,16 @@ public sealed class NDArray
             _ => throw new ArgumentException($"NDArray: dtype {dtype} has no element storage.", nameof(dtype)),
         };
         return new NDArray(data, shape, dtype);
+    }
+
+    /// <summary>
+    /// Gives a pooled array (one that nothing outside the executor's buffer pool references) a new shape of the same
+    /// size, so the pool can hand out the same object again without allocating.
+    /// </summary>
+    internal void ReuseAs(Shape shape)
+    {
+        System.Diagnostics.Debug.Assert(shape.IsFullyDefined && shape.NumElements == _data.Length, "a reused array keeps its size");
+        Shape = shape;
     }
 
     /// <summary>A variant (handle) scalar holding an opaque payload (TensorArray lists).</summary>

@@ -76,7 +76,7 @@ internal static class ConcatSplitOps
             new Dictionary<string, object?> { ["axis"] = axis }).Outputs[0];
     }
 
-    [OpKernel("ConcatV2")]
+    [OpKernel("ConcatV2", BorrowsInputs = true)]
     private static void ConcatKernel(OpContext ctx)
     {
         var x0 = ctx.Input(0);
@@ -85,7 +85,8 @@ internal static class ConcatSplitOps
         int axis = ctx.Attr<int>("axis");
         if (axis < -rank || axis >= rank) ctx.FailArgument($"axis {axis} is out of range for inputs of rank {rank}.");
         int ax = axis < 0 ? axis + rank : axis;
-        var dims = x0.Shape.ToArray();
+        Span<int> dims = rank <= 8 ? stackalloc int[rank] : new int[rank];
+        x0.Shape.Dims.CopyTo(dims);
         int total = 0;
         for (int i = 0; i < ctx.InputCount; i++)
         {
@@ -97,7 +98,7 @@ internal static class ConcatSplitOps
             total += s[ax];
         }
         dims[ax] = total;
-        var y = NDArray.Empty(new Shape(dims), x0.DType);
+        var y = ctx.AllocateOutput(0, dims, x0.DType);
         int outer = ArrayUtil.Product(dims, 0, ax);
         int innerBytes = ArrayUtil.Product(dims, ax + 1) * x0.DType.Size();
         var dst = ArrayUtil.Bytes(y);
@@ -145,7 +146,7 @@ internal static class ConcatSplitOps
 
     // ---- SplitLike (internal, gradient of ConcatV2): splits input 0 along axis into pieces whose sizes are the axis
     // dims of the shape vectors given as inputs 1..n.
-    [OpKernel("SplitLike")]
+    [OpKernel("SplitLike", BorrowsInputs = true)]
     private static void SplitLikeKernel(OpContext ctx)
     {
         var x = ctx.Input(0);
@@ -181,7 +182,7 @@ internal static class ConcatSplitOps
             new Dictionary<string, object?> { ["num_split"] = numSplit, ["axis"] = axis }).Outputs.ToArray();
     }
 
-    [OpKernel("Split")]
+    [OpKernel("Split", BorrowsInputs = true)]
     private static void SplitKernel(OpContext ctx)
     {
         var x = ctx.Input(0);
@@ -246,7 +247,7 @@ internal static class ConcatSplitOps
             new Dictionary<string, object?> { ["size_splits"] = (int[])sizes.Clone(), ["axis"] = axis }).Outputs.ToArray();
     }
 
-    [OpKernel("SplitV")]
+    [OpKernel("SplitV", BorrowsInputs = true)]
     private static void SplitVKernel(OpContext ctx)
     {
         var x = ctx.Input(0);
@@ -293,7 +294,7 @@ internal static class ConcatSplitOps
         for (int i = 0; i < sizes.Length; i++)
         {
             dims[ax] = sizes[i];
-            var y = NDArray.Empty(new Shape(dims), x.DType);
+            var y = ctx.AllocateOutput(i, dims, x.DType);
             var dst = ArrayUtil.Bytes(y);
             int block = sizes[i] * innerBytes;
             for (int o = 0; o < outer; o++) src.Slice(o * rowBytes + start, block).CopyTo(dst.Slice(o * block, block));

@@ -53,8 +53,14 @@ internal static class FillOps
         return Graph.Default.AddOperation("ZerosLike", name ?? "zeros_like", new[] { x }, new[] { (x.DType, x.Shape) }).Outputs[0];
     }
 
-    [OpKernel("ZerosLike")]
-    private static void ZerosLikeKernel(OpContext ctx) => ctx.SetOutput(0, NDArray.Zeros(ctx.Input(0).Shape, ctx.Input(0).DType));
+    [OpKernel("ZerosLike", BorrowsInputs = true)]
+    private static void ZerosLikeKernel(OpContext ctx)
+    {
+        var x = ctx.Input(0);
+        var y = ctx.AllocateOutput(0, x.Shape, x.DType);
+        Array.Clear(y.RawData);
+        ctx.SetOutput(0, y);
+    }
 
     public static Tensor OnesLike(Tensor x, string? name)
     {
@@ -62,7 +68,7 @@ internal static class FillOps
         return Graph.Default.AddOperation("OnesLike", name ?? "ones_like", new[] { x }, new[] { (x.DType, x.Shape) }).Outputs[0];
     }
 
-    [OpKernel("OnesLike")]
+    [OpKernel("OnesLike", BorrowsInputs = true)]
     private static void OnesLikeKernel(OpContext ctx)
     {
         var x = ctx.Input(0);

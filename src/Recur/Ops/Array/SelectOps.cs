@@ -36,7 +36,7 @@ internal static class SelectOps
         return Graph.Default.AddOperation("Select", name ?? "Select", new[] { condition, x, y }, new[] { (x.DType, outShape) }).Outputs[0];
     }
 
-    [OpKernel("Select")]
+    [OpKernel("Select", BorrowsInputs = true)]
     private static void SelectKernel(OpContext ctx)
     {
         var c = ctx.Input(0);
@@ -59,7 +59,7 @@ internal static class SelectOps
             dims = d;
         }
         var outShape = new Shape(dims);
-        var result = NDArray.Empty(outShape, x.DType);
+        var result = ctx.AllocateOutput(0, outShape, x.DType);
         ArrayUtil.StridedCopy(x, result, 0, dims, ArrayUtil.BroadcastStrides(x.Shape.Dims, dims));
         var yb = ArrayUtil.BroadcastTo(y, dims);
         var cond = c.Data<bool>();
@@ -126,7 +126,8 @@ internal static class SelectOps
         }
         if (ArrayUtil.BroadcastDims(dims, g.Shape.Dims) is not { } b || !b.AsSpan().SequenceEqual(g.Shape.Dims))
             ctx.FailArgument($"shape {ArrayUtil.Format(dims)} does not broadcast to the gradient's shape {g.Shape}.");
-        var result = NDArray.Zeros(new Shape(dims), g.DType);
+        var result = ctx.AllocateOutput(0, dims, g.DType);
+        Array.Clear(result.RawData);
         var map = ArrayUtil.SourceIndexMap(result.Size, 0, g.Shape.Dims, ArrayUtil.BroadcastStrides(dims, g.Shape.Dims));
         ArrayUtil.AccumulateByMap(g, result, map);
         ctx.SetOutput(0, result);

@@ -17,7 +17,7 @@ internal static class ShapeOps
             new Dictionary<string, object?> { ["out_type"] = outType }).Outputs[0];
     }
 
-    [OpKernel("Shape")]
+    [OpKernel("Shape", BorrowsInputs = true)]
     private static void ShapeKernel(OpContext ctx)
     {
         var dims = ctx.Input(0).Shape.ToArray();
@@ -35,7 +35,7 @@ internal static class ShapeOps
             new Dictionary<string, object?> { ["out_type"] = outType }).Outputs[0];
     }
 
-    [OpKernel("Size")]
+    [OpKernel("Size", BorrowsInputs = true)]
     private static void SizeKernel(OpContext ctx)
     {
         int n = ctx.Input(0).Size;
@@ -49,7 +49,7 @@ internal static class ShapeOps
         return Graph.Default.AddOperation("Rank", name ?? "Rank", new[] { x }, new[] { (DType.Int32, Recur.Shape.Scalar) }).Outputs[0];
     }
 
-    [OpKernel("Rank")]
+    [OpKernel("Rank", BorrowsInputs = true)]
     private static void RankKernel(OpContext ctx) => ctx.SetOutput(0, NDArray.Scalar(ctx.Input(0).Rank));
 
     private static void RequireOutType(string op, DType outType)

@@ -62,12 +62,12 @@ internal static class SliceOps
         return (dims, offset);
     }
 
-    [OpKernel("Slice")]
+    [OpKernel("Slice", BorrowsInputs = true)]
     private static void SliceKernel(OpContext ctx)
     {
         var x = ctx.Input(0);
         var (dims, offset) = ResolveSlice(ctx, x.Shape, ArrayUtil.ReadIntVector(ctx, 1, "begin"), ArrayUtil.ReadIntVector(ctx, 2, "size"));
-        var y = NDArray.Empty(new Shape(dims), x.DType);
+        var y = ctx.AllocateOutput(0, dims, x.DType);
         ArrayUtil.StridedCopy(x, y, offset, dims, ArrayUtil.Strides(x.Shape.Dims));
         ctx.SetOutput(0, y);
     }
@@ -83,14 +83,15 @@ internal static class SliceOps
     }
 
     // ---- SliceGrad (internal): zeros of shape input 1 with input 0 written at begin (input 2).
-    [OpKernel("SliceGrad")]
+    [OpKernel("SliceGrad", BorrowsInputs = true)]
     private static void SliceGradKernel(OpContext ctx)
     {
         var dy = ctx.Input(0);
         var shape = new Shape(ArrayUtil.ReadIntVector(ctx, 1, "shape"));
         var begin = ArrayUtil.ReadIntVector(ctx, 2, "begin");
         var (dims, offset) = ResolveSlice(ctx, shape, begin, dy.Shape.ToArray());
-        var dx = NDArray.Zeros(shape, dy.DType);
+        var dx = ctx.AllocateOutput(0, shape, dy.DType);
+        Array.Clear(dx.RawData);
         ArrayUtil.StridedScatter(dy, dx, offset, dims, ArrayUtil.Strides(shape.Dims));
         ctx.SetOutput(0, dx);
     }
@@ -245,12 +246,12 @@ internal static class SliceOps
         return (offset, s);
     }
 
-    [OpKernel("StridedSlice")]
+    [OpKernel("StridedSlice", BorrowsInputs = true)]
     private static void StridedSliceKernel(OpContext ctx)
     {
         var x = ctx.Input(0);
         var r = Canonicalize(x.Shape.Dims, ctx.Attr<Spec>("spec"), msg => ctx.FailArgument($"{msg} (input shape {x.Shape})."));
-        var y = NDArray.Empty(new Shape(r.FinalShape), x.DType);
+        var y = ctx.AllocateOutput(0, r.FinalShape, x.DType);
         var (offset, strides) = Addressing(x.Shape.Dims, r);
         ArrayUtil.StridedCopy(x, y, offset, r.Size, strides);
         ctx.SetOutput(0, y);
@@ -267,7 +268,7 @@ internal static class SliceOps
     }
 
     // ---- StridedSliceGrad: zeros of shape input 0 with dy (input 1) written where the slice read.
-    [OpKernel("StridedSliceGrad")]
+    [OpKernel("StridedSliceGrad", BorrowsInputs = true)]
     private static void StridedSliceGradKernel(OpContext ctx)
     {
         var shape = new Shape(ArrayUtil.ReadIntVector(ctx, 0, "shape"));
@@ -275,7 +276,8 @@ internal static class SliceOps
         var r = Canonicalize(shape.Dims, ctx.Attr<Spec>("spec"), msg => ctx.FailArgument($"{msg} (input shape {shape})."));
         if (ArrayUtil.Product(r.FinalShape) != dy.Size)
             ctx.FailArgument($"dy has shape {dy.Shape}, but the slice of shape {shape} has shape {new Shape(r.FinalShape)}.");
-        var dx = NDArray.Zeros(shape, dy.DType);
+        var dx = ctx.AllocateOutput(0, shape, dy.DType);
+        Array.Clear(dx.RawData);
         var (offset, strides) = Addressing(shape.Dims, r);
         ArrayUtil.StridedScatter(dy, dx, offset, r.Size, strides);
         ctx.SetOutput(0, dx);

@@ -193,19 +193,23 @@ internal static class WhileOp
         var values = new NDArray[n];
         for (int i = 0; i < n; i++) values[i] = ctx.Input(i);
         var tape = new List<NDArray[]>();
+        // Buffers reused by every iteration; the condition and body reuse their plans' frames too.
+        var condResult = new NDArray[1];
+        var next = new NDArray[n + saved.Length];
         for (long iter = 0; iter < max; iter++)
         {
             Array.Copy(values, condValues, n);
-            if (!Executor.Run(condPlan, condValues, ctx.Run)[0].GetScalar<bool>()) break;
+            Executor.Run(condPlan, condValues, ctx.Run, condResult);
+            if (!condResult[0].GetScalar<bool>()) break;
             Array.Copy(values, bodyValues, n);
-            var next = Executor.Run(bodyPlan, bodyValues, ctx.Run);
+            Executor.Run(bodyPlan, bodyValues, ctx.Run, next);
             for (int i = 0; i < n; i++)
             {
                 if (!next[i].Shape.IsCompatibleWith(info.Invariants[i]))
                     ctx.Fail($"loop variable {i} has shape {next[i].Shape} after iteration {iter + 1}, which is not compatible with its shape invariant {info.Invariants[i]}.");
             }
             if (record) tape.Add(next.AsSpan(n).ToArray());
-            values = next.AsSpan(0, n).ToArray();
+            Array.Copy(next, values, n);
         }
         ctx.SetOutput(n, NDArray.Variant(new WhileTape(tape, saved)));
         for (int i = 0; i < n; i++) ctx.SetOutput(i, values[i]);

@@ -28,7 +28,7 @@ internal static class AddNOp
         return Graph.Default.AddOperation("AddN", name ?? "AddN", inputs.ToArray(), new[] { (first.DType, shape) }).Outputs[0];
     }
 
-    [OpKernel("AddN")]
+    [OpKernel("AddN", BorrowsInputs = true)]
     private static void Kernel(OpContext ctx)
     {
         var first = ctx.Input(0);
@@ -37,7 +37,7 @@ internal static class AddNOp
             if (ctx.Input(i).Shape != first.Shape)
                 ctx.FailArgument($"all inputs must have the same shape, but inputs[0] has {first.Shape} and inputs[{i}] has {ctx.Input(i).Shape}.");
         }
-        var r = NDArray.Empty(first.Shape, first.DType);
+        var r = ctx.AllocateOutput(0, first.Shape, first.DType);
         switch (first.DType)
         {
             case DType.Float32: Sum<float>(ctx, r); break;

@@ -31,19 +31,19 @@ internal static class ArithmeticOps
     public static Tensor SquaredDifference(Tensor x, Tensor y, string? name) =>
         BinaryOp.Build("SquaredDifference", x, y, name ?? "SquaredDifference");
 
-    [OpKernel("Add")]
+    [OpKernel("Add", BorrowsInputs = true)]
     private static void AddKernel(OpContext ctx) => BinaryOp.RunNumeric<AddOp<float>, AddOp<double>, AddOp<int>, AddOp<long>>(ctx);
 
-    [OpKernel("Sub")]
+    [OpKernel("Sub", BorrowsInputs = true)]
     private static void SubKernel(OpContext ctx) => BinaryOp.RunNumeric<SubOp<float>, SubOp<double>, SubOp<int>, SubOp<long>>(ctx);
 
-    [OpKernel("Mul")]
+    [OpKernel("Mul", BorrowsInputs = true)]
     private static void MulKernel(OpContext ctx) => BinaryOp.RunNumeric<MulOp<float>, MulOp<double>, MulOp<int>, MulOp<long>>(ctx);
 
-    [OpKernel("RealDiv")]
+    [OpKernel("RealDiv", BorrowsInputs = true)]
     private static void RealDivKernel(OpContext ctx) => BinaryOp.RunNumeric<DivOp<float>, DivOp<double>, DivOp<int>, DivOp<long>>(ctx);
 
-    [OpKernel("Div")]
+    [OpKernel("Div", BorrowsInputs = true)]
     private static void DivKernel(OpContext ctx)
     {
         try
@@ -56,13 +56,13 @@ internal static class ArithmeticOps
         }
     }
 
-    [OpKernel("Maximum")]
+    [OpKernel("Maximum", BorrowsInputs = true)]
     private static void MaximumKernel(OpContext ctx) => BinaryOp.RunNumeric<MaxOp<float>, MaxOp<double>, MaxOp<int>, MaxOp<long>>(ctx);
 
-    [OpKernel("Minimum")]
+    [OpKernel("Minimum", BorrowsInputs = true)]
     private static void MinimumKernel(OpContext ctx) => BinaryOp.RunNumeric<MinOp<float>, MinOp<double>, MinOp<int>, MinOp<long>>(ctx);
 
-    [OpKernel("Pow")]
+    [OpKernel("Pow", BorrowsInputs = true)]
     private static void PowKernel(OpContext ctx)
     {
         try
@@ -75,7 +75,7 @@ internal static class ArithmeticOps
         }
     }
 
-    [OpKernel("SquaredDifference")]
+    [OpKernel("SquaredDifference", BorrowsInputs = true)]
     private static void SquaredDifferenceKernel(OpContext ctx) =>
         BinaryOp.RunNumeric<SquaredDifferenceOp<float>, SquaredDifferenceOp<double>, SquaredDifferenceOp<int>, SquaredDifferenceOp<long>>(ctx);
 

@@ -219,9 +219,13 @@ internal static class BinaryOp
     {
         var xa = ctx.Input(0);
         var ya = ctx.Input(1);
-        if (!Broadcast.TryShape(xa.Shape, ya.Shape, out var shape))
+        // Same shape, or a size-1 operand of no greater rank: the result has the other operand's shape (no new Shape).
+        Shape shape;
+        if (xa.Shape == ya.Shape || (ya.Size == 1 && ya.Rank <= xa.Rank)) shape = xa.Shape;
+        else if (xa.Size == 1 && xa.Rank <= ya.Rank) shape = ya.Shape;
+        else if (!Broadcast.TryShape(xa.Shape, ya.Shape, out shape))
             ctx.FailArgument($"incompatible shapes for broadcasting: {xa.Shape} and {ya.Shape}.");
-        var result = NDArray.Empty(shape, DTypeExtensions.Of<TOut>());
+        var result = ctx.AllocateOutput(0, shape, DTypeExtensions.Of<TOut>());
         Apply<TOp, T, TOut>(xa.Data<T>(), xa.Shape, ya.Data<T>(), ya.Shape, result.Data<TOut>(), shape);
         ctx.SetOutput(0, result);
     }

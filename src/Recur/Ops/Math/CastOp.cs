@@ -28,7 +28,7 @@ internal static class CastOp
             ctx.SetOutput(0, x);
             return;
         }
-        var r = NDArray.Empty(x.Shape, to);
+        var r = ctx.AllocateOutput(0, x.Shape, to);
         switch (x.DType)
         {
             case DType.Float32: From(x.Data<float>(), r); break;

@@ -24,43 +24,43 @@ internal static class ComparisonOps
         return Graph.Default.AddOperation("LogicalNot", name ?? "LogicalNot", new[] { x }, new[] { (DType.Bool, x.Shape) }).Outputs[0];
     }
 
-    [OpKernel("Less")]
+    [OpKernel("Less", BorrowsInputs = true)]
     private static void LessKernel(OpContext ctx) => BinaryOp.RunCompare<LessOp<float>, LessOp<double>, LessOp<int>, LessOp<long>>(ctx);
 
-    [OpKernel("LessEqual")]
+    [OpKernel("LessEqual", BorrowsInputs = true)]
     private static void LessEqualKernel(OpContext ctx) => BinaryOp.RunCompare<LessEqualOp<float>, LessEqualOp<double>, LessEqualOp<int>, LessEqualOp<long>>(ctx);
 
-    [OpKernel("Greater")]
+    [OpKernel("Greater", BorrowsInputs = true)]
     private static void GreaterKernel(OpContext ctx) => BinaryOp.RunCompare<GreaterOp<float>, GreaterOp<double>, GreaterOp<int>, GreaterOp<long>>(ctx);
 
-    [OpKernel("GreaterEqual")]
+    [OpKernel("GreaterEqual", BorrowsInputs = true)]
     private static void GreaterEqualKernel(OpContext ctx) => BinaryOp.RunCompare<GreaterEqualOp<float>, GreaterEqualOp<double>, GreaterEqualOp<int>, GreaterEqualOp<long>>(ctx);
 
-    [OpKernel("Equal")]
+    [OpKernel("Equal", BorrowsInputs = true)]
     private static void EqualKernel(OpContext ctx)
     {
         if (ctx.Input(0).DType == DType.Bool) BinaryOp.Run<BoolEqualOp, bool, bool>(ctx);
         else BinaryOp.RunCompare<EqualOp<float>, EqualOp<double>, EqualOp<int>, EqualOp<long>>(ctx);
     }
 
-    [OpKernel("NotEqual")]
+    [OpKernel("NotEqual", BorrowsInputs = true)]
     private static void NotEqualKernel(OpContext ctx)
     {
         if (ctx.Input(0).DType == DType.Bool) BinaryOp.Run<BoolNotEqualOp, bool, bool>(ctx);
         else BinaryOp.RunCompare<NotEqualOp<float>, NotEqualOp<double>, NotEqualOp<int>, NotEqualOp<long>>(ctx);
     }
 
-    [OpKernel("LogicalAnd")]
+    [OpKernel("LogicalAnd", BorrowsInputs = true)]
     private static void LogicalAndKernel(OpContext ctx) => BinaryOp.Run<AndOp, bool, bool>(ctx);
 
-    [OpKernel("LogicalOr")]
+    [OpKernel("LogicalOr", BorrowsInputs = true)]
     private static void LogicalOrKernel(OpContext ctx) => BinaryOp.Run<OrOp, bool, bool>(ctx);
 
-    [OpKernel("LogicalNot")]
+    [OpKernel("LogicalNot", BorrowsInputs = true)]
     private static void LogicalNotKernel(OpContext ctx)
     {
         var x = ctx.Input(0);
-        var r = NDArray.Empty(x.Shape, DType.Bool);
+        var r = ctx.AllocateOutput(0, x.Shape, DType.Bool);
         var xs = x.Data<bool>();
         var d = r.Data<bool>();
         for (int i = 0; i < xs.Length; i++) d[i] = !xs[i];

@@ -18,7 +18,7 @@ internal static class GradientKernelOps
     // ---- SigmoidGrad(y, dy) = dy · y · (1 - y).   d/dy: g · dy · (1 - 2y);  d/d(dy): SigmoidGrad(y, g).
     public static Tensor SigmoidGrad(Tensor y, Tensor dy) => Add2("SigmoidGrad", y, dy, y.Shape.MostSpecificCompatible(dy.Shape));
 
-    [OpKernel("SigmoidGrad")]
+    [OpKernel("SigmoidGrad", BorrowsInputs = true)]
     private static void SigmoidGradKernel(OpContext ctx) => RunPair(ctx, Elementwise.SigmoidGrad, Elementwise.SigmoidGrad);
 
     [OpGradient("SigmoidGrad")]
@@ -34,7 +34,7 @@ internal static class GradientKernelOps
     // ---- TanhGrad(y, dy) = dy · (1 - y²).   d/dy: -2 · g · dy · y;  d/d(dy): TanhGrad(y, g).
     public static Tensor TanhGrad(Tensor y, Tensor dy) => Add2("TanhGrad", y, dy, y.Shape.MostSpecificCompatible(dy.Shape));
 
-    [OpKernel("TanhGrad")]
+    [OpKernel("TanhGrad", BorrowsInputs = true)]
     private static void TanhGradKernel(OpContext ctx) => RunPair(ctx, Elementwise.TanhGrad, Elementwise.TanhGrad);
 
     [OpGradient("TanhGrad")]
@@ -49,13 +49,13 @@ internal static class GradientKernelOps
     // ---- ReluGrad(dy, features) = dy where features > 0, else 0.   d/d(dy): ReluGrad(g, features); d/dfeatures: 0.
     public static Tensor ReluGrad(Tensor dy, Tensor features) => Add2("ReluGrad", dy, features, dy.Shape.MostSpecificCompatible(features.Shape));
 
-    [OpKernel("ReluGrad")]
+    [OpKernel("ReluGrad", BorrowsInputs = true)]
     private static void ReluGradKernel(OpContext ctx)
     {
         var dy = ctx.Input(0);
         var x = ctx.Input(1);
         if (dy.Shape != x.Shape) ctx.FailArgument($"gradients and features must have the same shape, but got {dy.Shape} and {x.Shape}.");
-        var r = NDArray.Empty(x.Shape, x.DType);
+        var r = ctx.AllocateOutput(0, x.Shape, x.DType);
         switch (x.DType)
         {
             case DType.Float32: Elementwise.ReluGrad(x.Data<float>(), dy.Data<float>(), r.Data<float>()); break;
@@ -87,7 +87,7 @@ internal static class GradientKernelOps
         var a = ctx.Input(0);
         var b = ctx.Input(1);
         if (a.Shape != b.Shape) ctx.FailArgument($"both inputs must have the same shape, but got {a.Shape} and {b.Shape}.");
-        var r = NDArray.Empty(a.Shape, a.DType);
+        var r = ctx.AllocateOutput(0, a.Shape, a.DType);
         switch (a.DType)
         {
             case DType.Float32: f(a.Data<float>(), b.Data<float>(), r.Data<float>()); break;
@@ -104,14 +104,14 @@ internal static class GradientKernelOps
         return Graph.Default.AddOperation("BiasAddGrad", "BiasAddGrad", new[] { dy }, new[] { (dy.DType, shape) }).Outputs[0];
     }
 
-    [OpKernel("BiasAddGrad")]
+    [OpKernel("BiasAddGrad", BorrowsInputs = true)]
     private static void BiasAddGradKernel(OpContext ctx)
     {
         var dy = ctx.Input(0);
         if (dy.Rank < 1) ctx.FailArgument($"input must have rank >= 1, but got shape {dy.Shape}.");
         int cols = dy.Shape[-1];
         int rows = cols == 0 ? 0 : dy.Size / cols;
-        var r = NDArray.Empty(new Shape(cols), dy.DType);
+        var r = ctx.AllocateOutput(0, [cols], dy.DType);
         switch (dy.DType)
         {
             case DType.Float32: Reduction.SumRows(dy.Data<float>(), rows, cols, r.Data<float>()); break;
@@ -134,7 +134,7 @@ internal static class GradientKernelOps
             new[] { (dy.DType, x.Shape) },
             new Dictionary<string, object?> { ["axis"] = axis, ["keep_dims"] = keepDims, ["mean"] = mean }).Outputs[0];
 
-    [OpKernel("ReductionGrad")]
+    [OpKernel("ReductionGrad", BorrowsInputs = true)]
     private static void ReductionGradKernel(OpContext ctx)
     {
         var dy = ctx.Input(0);
@@ -143,7 +143,7 @@ internal static class GradientKernelOps
         if (kept.NumElements != dy.Size)
             ctx.FailArgument($"gradient of shape {dy.Shape} does not match the reduced shape {kept} of an input of shape {new Shape(dims)}.");
         var outShape = new Shape(dims);
-        var r = NDArray.Empty(outShape, dy.DType);
+        var r = ctx.AllocateOutput(0, outShape, dy.DType);
         switch (dy.DType)
         {
             case DType.Float32: Spread<float>(dy, kept, r, ctx.Attr<bool>("mean"), count); break;
@@ -202,14 +202,14 @@ internal static class GradientKernelOps
         Graph.Default.AddOperation("ReduceMaxMinGrad", "MaxMinGrad", new[] { x, y, dy }, new[] { (dy.DType, x.Shape) },
             new Dictionary<string, object?> { ["axis"] = axis }).Outputs[0];
 
-    [OpKernel("ReduceMaxMinGrad")]
+    [OpKernel("ReduceMaxMinGrad", BorrowsInputs = true)]
     private static void ReduceMaxMinGradKernel(OpContext ctx)
     {
         var x = ctx.Input(0);
         var (kept, _) = KeptShape(ctx, x.Shape.ToArray(), ctx.Attr<int[]?>("axis"));
         if (ctx.Input(1).Size != kept.NumElements || ctx.Input(2).Size != kept.NumElements)
             ctx.FailArgument($"the reduced value {ctx.Input(1).Shape} and gradient {ctx.Input(2).Shape} do not match the reduced shape {kept} of {x.Shape}.");
-        var r = NDArray.Empty(x.Shape, x.DType);
+        var r = ctx.AllocateOutput(0, x.Shape, x.DType);
         switch (x.DType)
         {
             case DType.Float32: MaxMinGrad<float>(x, ctx.Input(1), ctx.Input(2), kept, r); break;

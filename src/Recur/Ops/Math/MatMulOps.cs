@@ -41,10 +41,13 @@ internal static class MatMulOps
             new Dictionary<string, object?> { ["transpose_a"] = transposeA, ["transpose_b"] = transposeB }).Outputs[0];
     }
 
-    [OpKernel("MatMul")]
+    /// <summary>The batch offsets of a plain (rank-2) product: one matrix each.</summary>
+    private static readonly int[] SingleBatch = { 0 };
+
+    [OpKernel("MatMul", BorrowsInputs = true)]
     private static void MatMulKernel(OpContext ctx) => Run(ctx);
 
-    [OpKernel("BatchMatMulV2")]
+    [OpKernel("BatchMatMulV2", BorrowsInputs = true)]
     private static void BatchMatMulKernel(OpContext ctx) => Run(ctx);
 
     private static void Run(OpContext ctx)
@@ -58,16 +61,29 @@ internal static class MatMulOps
         int kb = b.Shape[tb ? -1 : -2], n = b.Shape[tb ? -2 : -1];
         if (k != kb)
             ctx.FailArgument($"inner dimensions must agree, but got {a.Shape} and {b.Shape} (transposeA={ta}, transposeB={tb}: {k} vs {kb}).");
-        var aBatch = a.Shape.Slice(0, a.Rank - 2);
-        var bBatch = b.Shape.Slice(0, b.Rank - 2);
-        if (!Broadcast.TryShape(aBatch, bBatch, out var batch))
-            ctx.FailArgument($"batch dimensions cannot broadcast: {a.Shape} and {b.Shape}.");
-        var result = NDArray.Empty(batch.Concatenate(new Shape(m, n)), a.DType);
-        int batchCount = (int)batch.NumElements;
-        // Batch offsets (in matrices) of a and b for each output batch index, via the broadcast odometer.
-        var aIdx = new int[batchCount];
-        var bIdx = new int[batchCount];
-        if (batchCount > 0) BatchIndices(aBatch, bBatch, batch, aIdx, bIdx);
+        NDArray result;
+        int batchCount;
+        int[] aIdx, bIdx;
+        if (a.Rank == 2 && b.Rank == 2)
+        {
+            // The common case: one product, no batch bookkeeping, no new Shape when the pooled array already fits.
+            result = ctx.AllocateOutput(0, [m, n], a.DType);
+            batchCount = 1;
+            aIdx = bIdx = SingleBatch;
+        }
+        else
+        {
+            var aBatch = a.Shape.Slice(0, a.Rank - 2);
+            var bBatch = b.Shape.Slice(0, b.Rank - 2);
+            if (!Broadcast.TryShape(aBatch, bBatch, out var batch))
+                ctx.FailArgument($"batch dimensions cannot broadcast: {a.Shape} and {b.Shape}.");
+            result = ctx.AllocateOutput(0, batch.Concatenate(new Shape(m, n)), a.DType);
+            batchCount = (int)batch.NumElements;
+            // Batch offsets (in matrices) of a and b for each output batch index, via the broadcast odometer.
+            aIdx = new int[batchCount];
+            bIdx = new int[batchCount];
+            if (batchCount > 0) BatchIndices(aBatch, bBatch, batch, aIdx, bIdx);
+        }
         switch (a.DType)
         {
             case DType.Float32: Float(a.Data<float>(), b.Data<float>(), result.Data<float>()); break;

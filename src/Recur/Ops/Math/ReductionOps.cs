@@ -80,19 +80,19 @@ internal static class ReductionOps
         new[] { dy[0] is { } g ? GradientKernelOps.ReduceMaxMinGrad(op.Inputs[0], op.Outputs[0], g, op.GetAttr<int[]?>("axis")) : null };
 
 
-    [OpKernel("Sum")]
+    [OpKernel("Sum", BorrowsInputs = true)]
     private static void SumKernel(OpContext ctx) => Run(ctx, Kind.Sum, mean: false);
 
-    [OpKernel("Mean")]
+    [OpKernel("Mean", BorrowsInputs = true)]
     private static void MeanKernel(OpContext ctx) => Run(ctx, Kind.Sum, mean: true);
 
-    [OpKernel("Max")]
+    [OpKernel("Max", BorrowsInputs = true)]
     private static void MaxKernel(OpContext ctx) => Run(ctx, Kind.Max, mean: false);
 
-    [OpKernel("Min")]
+    [OpKernel("Min", BorrowsInputs = true)]
     private static void MinKernel(OpContext ctx) => Run(ctx, Kind.Min, mean: false);
 
-    [OpKernel("Prod")]
+    [OpKernel("Prod", BorrowsInputs = true)]
     private static void ProdKernel(OpContext ctx) => Run(ctx, Kind.Prod, mean: false);
 
     private static void Run(OpContext ctx, Kind kind, bool mean)
@@ -117,10 +117,10 @@ internal static class ReductionOps
         }
         NDArray result = x.DType switch
         {
-            DType.Float32 => Reduce<float>(x, sizes, flags, kind, outShape, count, mean, FloatAxis),
-            DType.Float64 => Reduce<double>(x, sizes, flags, kind, outShape, count, mean, DoubleAxis),
-            DType.Int32 => Reduce<int>(x, sizes, flags, kind, outShape, count, mean, GenericAxis<int>),
-            DType.Int64 => Reduce<long>(x, sizes, flags, kind, outShape, count, mean, GenericAxis<long>),
+            DType.Float32 => Reduce<float>(ctx, x, sizes, flags, kind, outShape, count, mean, FloatAxis),
+            DType.Float64 => Reduce<double>(ctx, x, sizes, flags, kind, outShape, count, mean, DoubleAxis),
+            DType.Int32 => Reduce<int>(ctx, x, sizes, flags, kind, outShape, count, mean, GenericAxis<int>),
+            DType.Int64 => Reduce<long>(ctx, x, sizes, flags, kind, outShape, count, mean, GenericAxis<long>),
             _ => throw new InvalidOperationException($"{ctx.Op.Type} '{ctx.Op.Name}': dtype {x.DType} is not supported."),
         };
         ctx.SetOutput(0, result);
@@ -128,12 +128,16 @@ internal static class ReductionOps
 
     private delegate void AxisFn<T>(T[] x, int outer, int axis, int inner, T[] d, Kind kind);
 
-    private static NDArray Reduce<T>(NDArray x, List<long> sizes, List<bool> flags, Kind kind, Shape outShape, long count, bool mean, AxisFn<T> axisFn)
+    private static NDArray Reduce<T>(OpContext ctx, NDArray x, List<long> sizes, List<bool> flags, Kind kind, Shape outShape, long count, bool mean, AxisFn<T> axisFn)
         where T : INumber<T>
     {
+        var result = ctx.AllocateOutput(0, outShape, x.DType);
+        T[] d = result.Data<T>();
         T[] cur = x.Data<T>();
-        bool copied = false;
-        // Reduce the innermost reduced group first; each pass removes one group.
+        int passes = 0;
+        foreach (bool f in flags) if (f) passes++;
+        if (passes == 0) cur.AsSpan().CopyTo(d);
+        // Reduce the innermost reduced group first; each pass removes one group, the last one writes the output.
         while (true)
         {
             int g = flags.LastIndexOf(true);
@@ -141,20 +145,18 @@ internal static class ReductionOps
             long outer = 1, inner = 1;
             for (int i = 0; i < g; i++) outer *= sizes[i];
             for (int i = g + 1; i < sizes.Count; i++) inner *= sizes[i];
-            var next = new T[outer * inner];
+            var next = --passes == 0 ? d : ctx.RentScratch<T>((int)(outer * inner));
             axisFn(cur, (int)outer, (int)sizes[g], (int)inner, next, kind);
             cur = next;
-            copied = true;
             sizes.RemoveAt(g);
             flags.RemoveAt(g);
         }
-        if (!copied) cur = (T[])cur.Clone();
         if (mean)
         {
             if (typeof(T) == typeof(float) || typeof(T) == typeof(double) || count != 0)
-                TensorPrimitives.Divide(cur, T.CreateTruncating(count), cur);
+                TensorPrimitives.Divide(d, T.CreateTruncating(count), d);
         }
-        return NDArray.Wrap(cur, outShape);
+        return result;
     }
 
     private static void FloatAxis(float[] x, int outer, int axis, int inner, float[] d, Kind kind)

@@ -23,41 +23,41 @@ internal static class UnaryOps
         return Graph.Default.AddOperation(type, name ?? type, new[] { x }, new[] { (x.DType, x.Shape) }).Outputs[0];
     }
 
-    [OpKernel("Neg")]
+    [OpKernel("Neg", BorrowsInputs = true)]
     private static void NegKernel(OpContext ctx) =>
         Run(ctx, Elementwise.Negate, Elementwise.Negate, TensorPrimitives.Negate, TensorPrimitives.Negate);
 
-    [OpKernel("Abs")]
+    [OpKernel("Abs", BorrowsInputs = true)]
     private static void AbsKernel(OpContext ctx) => Run(ctx, Elementwise.Abs, Elementwise.Abs, IntAbs, IntAbs);
 
-    [OpKernel("Sign")]
+    [OpKernel("Sign", BorrowsInputs = true)]
     private static void SignKernel(OpContext ctx) => Run(ctx, Elementwise.Sign, Elementwise.Sign, IntSign, IntSign);
 
-    [OpKernel("Square")]
+    [OpKernel("Square", BorrowsInputs = true)]
     private static void SquareKernel(OpContext ctx) => Run(ctx, Elementwise.Square, Elementwise.Square, IntSquare, IntSquare);
 
-    [OpKernel("Relu")]
+    [OpKernel("Relu", BorrowsInputs = true)]
     private static void ReluKernel(OpContext ctx) => Run(ctx, Elementwise.Relu, Elementwise.Relu, IntRelu, IntRelu);
 
-    [OpKernel("Sigmoid")]
+    [OpKernel("Sigmoid", BorrowsInputs = true)]
     private static void SigmoidKernel(OpContext ctx) => Run(ctx, Elementwise.Sigmoid, Elementwise.Sigmoid, null, null);
 
-    [OpKernel("Tanh")]
+    [OpKernel("Tanh", BorrowsInputs = true)]
     private static void TanhKernel(OpContext ctx) => Run(ctx, Elementwise.Tanh, Elementwise.Tanh, null, null);
 
-    [OpKernel("Exp")]
+    [OpKernel("Exp", BorrowsInputs = true)]
     private static void ExpKernel(OpContext ctx) => Run(ctx, Elementwise.Exp, Elementwise.Exp, null, null);
 
-    [OpKernel("Log")]
+    [OpKernel("Log", BorrowsInputs = true)]
     private static void LogKernel(OpContext ctx) => Run(ctx, Elementwise.Log, Elementwise.Log, null, null);
 
-    [OpKernel("Sqrt")]
+    [OpKernel("Sqrt", BorrowsInputs = true)]
     private static void SqrtKernel(OpContext ctx) => Run(ctx, Elementwise.Sqrt, Elementwise.Sqrt, null, null);
 
-    [OpKernel("Rsqrt")]
+    [OpKernel("Rsqrt", BorrowsInputs = true)]
     private static void RsqrtKernel(OpContext ctx) => Run(ctx, TensorPrimitives.ReciprocalSqrt, TensorPrimitives.ReciprocalSqrt, null, null);
 
-    [OpKernel("Reciprocal")]
+    [OpKernel("Reciprocal", BorrowsInputs = true)]
     private static void ReciprocalKernel(OpContext ctx) => Run(ctx, TensorPrimitives.Reciprocal, TensorPrimitives.Reciprocal, null, null);
 
     // ---- Gradients (TF math_grad.py), reusing the forward output where TF does.
@@ -125,7 +125,7 @@ internal static class UnaryOps
     private static void Run(OpContext ctx, SpanFn<float> f, SpanFn<double> d, SpanFn<int>? i, SpanFn<long>? l)
     {
         var x = ctx.Input(0);
-        var r = NDArray.Empty(x.Shape, x.DType);
+        var r = ctx.AllocateOutput(0, x.Shape, x.DType);
         switch (x.DType)
         {
             case DType.Float32: f(x.Data<float>(), r.Data<float>()); break;

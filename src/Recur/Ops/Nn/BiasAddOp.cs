@@ -31,14 +31,14 @@ internal static class BiasAddOp
         return Graph.Default.AddOperation("BiasAdd", name ?? "BiasAdd", new[] { value, bias }, new[] { (value.DType, shape) }).Outputs[0];
     }
 
-    [OpKernel("BiasAdd")]
+    [OpKernel("BiasAdd", BorrowsInputs = true)]
     private static void Kernel(OpContext ctx)
     {
         var x = ctx.Input(0);
         var b = ctx.Input(1);
         if (x.Rank < 2 || b.Rank != 1 || x.Shape[-1] != b.Shape[0])
             ctx.FailArgument($"value must have rank >= 2 and last dimension equal to the length of the rank-1 bias, but got {x.Shape} and {b.Shape}.");
-        var r = NDArray.Empty(x.Shape, x.DType);
+        var r = ctx.AllocateOutput(0, x.Shape, x.DType);
         int cols = b.Size;
         int rows = cols == 0 ? 0 : x.Size / cols;
         switch (x.DType)

@@ -16,10 +16,10 @@ internal static class SoftmaxOps
         return Graph.Default.AddOperation(type, name ?? type, new[] { logits }, new[] { (logits.DType, logits.Shape) }).Outputs[0];
     }
 
-    [OpKernel("Softmax")]
+    [OpKernel("Softmax", BorrowsInputs = true)]
     private static void SoftmaxKernel(OpContext ctx) => Run(ctx, log: false);
 
-    [OpKernel("LogSoftmax")]
+    [OpKernel("LogSoftmax", BorrowsInputs = true)]
     private static void LogSoftmaxKernel(OpContext ctx) => Run(ctx, log: true);
 
     /// <summary>d softmax = (dy - Σ_j dy_j y_j) · y.</summary>
@@ -48,7 +48,7 @@ internal static class SoftmaxOps
         if (x.Rank == 0) ctx.FailArgument("logits must have rank >= 1, but got a scalar.");
         int cols = x.Shape[-1];
         int rows = cols == 0 ? 0 : x.Size / cols;
-        var r = NDArray.Empty(x.Shape, x.DType);
+        var r = ctx.AllocateOutput(0, x.Shape, x.DType);
         if (x.DType == DType.Float32)
         {
             if (log) Reduction.LogSoftmax(x.Data<float>(), rows, cols, r.Data<float>());
