@@ -74,6 +74,7 @@ internal static class RnnBench
                 case "--seconds": seconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--quiet-wait": quietWait = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--out": output = args[++i]; break;
+                case "--min-rows": Kernels.Rnn.RnnSettings.MinRowsPerThread = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 default:
                     Console.Error.WriteLine($"rnn: unknown option '{args[i]}'.");
                     return 1;

@@ -12,9 +12,15 @@ namespace Recur.Kernels.Rnn;
 internal static class RnnMath
 {
     /// <summary><c>C = op(A)·op(B) + beta·C</c> through <see cref="Kernels.Gemm.Multiply(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>.</summary>
-    public static void Gemm<T>(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, T beta, Span<T> c, int ldc)
+    /// <remarks><paramref name="threads"/>: the most threads the product may use; 0 means <see cref="Kernels.Gemm.MaxThreads"/>.</remarks>
+    public static void Gemm<T>(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, T beta, Span<T> c, int ldc, int threads = 0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (threads <= 0)
+        {
+            threads = Kernels.Gemm.MaxThreads;
+        }
+
         if (m == 0 || n == 0)
         {
             return;
@@ -24,13 +30,13 @@ internal static class RnnMath
         {
             Kernels.Gemm.Multiply(
                 transA, transB, m, n, k, 1f, MemoryMarshal.Cast<T, float>(a), lda, MemoryMarshal.Cast<T, float>(b), ldb,
-                float.CreateTruncating(beta), MemoryMarshal.Cast<T, float>(c), ldc);
+                float.CreateTruncating(beta), MemoryMarshal.Cast<T, float>(c), ldc, threads);
         }
         else
         {
             Kernels.Gemm.Multiply(
                 transA, transB, m, n, k, 1.0, MemoryMarshal.Cast<T, double>(a), lda, MemoryMarshal.Cast<T, double>(b), ldb,
-                double.CreateTruncating(beta), MemoryMarshal.Cast<T, double>(c), ldc);
+                double.CreateTruncating(beta), MemoryMarshal.Cast<T, double>(c), ldc, threads);
         }
     }
 

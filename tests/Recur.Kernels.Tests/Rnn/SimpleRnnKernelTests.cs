@@ -4,6 +4,7 @@ using static Recur.Kernels.Tests.Rnn.RnnTest;
 
 namespace Recur.Kernels.Tests.Rnn;
 
+[Collection(nameof(GemmCollection))]
 public sealed class SimpleRnnKernelTests
 {
     private sealed record Problem(SimpleRnnConfig Cfg, int[] Lengths, double[] K, double[] Bias, double[] X, double[] H0, double[] Dy, double[] DhF);
@@ -177,6 +178,23 @@ public sealed class SimpleRnnKernelTests
     {
         var q = Make<float>(new SimpleRnnConfig(t, b, i, h, act), lengths, (t * 13) + h);
         Compare(RunKernel<float>(q), Reference(q, true), 1e-5);
+    }
+
+    [Theory]
+    [MemberData(nameof(RnnThreads.Shapes), MemberType = typeof(RnnThreads))]
+    public void SimpleRnn_RowThreads_MatchReferenceAndOneThread(int t, int b, int i, int h, string lengths, int threads)
+    {
+        foreach (var act in new[] { RnnActivation.Tanh, RnnActivation.Relu })
+        {
+            var qd = Make<double>(new SimpleRnnConfig(t, b, i, h, act), lengths, (t * 19) + h);
+            var manyD = RnnThreads.With(threads, () => RunKernel<double>(qd));
+            Compare(manyD, Reference(qd, true), 1e-12);
+            Compare(manyD, RnnThreads.With(1, () => RunKernel<double>(qd)), 1e-12);
+            var qf = Make<float>(new SimpleRnnConfig(t, b, i, h, act), lengths, (t * 19) + h);
+            var manyF = RnnThreads.With(threads, () => RunKernel<float>(qf));
+            Compare(manyF, Reference(qf, true), 1e-5);
+            Compare(manyF, RnnThreads.With(1, () => RunKernel<float>(qf)), 1e-5);
+        }
     }
 
     [Theory]
