@@ -63,6 +63,7 @@ internal static class RnnBench
         double seconds = 2;
         double quietWait = 20;
         string? output = null;
+        string? abKnob = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -74,6 +75,7 @@ internal static class RnnBench
                 case "--seconds": seconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--quiet-wait": quietWait = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--out": output = args[++i]; break;
+                case "--ab": abKnob = args[++i]; break;
                 case "--min-rows": Kernels.Rnn.RnnSettings.MinRowsPerThread = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 default:
                     Console.Error.WriteLine($"rnn: unknown option '{args[i]}'.");
@@ -84,6 +86,11 @@ internal static class RnnBench
         if (quick)
         {
             seconds = Math.Min(seconds, 0.6);
+        }
+
+        if (abKnob is not null)
+        {
+            return RunAb(abKnob, filter, mode, seconds);
         }
 
         var table = new StringBuilder();
@@ -125,6 +132,54 @@ internal static class RnnBench
             File.WriteAllText(output, table.ToString());
         }
 
+        return 0;
+    }
+
+    /// <summary>
+    /// A/B of an internal knob on one thread: alternating rounds of ~<paramref name="seconds"/>/10 with the knob
+    /// off and on, median thread CPU time per call of each (both see the same background load).
+    /// </summary>
+    private static int RunAb(string knob, string filter, string mode, double seconds)
+    {
+        Action<bool> set = knob switch
+        {
+            "pack" => on => Kernels.Rnn.RnnSettings.PackWeights = on,
+            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack)."),
+        };
+        Kernels.Gemm.MaxThreads = 1;
+        Console.WriteLine($"| case | mode | {knob} off CPU ms | {knob} on CPU ms | on / off |");
+        Console.WriteLine("|---|---|---|---|---|");
+        foreach (Case c in Grid.Where(c => c.Name.Contains(filter, StringComparison.Ordinal)))
+        {
+            var run = new Runner(c);
+            foreach (bool training in new[] { false, true })
+            {
+                if ((training && mode == "infer") || (!training && mode == "train"))
+                {
+                    continue;
+                }
+
+                Action call = training ? run.Train : run.Infer;
+                var off = new List<double>();
+                var on = new List<double>();
+                for (int round = 0; round < 10; round++)
+                {
+                    foreach (bool setting in new[] { false, true })
+                    {
+                        set(setting);
+                        (_, _, double cpu) = Measure(call, seconds / 10, 3);
+                        (setting ? on : off).Add(cpu);
+                    }
+                }
+
+                off.Sort();
+                on.Sort();
+                double a = off[off.Count / 2], b = on[on.Count / 2];
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {c.Name} | {(training ? "train" : "infer")} | {a:G4} | {b:G4} | {b / a:F3} |"));
+            }
+        }
+
+        set(true);
         return 0;
     }
 

@@ -6,7 +6,7 @@ namespace Recur.Kernels.Rnn;
 /// <summary>Where each buffer of the GRU workspace starts (elements of T) and how long the whole is.</summary>
 internal readonly struct GruLayout
 {
-    public readonly int Xg, G, Hp, Aux, HState, Rec, Rh, Tmp, Total;
+    public readonly int Xg, G, Hp, Aux, HState, Rec, Rh, Tmp, Wp, Wcp, Total;
 
     public GruLayout(in GruConfig c, bool training, int slots)
     {
@@ -20,6 +20,10 @@ internal readonly struct GruLayout
         Rec = Take(ref o, (long)b * 3 * h);
         Rh = Take(ref o, (long)b * h);
         Tmp = Take(ref o, (long)Math.Max(b, 1) * h);
+
+        // The recurrent weights packed once per call into GEMM panels (Wgh and Wch; transposed for the backward steps).
+        Wp = Take(ref o, Math.Max(RnnMath.PackedSize(h, 2 * h), RnnMath.PackedSize(2 * h, h)));
+        Wcp = Take(ref o, RnnMath.PackedSize(h, h));
         if (o > int.MaxValue)
         {
             ThrowHelper.ArgumentOutOfRange("config", $"GruKernel: the workspace ({o} elements) is too large for span indexing.");
@@ -70,13 +74,14 @@ internal static unsafe class GruCore<T>
 
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
         int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
+        int nr = PackRecurrent(cfg, s, parts, w, ws, L, backward: false);
         fixed (T* pws = ws, pgk = w.GateKernel, pgb = w.GateBias, pck = w.CandidateHiddenKernel, pcb = w.CandidateBias, pchb = w.CandidateHiddenBias, py = y)
         {
             var job = Job.Instance;
             job.C = new Ctx
             {
                 Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, GateKernel = pgk, GateBias = pgb, HiddenKernel = pck,
-                CandidateBias = pcb, HiddenBias = pchb, Seq = py, SeqLength = y.Length,
+                CandidateBias = pcb, HiddenBias = pchb, Seq = py, SeqLength = y.Length, PanelWidth = nr,
             };
             job.Backward = false;
             RnnPartition.Run(job, bounds, parts);
@@ -101,6 +106,9 @@ internal static unsafe class GruCore<T>
         /// <summary>y (forward) or dy (backward; null: zeros).</summary>
         public T* Seq;
         public int SeqLength;
+
+        /// <summary>The panel width of the packed recurrent weights in the workspace; 0: not packed.</summary>
+        public int PanelWidth;
     }
 
     /// <summary>The time loop as a row job (one per calling thread; the pool runs one dispatch at a time).</summary>
@@ -158,10 +166,10 @@ internal static unsafe class GruCore<T>
                 }
 
                 Span<T> recRows = rec.Slice(r0 * G3, nb * G3);
-                RnnMath.Gemm(false, false, nb, G2, H, hPrev, H, wgh, G2, T.Zero, recRows, G3, gemmThreads);
+                RnnMath.GemmPacked(false, nb, G2, H, hPrev, H, wgh, G2, ws[L.Wp..], c.PanelWidth, T.Zero, recRows, G3, gemmThreads);
                 if (after)
                 {
-                    RnnMath.Gemm(false, false, nb, H, H, hPrev, H, wch, H, T.Zero, recRows[G2..], G3, gemmThreads);
+                    RnnMath.GemmPacked(false, nb, H, H, hPrev, H, wch, H, ws[L.Wcp..], c.PanelWidth, T.Zero, recRows[G2..], G3, gemmThreads);
                 }
 
                 Span<T> aux = training ? ws.Slice(L.Aux + (off * H), nb * H) : ws.Slice(L.Rh + (r0 * H), nb * H);
@@ -190,7 +198,7 @@ internal static unsafe class GruCore<T>
                 if (!after)
                 {
                     // The candidate's recurrent product on r ⊙ h, then c = tanh(x·Wcx + (r⊙h)·Wch + bc).
-                    RnnMath.Gemm(false, false, nb, H, H, aux, H, wch, H, T.Zero, recRows[G2..], G3, gemmThreads);
+                    RnnMath.GemmPacked(false, nb, H, H, aux, H, wch, H, ws[L.Wcp..], c.PanelWidth, T.Zero, recRows[G2..], G3, gemmThreads);
                     for (int k = 0; k < nb; k++)
                     {
                         Span<T> gr = g.Slice((off + k) * G3, G3), gc = gr.Slice(G2, H);
@@ -218,6 +226,29 @@ internal static unsafe class GruCore<T>
         }
     }
 
+    /// <summary>
+    /// Packs Wgh and Wch (forward) or their transposes (backward) into GEMM panels once for all steps when the
+    /// steps' products will use them (more than one active row, single-threaded products); returns the panel width, or 0.
+    /// </summary>
+    private static int PackRecurrent(in GruConfig cfg, in RnnSchedule s, int parts, GruWeights<T> w, Span<T> ws, in GruLayout L, bool backward)
+    {
+        int I = cfg.InputSize, H = cfg.Units, G2 = 2 * H;
+        if (!RnnSettings.PackWeights || s.Time == 0 || s.Active[0] < 2 || (parts == 1 && Kernels.Gemm.MaxThreads > 1))
+        {
+            return 0;
+        }
+
+        ReadOnlySpan<T> wgh = w.GateKernel.Slice(I * G2, H * G2);
+        if (backward)
+        {
+            RnnMath.PackWeights(true, H, H, w.CandidateHiddenKernel, H, ws[L.Wcp..]);
+            return RnnMath.PackWeights(true, G2, H, wgh, G2, ws[L.Wp..]);
+        }
+
+        RnnMath.PackWeights(false, H, H, w.CandidateHiddenKernel, H, ws[L.Wcp..]);
+        return RnnMath.PackWeights(false, H, G2, wgh, G2, ws[L.Wp..]);
+    }
+
     /// <summary>h' = u ⊙ h + (1 − u) ⊙ c = u ⊙ (h − c) + c; <paramref name="hNew"/> may be <paramref name="hPrev"/>.</summary>
     private static void Update(ReadOnlySpan<T> u, ReadOnlySpan<T> c, ReadOnlySpan<T> hPrev, Span<T> hNew, Span<T> tmp)
     {
@@ -242,13 +273,14 @@ internal static unsafe class GruCore<T>
 
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
         int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
+        int nr = PackRecurrent(cfg, s, parts, w, ws, L, backward: true);
         fixed (T* pws = ws, pgk = w.GateKernel, pgb = w.GateBias, pck = w.CandidateHiddenKernel, pcb = w.CandidateBias, pchb = w.CandidateHiddenBias, pdy = dy)
         {
             var job = Job.Instance;
             job.C = new Ctx
             {
                 Cfg = cfg, Training = true, Ws = pws, WsLength = ws.Length, GateKernel = pgk, GateBias = pgb, HiddenKernel = pck,
-                CandidateBias = pcb, HiddenBias = pchb, Seq = pdy, SeqLength = dy.Length,
+                CandidateBias = pcb, HiddenBias = pchb, Seq = pdy, SeqLength = dy.Length, PanelWidth = nr,
             };
             job.Backward = true;
             RnnPartition.Run(job, bounds, parts);
@@ -322,7 +354,7 @@ internal static unsafe class GruCore<T>
             {
                 // d(r⊙h) = dZc · Whcᵀ; dr = d(r⊙h) ⊙ h; dh += d(r⊙h) ⊙ r.
                 Span<T> drhRows = drh.Slice(r0 * H, nb * H);
-                RnnMath.Gemm(false, true, nb, H, H, g.Slice((off * G3) + G2), G3, wch, H, T.Zero, drhRows, H, gemmThreads);
+                RnnMath.GemmPacked(true, nb, H, H, g.Slice((off * G3) + G2), G3, wch, H, ws[L.Wcp..], c.PanelWidth, T.Zero, drhRows, H, gemmThreads);
                 for (int k = 0; k < nb; k++)
                 {
                     int row = off + k;
@@ -331,10 +363,10 @@ internal static unsafe class GruCore<T>
             }
             else
             {
-                RnnMath.Gemm(false, true, nb, H, H, aux.Slice(off * H), H, wch, H, T.One, dhRows, H, gemmThreads);
+                RnnMath.GemmPacked(true, nb, H, H, aux.Slice(off * H), H, wch, H, ws[L.Wcp..], c.PanelWidth, T.One, dhRows, H, gemmThreads);
             }
 
-            RnnMath.Gemm(false, true, nb, H, G2, g.Slice(off * G3), G3, wgh, G2, T.One, dhRows, H, gemmThreads);
+            RnnMath.GemmPacked(true, nb, H, G2, g.Slice(off * G3), G3, wgh, G2, ws[L.Wp..], c.PanelWidth, T.One, dhRows, H, gemmThreads);
         }
     }
 

@@ -8,7 +8,7 @@ namespace Recur.Kernels.Rnn;
 /// <summary>Where each buffer of the LSTM workspace starts (elements of T) and how long the whole is.</summary>
 internal readonly struct LstmLayout
 {
-    public readonly int Xg, G, C, Hp, M, Hr, C0, HState, CState, MState, Rec, Tmp, Total;
+    public readonly int Xg, G, C, Hp, M, Hr, C0, HState, CState, MState, Rec, Tmp, Wp, Total;
 
     public LstmLayout(in LstmConfig c, bool training, int slots)
     {
@@ -27,6 +27,9 @@ internal readonly struct LstmLayout
         MState = proj ? Take(ref o, (long)b * h) : -1;
         Rec = Take(ref o, (long)b * 4 * h);
         Tmp = Take(ref o, 2L * Math.Max(b, 1) * h);
+
+        // Wh packed once per call into GEMM panels: Wh for the forward steps, Whᵀ for the backward ones.
+        Wp = Take(ref o, Math.Max(RnnMath.PackedSize(p, 4 * h), RnnMath.PackedSize(4 * h, p)));
         if (o > int.MaxValue)
         {
             ThrowHelper.ArgumentOutOfRange("config", $"LstmKernel: the workspace ({o} elements) is too large for span indexing.");
@@ -81,13 +84,14 @@ internal static unsafe class LstmCore<T>
         // The time loop, its rows split between threads when the batch is large enough (no per-step barrier).
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
         int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
+        int nr = PackRecurrent(cfg, s, parts, w.Kernel, ws.Slice(L.Wp), backward: false);
         fixed (T* pws = ws, pk = w.Kernel, pb = w.Bias, pwi = w.PeepholeInput, pwf = w.PeepholeForget, pwo = w.PeepholeOutput, pp = w.Projection, py = y)
         {
             var job = Job.Instance;
             job.C = new Ctx
             {
                 Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Wi = pwi, Wf = pwf, Wo = pwo, Proj = pp,
-                Seq = py, SeqLength = y.Length,
+                Seq = py, SeqLength = y.Length, PanelWidth = nr,
             };
             job.Backward = false;
             RnnPartition.Run(job, bounds, parts);
@@ -114,6 +118,9 @@ internal static unsafe class LstmCore<T>
         /// <summary>y (forward) or dy (backward; null: zeros).</summary>
         public T* Seq;
         public int SeqLength;
+
+        /// <summary>The panel width of the packed Wh (or Whᵀ) in the workspace; 0: not packed.</summary>
+        public int PanelWidth;
 
         public readonly LstmWeights<T> Weights
         {
@@ -192,7 +199,7 @@ internal static unsafe class LstmCore<T>
                 }
 
                 Span<T> recRows = rec.Slice(r0 * GH, nb * GH);
-                RnnMath.Gemm(false, false, nb, GH, P, hPrev, P, wh, GH, T.Zero, recRows, GH, gemmThreads);
+                RnnMath.GemmPacked(false, nb, GH, P, hPrev, P, wh, GH, ws[L.Wp..], c.PanelWidth, T.Zero, recRows, GH, gemmThreads);
 
                 Span<T> mRows = training && proj ? ws.Slice(L.M + (off * H), nb * H) : mS.Slice(r0 * H, nb * H);
                 for (int k = 0; k < nb; k++)
@@ -297,13 +304,14 @@ internal static unsafe class LstmCore<T>
 
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
         int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
+        int nr = PackRecurrent(cfg, s, parts, w.Kernel, ws.Slice(L.Wp), backward: true);
         fixed (T* pws = ws, pk = w.Kernel, pb = w.Bias, pwi = w.PeepholeInput, pwf = w.PeepholeForget, pwo = w.PeepholeOutput, pp = w.Projection, pdy = dy)
         {
             var job = Job.Instance;
             job.C = new Ctx
             {
                 Cfg = cfg, Training = true, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Wi = pwi, Wf = pwf, Wo = pwo, Proj = pp,
-                Seq = pdy, SeqLength = dy.Length,
+                Seq = pdy, SeqLength = dy.Length, PanelWidth = nr,
             };
             job.Backward = true;
             RnnPartition.Run(job, bounds, parts);
@@ -416,8 +424,24 @@ internal static unsafe class LstmCore<T>
             }
 
             // dh_{t-1} = dGates_t · Whᵀ for the active rows; the others keep their carried gradient.
-            RnnMath.Gemm(false, true, nb, P, GH, g.Slice(off * GH, nb * GH), GH, wh, GH, T.Zero, dhRows, P, gemmThreads);
+            RnnMath.GemmPacked(true, nb, P, GH, g.Slice(off * GH, nb * GH), GH, wh, GH, ws[L.Wp..], c.PanelWidth, T.Zero, dhRows, P, gemmThreads);
         }
+    }
+
+    /// <summary>
+    /// Packs Wh (forward) or Whᵀ (backward) into GEMM panels once for all steps when the steps' products will
+    /// use them (more than one active row, single-threaded products); returns the panel width, or 0.
+    /// </summary>
+    private static int PackRecurrent(in LstmConfig cfg, in RnnSchedule s, int parts, ReadOnlySpan<T> kernel, Span<T> packed, bool backward)
+    {
+        int P = cfg.OutputSize, GH = 4 * cfg.Units;
+        if (!RnnSettings.PackWeights || s.Time == 0 || s.Active[0] < 2 || (parts == 1 && Kernels.Gemm.MaxThreads > 1))
+        {
+            return 0;
+        }
+
+        ReadOnlySpan<T> wh = kernel.Slice(cfg.InputSize * GH, P * GH);
+        return backward ? RnnMath.PackWeights(true, GH, P, wh, GH, packed) : RnnMath.PackWeights(false, P, GH, wh, GH, packed);
     }
 
     /// <summary>

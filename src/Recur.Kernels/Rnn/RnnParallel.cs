@@ -10,6 +10,9 @@ internal static class RnnSettings
     /// products may still split columns between threads).
     /// </summary>
     public static int MinRowsPerThread { get; set; } = 8;
+
+    /// <summary>Pack the recurrent weights into GEMM panels once per call (else every step's product packs them again).</summary>
+    public static bool PackWeights { get; set; } = true;
 }
 
 /// <summary>

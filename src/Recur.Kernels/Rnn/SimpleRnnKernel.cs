@@ -143,7 +143,7 @@ public static class SimpleRnnKernel
 /// <summary>Where each buffer of the simple RNN workspace starts (elements of T).</summary>
 internal readonly struct SimpleRnnLayout
 {
-    public readonly int Xg, G, Hp, HState, Total;
+    public readonly int Xg, G, Hp, HState, Wp, Total;
 
     public SimpleRnnLayout(in SimpleRnnConfig c, bool training)
     {
@@ -156,6 +156,8 @@ internal readonly struct SimpleRnnLayout
         o += training ? n * c.Units : 0;
         HState = (int)Math.Min(o, int.MaxValue);
         o += (long)c.Batch * c.Units;
+        Wp = (int)Math.Min(o, int.MaxValue);
+        o += RnnMath.PackedSize(c.Units, c.Units);
         if (o > int.MaxValue)
         {
             ThrowHelper.ArgumentOutOfRange("config", $"SimpleRnnKernel: the workspace ({o} elements) is too large for span indexing.");
@@ -191,10 +193,11 @@ internal static unsafe class SimpleRnnCore<T>
         RnnMath.Gemm(false, false, n, H, I, xp, I, wx, H, T.Zero, g, H);
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
         int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
+        int nr = PackRecurrent(cfg, s, parts, kernel, ws[L.Wp..], backward: false);
         fixed (T* pws = ws, pk = kernel, pb = bias, py = y)
         {
             var job = Job.Instance;
-            job.C = new Ctx { Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Seq = py, SeqLength = y.Length };
+            job.C = new Ctx { Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Seq = py, SeqLength = y.Length, PanelWidth = nr };
             job.Backward = false;
             RnnPartition.Run(job, bounds, parts);
         }
@@ -215,6 +218,9 @@ internal static unsafe class SimpleRnnCore<T>
         /// <summary>y (forward) or dy (backward; null: zeros).</summary>
         public T* Seq;
         public int SeqLength;
+
+        /// <summary>The panel width of the packed Wh (or Whᵀ) in the workspace; 0: not packed.</summary>
+        public int PanelWidth;
     }
 
     /// <summary>The time loop as a row job (one per calling thread; the pool runs one dispatch at a time).</summary>
@@ -269,7 +275,7 @@ internal static unsafe class SimpleRnnCore<T>
 
                 // z_t = x_t·Wx (already in G) + h_{t-1}·Wh, accumulated in place; then one pass: act(z + bias).
                 Span<T> z = g.Slice(off * H, nb * H);
-                RnnMath.Gemm(false, false, nb, H, H, hPrev, H, wh, H, T.One, z, H, gemmThreads);
+                RnnMath.GemmPacked(false, nb, H, H, hPrev, H, wh, H, ws[L.Wp..], c.PanelWidth, T.One, z, H, gemmThreads);
                 for (int k = 0; k < nb; k++)
                 {
                     Span<T> zr = z.Slice(k * H, H);
@@ -316,10 +322,11 @@ internal static unsafe class SimpleRnnCore<T>
         RnnMath.GatherState(s, dhFinal, H, dhS);
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
         int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
+        int nr = PackRecurrent(cfg, s, parts, kernel, ws[L.Wp..], backward: true);
         fixed (T* pws = ws, pk = kernel, pdy = dy)
         {
             var job = Job.Instance;
-            job.C = new Ctx { Cfg = cfg, Training = true, Ws = pws, WsLength = ws.Length, Kernel = pk, Seq = pdy, SeqLength = dy.Length };
+            job.C = new Ctx { Cfg = cfg, Training = true, Ws = pws, WsLength = ws.Length, Kernel = pk, Seq = pdy, SeqLength = dy.Length, PanelWidth = nr };
             job.Backward = true;
             RnnPartition.Run(job, bounds, parts);
         }
@@ -370,8 +377,20 @@ internal static unsafe class SimpleRnnCore<T>
                 ActivationGrad(hz, d, dyRow, tanh);
             }
 
-            RnnMath.Gemm(false, true, nb, H, H, g.Slice(off * H, nb * H), H, wh, H, T.Zero, dhRows, H, gemmThreads);
+            RnnMath.GemmPacked(true, nb, H, H, g.Slice(off * H, nb * H), H, wh, H, ws[L.Wp..], c.PanelWidth, T.Zero, dhRows, H, gemmThreads);
         }
+    }
+
+    /// <summary>Packs Wh (forward) or Whᵀ (backward) into GEMM panels once for all steps when the steps' products will use them; returns the panel width, or 0.</summary>
+    private static int PackRecurrent(in SimpleRnnConfig cfg, in RnnSchedule s, int parts, ReadOnlySpan<T> kernel, Span<T> packed, bool backward)
+    {
+        int H = cfg.Units;
+        if (!RnnSettings.PackWeights || s.Time == 0 || s.Active[0] < 2 || (parts == 1 && Kernels.Gemm.MaxThreads > 1))
+        {
+            return 0;
+        }
+
+        return RnnMath.PackWeights(backward, H, H, kernel.Slice(cfg.InputSize * H, H * H), H, packed);
     }
 
     /// <summary>hz = (d + dy) ⊙ act'(hz) in place: tanh' = 1 − h², relu' = [h &gt; 0]; an empty dy is zeros.</summary>
