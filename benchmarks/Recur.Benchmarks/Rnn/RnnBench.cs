@@ -144,7 +144,8 @@ internal static class RnnBench
         Action<bool> set = knob switch
         {
             "pack" => on => Kernels.Rnn.RnnSettings.PackWeights = on,
-            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack)."),
+            "fused" => on => Kernels.Rnn.RnnSettings.FusedStep = on,
+            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused)."),
         };
         Kernels.Gemm.MaxThreads = 1;
         Console.WriteLine($"| case | mode | {knob} off CPU ms | {knob} on CPU ms | on / off |");

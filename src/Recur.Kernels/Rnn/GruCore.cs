@@ -1,12 +1,14 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Recur.Kernels.Rnn;
 
 /// <summary>Where each buffer of the GRU workspace starts (elements of T) and how long the whole is.</summary>
 internal readonly struct GruLayout
 {
-    public readonly int Xg, G, Hp, Aux, HState, Rec, Rh, Tmp, Wp, Wcp, Total;
+    public readonly int Xg, G, Hp, Aux, HState, Rec, Rh, Tmp, Wp, Wcp, Wv, Total;
 
     public GruLayout(in GruConfig c, bool training, int slots)
     {
@@ -24,6 +26,7 @@ internal readonly struct GruLayout
         // The recurrent weights packed once per call into GEMM panels (Wgh and Wch; transposed for the backward steps).
         Wp = Take(ref o, Math.Max(RnnMath.PackedSize(h, 2 * h), RnnMath.PackedSize(2 * h, h)));
         Wcp = Take(ref o, RnnMath.PackedSize(h, h));
+        Wv = Take(ref o, FusedStep.PackedSize(3, h, h));
         if (o > int.MaxValue)
         {
             ThrowHelper.ArgumentOutOfRange("config", $"GruKernel: the workspace ({o} elements) is too large for span indexing.");
@@ -75,13 +78,14 @@ internal static unsafe class GruCore<T>
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
         int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
         int nr = PackRecurrent(cfg, s, parts, w, ws, L, backward: false);
+        bool fused = PackFused(cfg, s, w, ws.Slice(L.Wv));
         fixed (T* pws = ws, pgk = w.GateKernel, pgb = w.GateBias, pck = w.CandidateHiddenKernel, pcb = w.CandidateBias, pchb = w.CandidateHiddenBias, py = y)
         {
             var job = Job.Instance;
             job.C = new Ctx
             {
                 Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, GateKernel = pgk, GateBias = pgb, HiddenKernel = pck,
-                CandidateBias = pcb, HiddenBias = pchb, Seq = py, SeqLength = y.Length, PanelWidth = nr,
+                CandidateBias = pcb, HiddenBias = pchb, Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused,
             };
             job.Backward = false;
             RnnPartition.Run(job, bounds, parts);
@@ -109,6 +113,9 @@ internal static unsafe class GruCore<T>
 
         /// <summary>The panel width of the packed recurrent weights in the workspace; 0: not packed.</summary>
         public int PanelWidth;
+
+        /// <summary>The recurrent weights are packed for <see cref="FusedStep"/>: steps with one active row run it.</summary>
+        public bool Fused;
     }
 
     /// <summary>The time loop as a row job (one per calling thread; the pool runs one dispatch at a time).</summary>
@@ -154,7 +161,17 @@ internal static unsafe class GruCore<T>
         for (int t = 0; t < T_; t++)
         {
             int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;
-            if (nb > 0)
+            if (nb == 1 && c.Fused)
+            {
+                // One row: the GEMV with the cell in its epilogue.
+                Span<T> hRow = hS.Slice(r0 * H, H);
+                Span<T> hIn = training ? ws.Slice(L.Hp + (off * H), H) : tmp;
+                hRow.CopyTo(hIn);
+                FusedStep.GruResetAfter(
+                    (float*)Ptr(ws.Slice(L.Wv)), (float*)Ptr(hIn), H, (float*)Ptr(g.Slice(off * G3, G3)), (float*)c.GateBias, (float*)c.CandidateBias,
+                    (float*)c.HiddenBias, training ? (float*)Ptr(ws.Slice(L.Aux + (off * H), H)) : null, (float*)Ptr(hRow), training);
+            }
+            else if (nb > 0)
             {
                 Span<T> hRows = hS.Slice(r0 * H, nb * H);
                 ReadOnlySpan<T> hPrev = hRows;
@@ -248,6 +265,29 @@ internal static unsafe class GruCore<T>
         RnnMath.PackWeights(false, H, H, w.CandidateHiddenKernel, H, ws[L.Wcp..]);
         return RnnMath.PackWeights(false, H, G2, wgh, G2, ws[L.Wp..]);
     }
+
+    /// <summary>
+    /// Packs [Wgh | Wch] by unit blocks (gates r, u, c) for <see cref="FusedStep.GruResetAfter"/> when it applies
+    /// (float, AVX2, reset after) and some step has exactly one active row; true when packed.
+    /// </summary>
+    private static bool PackFused(in GruConfig cfg, in RnnSchedule s, GruWeights<T> w, Span<T> packed)
+    {
+        int I = cfg.InputSize, H = cfg.Units, G2 = 2 * H;
+        if (!RnnSettings.FusedStep || !FusedStep.IsSupported<T>() || !cfg.ResetAfter || !RnnSettings.HasSingleRowStep(s))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<int> gates = [0, H, 0];
+        fixed (T* pk = w.GateKernel, pc = w.CandidateHiddenKernel, pp = packed)
+        {
+            FusedStep.Pack((float*)pp, H, H, (float*)pk + ((long)I * G2), G2, 2, (float*)pc, H, gates);
+        }
+
+        return true;
+    }
+
+    private static T* Ptr(Span<T> span) => (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));
 
     /// <summary>h' = u ⊙ h + (1 − u) ⊙ c = u ⊙ (h − c) + c; <paramref name="hNew"/> may be <paramref name="hPrev"/>.</summary>
     private static void Update(ReadOnlySpan<T> u, ReadOnlySpan<T> c, ReadOnlySpan<T> hPrev, Span<T> hNew, Span<T> tmp)

@@ -8,7 +8,7 @@ namespace Recur.Kernels.Rnn;
 /// <summary>Where each buffer of the LSTM workspace starts (elements of T) and how long the whole is.</summary>
 internal readonly struct LstmLayout
 {
-    public readonly int Xg, G, C, Hp, M, Hr, C0, HState, CState, MState, Rec, Tmp, Wp, Total;
+    public readonly int Xg, G, C, Hp, M, Hr, C0, HState, CState, MState, Rec, Tmp, Wp, Wv, Total;
 
     public LstmLayout(in LstmConfig c, bool training, int slots)
     {
@@ -30,6 +30,9 @@ internal readonly struct LstmLayout
 
         // Wh packed once per call into GEMM panels: Wh for the forward steps, Whᵀ for the backward ones.
         Wp = Take(ref o, Math.Max(RnnMath.PackedSize(p, 4 * h), RnnMath.PackedSize(4 * h, p)));
+
+        // Wh packed by unit blocks for the fused one-row step (FusedStep).
+        Wv = Take(ref o, FusedStep.PackedSize(4, h, p));
         if (o > int.MaxValue)
         {
             ThrowHelper.ArgumentOutOfRange("config", $"LstmKernel: the workspace ({o} elements) is too large for span indexing.");
@@ -85,13 +88,14 @@ internal static unsafe class LstmCore<T>
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
         int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
         int nr = PackRecurrent(cfg, s, parts, w.Kernel, ws.Slice(L.Wp), backward: false);
+        bool fused = PackFused(cfg, s, w.Kernel, ws.Slice(L.Wv));
         fixed (T* pws = ws, pk = w.Kernel, pb = w.Bias, pwi = w.PeepholeInput, pwf = w.PeepholeForget, pwo = w.PeepholeOutput, pp = w.Projection, py = y)
         {
             var job = Job.Instance;
             job.C = new Ctx
             {
                 Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Wi = pwi, Wf = pwf, Wo = pwo, Proj = pp,
-                Seq = py, SeqLength = y.Length, PanelWidth = nr,
+                Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused,
             };
             job.Backward = false;
             RnnPartition.Run(job, bounds, parts);
@@ -121,6 +125,9 @@ internal static unsafe class LstmCore<T>
 
         /// <summary>The panel width of the packed Wh (or Whᵀ) in the workspace; 0: not packed.</summary>
         public int PanelWidth;
+
+        /// <summary>Wh is packed for <see cref="FusedStep"/>: steps with one active row run it.</summary>
+        public bool Fused;
 
         public readonly LstmWeights<T> Weights
         {
@@ -187,7 +194,18 @@ internal static unsafe class LstmCore<T>
         for (int t = 0; t < T_; t++)
         {
             int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;
-            if (nb > 0)
+            if (nb == 1 && c.Fused)
+            {
+                // One row: the GEMV with the cell in its epilogue.
+                Span<T> hRow = hS.Slice(r0 * P, P);
+                Span<T> hIn = training ? ws.Slice(L.Hp + (off * P), P) : tmp[..P];
+                hRow.CopyTo(hIn);
+                T* pc = Ptr(cS.Slice(r0 * H, H));
+                FusedStep.Lstm(
+                    (float*)Ptr(ws.Slice(L.Wv)), (float*)Ptr(hIn), P, H, (float*)Ptr(g.Slice(off * GH, GH)), (float*)c.Bias, float.CreateTruncating(cfg.ForgetBias),
+                    (float*)pc, training ? (float*)Ptr(ws.Slice(L.C + (off * H), H)) : null, (float*)Ptr(hRow), training);
+            }
+            else if (nb > 0)
             {
                 // The recurrent product for the active rows: rec = h_{t-1} · Wh (a GEMV at one row).
                 ReadOnlySpan<T> hPrev = hS.Slice(r0 * P, nb * P);
@@ -443,6 +461,30 @@ internal static unsafe class LstmCore<T>
         ReadOnlySpan<T> wh = kernel.Slice(cfg.InputSize * GH, P * GH);
         return backward ? RnnMath.PackWeights(true, GH, P, wh, GH, packed) : RnnMath.PackWeights(false, P, GH, wh, GH, packed);
     }
+
+    /// <summary>
+    /// Packs Wh by unit blocks for <see cref="FusedStep.Lstm"/> when it applies (float, AVX2, no peepholes, clip or
+    /// projection) and some step has exactly one active row; true when packed.
+    /// </summary>
+    private static bool PackFused(in LstmConfig cfg, in RnnSchedule s, ReadOnlySpan<T> kernel, Span<T> packed)
+    {
+        int H = cfg.Units, GH = 4 * H;
+        if (!RnnSettings.FusedStep || !FusedStep.IsSupported<T>() || cfg.UsePeepholes || cfg.CellClip.HasValue || cfg.NumProj > 0 || !RnnSettings.HasSingleRowStep(s))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<int> gates = [0, H, 2 * H, 3 * H];
+        fixed (T* pk = kernel, pp = packed)
+        {
+            float* wh = (float*)pk + ((long)cfg.InputSize * GH);
+            FusedStep.Pack((float*)pp, H, H, wh, GH, 4, null, 0, gates);
+        }
+
+        return true;
+    }
+
+    private static T* Ptr(Span<T> span) => (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));
 
     /// <summary>
     /// The peephole gradients over every real token, after the loop: dw_i = Σ di ⊙ c_{t-1}, dw_f = Σ df ⊙ c_{t-1},

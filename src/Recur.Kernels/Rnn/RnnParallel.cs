@@ -13,6 +13,23 @@ internal static class RnnSettings
 
     /// <summary>Pack the recurrent weights into GEMM panels once per call (else every step's product packs them again).</summary>
     public static bool PackWeights { get; set; } = true;
+
+    /// <summary>Run steps with one active row through <see cref="Rnn.FusedStep"/> (the GEMV with the cell in its epilogue) where it applies.</summary>
+    public static bool FusedStep { get; set; } = true;
+
+    /// <summary>Some step has exactly one active row (the rows are sorted, so Active is non-increasing).</summary>
+    public static bool HasSingleRowStep(in RnnSchedule s)
+    {
+        for (int t = 0; t < s.Time; t++)
+        {
+            if (s.Active[t] <= 1)
+            {
+                return s.Active[t] == 1;
+            }
+        }
+
+        return false;
+    }
 }
 
 /// <summary>

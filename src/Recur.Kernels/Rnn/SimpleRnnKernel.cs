@@ -143,7 +143,7 @@ public static class SimpleRnnKernel
 /// <summary>Where each buffer of the simple RNN workspace starts (elements of T).</summary>
 internal readonly struct SimpleRnnLayout
 {
-    public readonly int Xg, G, Hp, HState, Wp, Total;
+    public readonly int Xg, G, Hp, HState, Wp, Wv, Total;
 
     public SimpleRnnLayout(in SimpleRnnConfig c, bool training)
     {
@@ -158,6 +158,8 @@ internal readonly struct SimpleRnnLayout
         o += (long)c.Batch * c.Units;
         Wp = (int)Math.Min(o, int.MaxValue);
         o += RnnMath.PackedSize(c.Units, c.Units);
+        Wv = (int)Math.Min(o, int.MaxValue);
+        o += FusedStep.PackedSize(1, c.Units, c.Units);
         if (o > int.MaxValue)
         {
             ThrowHelper.ArgumentOutOfRange("config", $"SimpleRnnKernel: the workspace ({o} elements) is too large for span indexing.");
@@ -194,10 +196,14 @@ internal static unsafe class SimpleRnnCore<T>
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
         int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
         int nr = PackRecurrent(cfg, s, parts, kernel, ws[L.Wp..], backward: false);
+        bool fused = PackFused(cfg, s, kernel, ws[L.Wv..]);
         fixed (T* pws = ws, pk = kernel, pb = bias, py = y)
         {
             var job = Job.Instance;
-            job.C = new Ctx { Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Seq = py, SeqLength = y.Length, PanelWidth = nr };
+            job.C = new Ctx
+            {
+                Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused,
+            };
             job.Backward = false;
             RnnPartition.Run(job, bounds, parts);
         }
@@ -221,6 +227,9 @@ internal static unsafe class SimpleRnnCore<T>
 
         /// <summary>The panel width of the packed Wh (or Whᵀ) in the workspace; 0: not packed.</summary>
         public int PanelWidth;
+
+        /// <summary>Wh is packed for <see cref="FusedStep"/>: steps with one active row run it.</summary>
+        public bool Fused;
     }
 
     /// <summary>The time loop as a row job (one per calling thread; the pool runs one dispatch at a time).</summary>
@@ -275,6 +284,18 @@ internal static unsafe class SimpleRnnCore<T>
 
                 // z_t = x_t·Wx (already in G) + h_{t-1}·Wh, accumulated in place; then one pass: act(z + bias).
                 Span<T> z = g.Slice(off * H, nb * H);
+                if (nb == 1 && c.Fused)
+                {
+                    // One row: the GEMV with the activation in its epilogue.
+                    fixed (T* ph = hPrev, pz = z)
+                    {
+                        FusedStep.SimpleRnn((float*)c.Ws + L.Wv, (float*)ph, H, (float*)pz, (float*)c.Bias, cfg.Activation == RnnActivation.Tanh);
+                    }
+
+                    z.CopyTo(hRows);
+                    goto WriteOutputs;
+                }
+
                 RnnMath.GemmPacked(false, nb, H, H, hPrev, H, wh, H, ws[L.Wp..], c.PanelWidth, T.One, z, H, gemmThreads);
                 for (int k = 0; k < nb; k++)
                 {
@@ -293,6 +314,7 @@ internal static unsafe class SimpleRnnCore<T>
                 z.CopyTo(hRows);
             }
 
+        WriteOutputs:
             Span<T> yt = y.Slice(t * B * H, B * H);
             for (int k = r0; k < r1; k++)
             {
@@ -391,6 +413,24 @@ internal static unsafe class SimpleRnnCore<T>
         }
 
         return RnnMath.PackWeights(backward, H, H, kernel.Slice(cfg.InputSize * H, H * H), H, packed);
+    }
+
+    /// <summary>Packs Wh by unit blocks for <see cref="FusedStep.SimpleRnn"/> when it applies (float, AVX2) and some step has one active row.</summary>
+    private static bool PackFused(in SimpleRnnConfig cfg, in RnnSchedule s, ReadOnlySpan<T> kernel, Span<T> packed)
+    {
+        int H = cfg.Units;
+        if (!RnnSettings.FusedStep || !FusedStep.IsSupported<T>() || !RnnSettings.HasSingleRowStep(s))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<int> gates = [0];
+        fixed (T* pk = kernel, pp = packed)
+        {
+            FusedStep.Pack((float*)pp, H, H, (float*)pk + ((long)cfg.InputSize * H), H, 1, null, 0, gates);
+        }
+
+        return true;
     }
 
     /// <summary>hz = (d + dy) ⊙ act'(hz) in place: tanh' = 1 − h², relu' = [h &gt; 0]; an empty dy is zeros.</summary>

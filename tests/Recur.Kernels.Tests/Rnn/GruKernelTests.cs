@@ -291,6 +291,8 @@ public sealed class GruKernelTests
                 d.Add(4, 6, 9, 17, "2,4,4,1,0,3", after);
                 d.Add(3, 4, 2, 8, "0,0,0,0", after);
                 d.Add(0, 2, 3, 4, "", after);
+                d.Add(6, 3, 4, 17, "6,2,1", after);
+                d.Add(4, 1, 5, 24, "", after);
             }
 
             return d;

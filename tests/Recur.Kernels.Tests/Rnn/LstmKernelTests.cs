@@ -329,6 +329,8 @@ public sealed class LstmKernelTests
         { 4, 6, 9, 17, "2,4,4,1,0,3" },
         { 3, 4, 2, 8, "0,0,0,0" },
         { 0, 2, 3, 4, "" },
+        { 6, 3, 4, 17, "6,2,1" }, // one active row from step 2: the fused one-row step, with a partial unit block
+        { 4, 1, 5, 24, "" },
     };
 
     [Theory]

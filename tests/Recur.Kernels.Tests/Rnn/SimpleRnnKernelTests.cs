@@ -158,6 +158,8 @@ public sealed class SimpleRnnKernelTests
                 d.Add(4, 6, 9, 17, "2,4,4,1,0,3", act);
                 d.Add(3, 4, 2, 8, "0,0,0,0", act);
                 d.Add(0, 2, 3, 4, "", act);
+                d.Add(6, 3, 4, 17, "6,2,1", act);
+                d.Add(4, 1, 5, 24, "", act);
             }
 
             return d;
