@@ -80,7 +80,7 @@ internal static class QuickGemm
     /// 0.25 s (from /proc/stat), so that other processes' work does not land in the timings; returns the
     /// last busy fraction seen.
     /// </summary>
-    private static double WaitForQuiet(double maxSeconds)
+    internal static double WaitForQuiet(double maxSeconds)
     {
         var sw = Stopwatch.StartNew();
         double busy = 0;

@@ -59,7 +59,11 @@ public static class Gemm
     /// <param name="ldc">Leading dimension (row stride) of C.</param>
     /// <exception cref="ArgumentException">A dimension is negative, a leading dimension is smaller than
     /// its matrix's row length, or a span is too short for its matrix; the exception names the argument.</exception>
-    public static unsafe void Multiply(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc) =>
+        Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, MaxThreads);
+
+    /// <summary>The same product on at most <paramref name="maxThreads"/> threads (the fused RNN kernels pass 1 from inside their own parallel parts).</summary>
+    internal static unsafe void Multiply(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, int maxThreads)
     {
         Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         fixed (float* pa = a, pb = b, pc = c)
@@ -69,7 +73,7 @@ public static class Gemm
                 A = pa, B = pb, C = pc, Lda = lda, Ldb = ldb, Ldc = ldc, M = m, N = n, K = k,
                 TransA = transA, TransB = transB, Alpha = alpha, Beta = beta,
             };
-            GemmDriver<float>.Multiply(ref p, MaxThreads);
+            GemmDriver<float>.Multiply(ref p, maxThreads);
         }
     }
 
@@ -89,7 +93,11 @@ public static class Gemm
     /// <param name="ldc">Leading dimension (row stride) of C.</param>
     /// <exception cref="ArgumentException">A dimension is negative, a leading dimension is smaller than
     /// its matrix's row length, or a span is too short for its matrix; the exception names the argument.</exception>
-    public static unsafe void Multiply(bool transA, bool transB, int m, int n, int k, double alpha, ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, double beta, Span<double> c, int ldc)
+    public static void Multiply(bool transA, bool transB, int m, int n, int k, double alpha, ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, double beta, Span<double> c, int ldc) =>
+        Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, MaxThreads);
+
+    /// <summary>The same product on at most <paramref name="maxThreads"/> threads (the fused RNN kernels pass 1 from inside their own parallel parts).</summary>
+    internal static unsafe void Multiply(bool transA, bool transB, int m, int n, int k, double alpha, ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, double beta, Span<double> c, int ldc, int maxThreads)
     {
         Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         fixed (double* pa = a, pb = b, pc = c)
@@ -99,7 +107,7 @@ public static class Gemm
                 A = pa, B = pb, C = pc, Lda = lda, Ldb = ldb, Ldc = ldc, M = m, N = n, K = k,
                 TransA = transA, TransB = transB, Alpha = alpha, Beta = beta,
             };
-            GemmDriver<double>.Multiply(ref p, MaxThreads);
+            GemmDriver<double>.Multiply(ref p, maxThreads);
         }
     }
 

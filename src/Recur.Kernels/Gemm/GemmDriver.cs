@@ -118,6 +118,80 @@ internal static unsafe class GemmDriver<T>
         }
     }
 
+    /// <summary>The most values <see cref="PackB"/> writes for a (k x n) op(B): every kernel's NR divides 16.</summary>
+    public static long PackedBSize(int k, int n) => (long)((n + 15) / 16 * 16) * k;
+
+    /// <summary>
+    /// Packs all of op(B) (k x n) once into the NR-wide panels the current kernel reads (panel q holds columns
+    /// [q·NR, q·NR + NR) for all of K, KC block after KC block), so that a product repeated with the same B (the
+    /// recurrent weights, every time step) skips the per-call packing; see <see cref="MultiplyPackedB"/>.
+    /// Returns the panel width used.
+    /// </summary>
+    public static int PackB(T* dst, T* b, nint ldb, bool transB, int k, int n)
+    {
+        switch (ChooseKernel())
+        {
+            case KernelPath.Auto:
+                Blocked<Kernel256<T>>.PackAllB(dst, b, ldb, transB, k, n);
+                return Kernel256<T>.NR;
+            case KernelPath.Vector128:
+                Blocked<Kernel128<T>>.PackAllB(dst, b, ldb, transB, k, n);
+                return Kernel128<T>.NR;
+            default:
+                Blocked<KernelScalar<T>>.PackAllB(dst, b, ldb, transB, k, n);
+                return KernelScalar<T>.NR;
+        }
+    }
+
+    /// <summary>
+    /// <c>C = alpha·op(A)·op(B) + beta·C</c> on the calling thread with op(B) already packed by <see cref="PackB"/>
+    /// (panel width <paramref name="nr"/>); <c>p.B</c> must still point at the unpacked B, which the products that
+    /// do not use packed panels (one row, more rows than one MC block, a kernel change since packing) read instead.
+    /// </summary>
+    public static void MultiplyPackedB(ref GemmProblem<T> p, T* packedB, int nr)
+    {
+        if (p.M == 0 || p.N == 0)
+        {
+            return;
+        }
+
+        KernelPath path = ChooseKernel();
+        if (p.M > 1 && p.M <= MC && p.K > 0 && p.Alpha != T.Zero && GemmSettings.PackBPerPanel)
+        {
+            if (path == KernelPath.Auto && nr == Kernel256<T>.NR)
+            {
+                Blocked<Kernel256<T>>.ComputePackedB(ref p, packedB);
+                return;
+            }
+
+            if (path == KernelPath.Vector128 && nr == Kernel128<T>.NR)
+            {
+                Blocked<Kernel128<T>>.ComputePackedB(ref p, packedB);
+                return;
+            }
+
+            if (path == KernelPath.Scalar && nr == KernelScalar<T>.NR)
+            {
+                Blocked<KernelScalar<T>>.ComputePackedB(ref p, packedB);
+                return;
+            }
+        }
+
+        Multiply(ref p, 1);
+    }
+
+    /// <summary>The kernel <see cref="Multiply"/> runs: Auto for AVX2+FMA, Vector128, or Scalar.</summary>
+    private static KernelPath ChooseKernel()
+    {
+        KernelPath path = GemmSettings.Path;
+        if (path == KernelPath.Auto && Vector256.IsHardwareAccelerated && Fma.IsSupported && Avx2.IsSupported)
+        {
+            return KernelPath.Auto;
+        }
+
+        return path != KernelPath.Scalar && Vector128.IsHardwareAccelerated ? KernelPath.Vector128 : KernelPath.Scalar;
+    }
+
     /// <summary>C = beta * C (beta == 0 writes zeros, so NaNs in C are dropped).</summary>
     private static void ScaleC(ref GemmProblem<T> p)
     {
@@ -324,6 +398,46 @@ internal static unsafe class GemmDriver<T>
             }
 
             return bufA;
+        }
+
+        /// <summary>Packs op(B) (k x n) into NR-wide panels for all of K: panel q at q·k·NR, KC block pc at pc·NR within it.</summary>
+        public static void PackAllB(T* dst, T* b, nint ldb, bool transB, int k, int n)
+        {
+            int nr = TK.NR;
+            for (int jr = 0; jr < n; jr += nr)
+            {
+                T* panel = dst + ((long)(jr / nr) * k * nr);
+                for (int pc = 0; pc < k; pc += KC)
+                {
+                    Packing<T, TK>.PackB(panel + (pc * nr), b, ldb, transB, pc, Math.Min(KC, k - pc), jr, Math.Min(nr, n - jr));
+                }
+            }
+        }
+
+        /// <summary>A single-row-block product against B panels packed by <see cref="PackAllB"/>: only A is packed here.</summary>
+        public static void ComputePackedB(ref GemmProblem<T> p, T* packedB)
+        {
+            int mr = TK.MR, nr = TK.NR;
+            int rows = p.M;
+            T* bufA = PackAllA(ref p, 0, rows);
+            int mPadded = RoundUp(rows, mr);
+            T* tile = stackalloc T[mr * nr];
+            for (int jr = 0; jr < p.N; jr += nr)
+            {
+                int nrEff = Math.Min(nr, p.N - jr);
+                T* panel = packedB + ((long)(jr / nr) * p.K * nr);
+                for (int pc = 0; pc < p.K; pc += KC)
+                {
+                    int kc = Math.Min(KC, p.K - pc);
+                    T betaEff = pc == 0 ? p.Beta : T.One;
+                    T* bp = panel + (pc * nr);
+                    T* blockA = bufA + (pc * mPadded);
+                    for (int ir = 0; ir < rows; ir += mr)
+                    {
+                        RunTile(ref p, Math.Min(mr, rows - ir), nrEff, kc, blockA + (ir * kc), bp, nr, p.C + (ir * p.Ldc) + jr, betaEff, tile);
+                    }
+                }
+            }
         }
 
         /// <summary>Columns [j0, j1) of the single-row-block product, with A already packed by <see cref="PackAllA"/>.</summary>

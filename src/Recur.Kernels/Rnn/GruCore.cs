@@ -1,12 +1,14 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Recur.Kernels.Rnn;
 
 /// <summary>Where each buffer of the GRU workspace starts (elements of T) and how long the whole is.</summary>
 internal readonly struct GruLayout
 {
-    public readonly int Xg, G, Hp, Aux, HState, Rec, Rh, Tmp, Total;
+    public readonly int Xg, G, Hp, Aux, HState, Rec, Rh, Tmp, Wp, Wcp, Wv, Total;
 
     public GruLayout(in GruConfig c, bool training, int slots)
     {
@@ -19,7 +21,12 @@ internal readonly struct GruLayout
         HState = Take(ref o, (long)b * h);
         Rec = Take(ref o, (long)b * 3 * h);
         Rh = Take(ref o, (long)b * h);
-        Tmp = Take(ref o, 2L * h);
+        Tmp = Take(ref o, (long)Math.Max(b, 1) * h);
+
+        // The recurrent weights packed once per call into GEMM panels (Wgh and Wch; transposed for the backward steps).
+        Wp = Take(ref o, Math.Max(RnnMath.PackedSize(h, 2 * h), RnnMath.PackedSize(2 * h, h)));
+        Wcp = Take(ref o, RnnMath.PackedSize(h, h));
+        Wv = Take(ref o, FusedStep.PackedSize(3, h, h));
         if (o > int.MaxValue)
         {
             ThrowHelper.ArgumentOutOfRange("config", $"GruKernel: the workspace ({o} elements) is too large for span indexing.");
@@ -37,7 +44,7 @@ internal readonly struct GruLayout
 }
 
 /// <summary>The fused GRU forward and backward passes (both variants) for one float type; <see cref="GruKernel"/> validates and calls in.</summary>
-internal static class GruCore<T>
+internal static unsafe class GruCore<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static void Forward(
@@ -45,14 +52,12 @@ internal static class GruCore<T>
         Span<T> y, Span<T> hFinal, Span<T> ws, bool training)
     {
         int T_ = cfg.Time, B = cfg.Batch, I = cfg.InputSize, H = cfg.Units, G3 = 3 * H, G2 = 2 * H;
-        bool after = cfg.ResetAfter;
         var L = new GruLayout(cfg, training, RnnSchedule.Slots(T_, B));
         var s = RnnSchedule.Build(T_, B, lengths, ws);
         int n = s.Tokens;
 
-        ReadOnlySpan<T> wgx = w.GateKernel[..(I * G2)], wgh = w.GateKernel.Slice(I * G2, H * G2);
-        Span<T> g = ws.Slice(L.G, T_ * B * G3), hS = ws.Slice(L.HState, B * H), rec = ws.Slice(L.Rec, B * G3);
-        Span<T> tmp = ws.Slice(L.Tmp, H);
+        ReadOnlySpan<T> wgx = w.GateKernel[..(I * G2)];
+        Span<T> g = ws.Slice(L.G, T_ * B * G3), hS = ws.Slice(L.HState, B * H);
         RnnMath.GatherState(s, h0, H, hS);
 
         // Input projections for every real token: G[:, 0:2H] = X·Wgx, G[:, 2H:3H] = X·Wcx.
@@ -70,41 +75,136 @@ internal static class GruCore<T>
             RnnMath.Gemm(false, false, n, H, I, xp, I, w.CandidateInputKernel, H, T.Zero, g[G2..], G3);
         }
 
+        Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
+        int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
+        int nr = PackRecurrent(cfg, s, parts, w, ws, L, backward: false);
+        bool fused = PackFused(cfg, s, w, ws.Slice(L.Wv));
+        fixed (T* pws = ws, pgk = w.GateKernel, pgb = w.GateBias, pck = w.CandidateHiddenKernel, pcb = w.CandidateBias, pchb = w.CandidateHiddenBias, py = y)
+        {
+            var job = Job.Instance;
+            job.C = new Ctx
+            {
+                Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, GateKernel = pgk, GateBias = pgb, HiddenKernel = pck,
+                CandidateBias = pcb, HiddenBias = pchb, Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused,
+            };
+            job.Backward = false;
+            RnnPartition.Run(job, bounds, parts);
+        }
+
+        RnnMath.ScatterState(s, hS, H, hFinal);
+    }
+
+    /// <summary>What the time loop reads and writes, as pinned pointers (the parts of a parallel loop rebuild their spans from it).</summary>
+    private struct Ctx
+    {
+        public GruConfig Cfg;
+        public bool Training;
+        public T* Ws;
+        public int WsLength;
+        public T* GateKernel;
+        public T* GateBias;
+        public T* HiddenKernel;
+        public T* CandidateBias;
+        public T* HiddenBias;
+
+        /// <summary>y (forward) or dy (backward; null: zeros).</summary>
+        public T* Seq;
+        public int SeqLength;
+
+        /// <summary>The panel width of the packed recurrent weights in the workspace; 0: not packed.</summary>
+        public int PanelWidth;
+
+        /// <summary>The recurrent weights are packed for <see cref="FusedStep"/>: steps with one active row run it.</summary>
+        public bool Fused;
+    }
+
+    /// <summary>The time loop as a row job (one per calling thread; the pool runs one dispatch at a time).</summary>
+    private sealed class Job : IRowJob
+    {
+        [ThreadStatic]
+        private static Job? t_instance;
+
+        public Ctx C;
+        public bool Backward;
+
+        public static Job Instance => t_instance ??= new Job();
+
+        public void Run(int r0, int r1, int gemmThreads)
+        {
+            if (Backward)
+            {
+                BackwardSteps(C, r0, r1, gemmThreads);
+            }
+            else
+            {
+                ForwardSteps(C, r0, r1, gemmThreads);
+            }
+        }
+    }
+
+    /// <summary>Sorted rows [r0, r1) through every step of the forward pass.</summary>
+    private static void ForwardSteps(in Ctx c, int r0, int r1, int gemmThreads)
+    {
+        GruConfig cfg = c.Cfg;
+        int T_ = cfg.Time, B = cfg.Batch, I = cfg.InputSize, H = cfg.Units, G3 = 3 * H, G2 = 2 * H;
+        bool after = cfg.ResetAfter, training = c.Training;
+        var L = new GruLayout(cfg, training, RnnSchedule.Slots(T_, B));
+        var ws = new Span<T>(c.Ws, c.WsLength);
+        var s = RnnSchedule.View(T_, B, ws);
+        var y = new Span<T>(c.Seq, c.SeqLength);
+        ReadOnlySpan<T> wgh = new ReadOnlySpan<T>(c.GateKernel, (I + H) * G2).Slice(I * G2, H * G2);
+        ReadOnlySpan<T> wch = new(c.HiddenKernel, H * H), gateBias = new(c.GateBias, G2), cBias = new(c.CandidateBias, H);
+        ReadOnlySpan<T> chBias = new(c.HiddenBias, after ? H : 0);
+
+        Span<T> g = ws.Slice(L.G, T_ * B * G3), hS = ws.Slice(L.HState, B * H), rec = ws.Slice(L.Rec, B * G3);
+        Span<T> tmp = ws.Slice(L.Tmp + (r0 * H), H);
         for (int t = 0; t < T_; t++)
         {
-            int nb = s.Active[t], off = s.Offset[t];
-            if (nb > 0)
+            int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;
+            if (nb == 1 && c.Fused)
             {
-                ReadOnlySpan<T> hPrev = hS[..(nb * H)];
+                // One row: the GEMV with the cell in its epilogue.
+                Span<T> hRow = hS.Slice(r0 * H, H);
+                Span<T> hIn = training ? ws.Slice(L.Hp + (off * H), H) : tmp;
+                hRow.CopyTo(hIn);
+                FusedStep.GruResetAfter(
+                    (float*)Ptr(ws.Slice(L.Wv)), (float*)Ptr(hIn), H, (float*)Ptr(g.Slice(off * G3, G3)), (float*)c.GateBias, (float*)c.CandidateBias,
+                    (float*)c.HiddenBias, training ? (float*)Ptr(ws.Slice(L.Aux + (off * H), H)) : null, (float*)Ptr(hRow), training);
+            }
+            else if (nb > 0)
+            {
+                Span<T> hRows = hS.Slice(r0 * H, nb * H);
+                ReadOnlySpan<T> hPrev = hRows;
                 if (training)
                 {
                     Span<T> saved = ws.Slice(L.Hp + (off * H), nb * H);
-                    hS[..(nb * H)].CopyTo(saved);
+                    hRows.CopyTo(saved);
                     hPrev = saved;
                 }
 
-                RnnMath.Gemm(false, false, nb, G2, H, hPrev, H, wgh, G2, T.Zero, rec, G3);
+                Span<T> recRows = rec.Slice(r0 * G3, nb * G3);
+                RnnMath.GemmPacked(false, nb, G2, H, hPrev, H, wgh, G2, ws[L.Wp..], c.PanelWidth, T.Zero, recRows, G3, gemmThreads);
                 if (after)
                 {
-                    RnnMath.Gemm(false, false, nb, H, H, hPrev, H, w.CandidateHiddenKernel, H, T.Zero, rec[G2..], G3);
+                    RnnMath.GemmPacked(false, nb, H, H, hPrev, H, wch, H, ws[L.Wcp..], c.PanelWidth, T.Zero, recRows[G2..], G3, gemmThreads);
                 }
 
-                Span<T> aux = training ? ws.Slice(L.Aux + (off * H), nb * H) : ws.Slice(L.Rh, nb * H);
+                Span<T> aux = training ? ws.Slice(L.Aux + (off * H), nb * H) : ws.Slice(L.Rh + (r0 * H), nb * H);
                 for (int k = 0; k < nb; k++)
                 {
-                    Span<T> gr = g.Slice((off + k) * G3, G3), rr = rec.Slice(k * G3, G3);
+                    Span<T> gr = g.Slice((off + k) * G3, G3), rr = recRows.Slice(k * G3, G3);
                     Span<T> ru = gr[..G2], r = gr[..H], gc = gr.Slice(G2, H), a = aux.Slice(k * H, H);
                     TensorPrimitives.Add(ru, rr[..G2], ru);
-                    TensorPrimitives.Add(ru, w.GateBias, ru);
+                    TensorPrimitives.Add(ru, gateBias, ru);
                     RnnMath.Sigmoid<T>(ru, ru);
                     if (after)
                     {
                         // hc = h·Wch + bch (saved); c = tanh(x·Wcx + bcx + r ⊙ hc).
-                        TensorPrimitives.Add(rr.Slice(G2, H), w.CandidateHiddenBias, a);
-                        TensorPrimitives.Add(gc, w.CandidateBias, gc);
+                        TensorPrimitives.Add(rr.Slice(G2, H), chBias, a);
+                        TensorPrimitives.Add(gc, cBias, gc);
                         TensorPrimitives.MultiplyAdd(r, a, gc, gc);
                         RnnMath.Tanh<T>(gc, gc);
-                        Update(gr.Slice(H, H), gc, hPrev.Slice(k * H, H), hS.Slice(k * H, H), tmp);
+                        Update(gr.Slice(H, H), gc, hPrev.Slice(k * H, H), hRows.Slice(k * H, H), tmp);
                     }
                     else
                     {
@@ -115,23 +215,23 @@ internal static class GruCore<T>
                 if (!after)
                 {
                     // The candidate's recurrent product on r ⊙ h, then c = tanh(x·Wcx + (r⊙h)·Wch + bc).
-                    RnnMath.Gemm(false, false, nb, H, H, aux, H, w.CandidateHiddenKernel, H, T.Zero, rec[G2..], G3);
+                    RnnMath.GemmPacked(false, nb, H, H, aux, H, wch, H, ws[L.Wcp..], c.PanelWidth, T.Zero, recRows[G2..], G3, gemmThreads);
                     for (int k = 0; k < nb; k++)
                     {
                         Span<T> gr = g.Slice((off + k) * G3, G3), gc = gr.Slice(G2, H);
-                        TensorPrimitives.Add(gc, rec.Slice((k * G3) + G2, H), gc);
-                        TensorPrimitives.Add(gc, w.CandidateBias, gc);
+                        TensorPrimitives.Add(gc, recRows.Slice((k * G3) + G2, H), gc);
+                        TensorPrimitives.Add(gc, cBias, gc);
                         RnnMath.Tanh<T>(gc, gc);
-                        Update(gr.Slice(H, H), gc, hPrev.Slice(k * H, H), hS.Slice(k * H, H), tmp);
+                        Update(gr.Slice(H, H), gc, hPrev.Slice(k * H, H), hRows.Slice(k * H, H), tmp);
                     }
                 }
             }
 
             Span<T> yt = y.Slice(t * B * H, B * H);
-            for (int k = 0; k < B; k++)
+            for (int k = r0; k < r1; k++)
             {
                 Span<T> row = yt.Slice(s.Perm[k] * H, H);
-                if (k < nb)
+                if (k - r0 < nb)
                 {
                     hS.Slice(k * H, H).CopyTo(row);
                 }
@@ -141,9 +241,53 @@ internal static class GruCore<T>
                 }
             }
         }
-
-        RnnMath.ScatterState(s, hS, H, hFinal);
     }
+
+    /// <summary>
+    /// Packs Wgh and Wch (forward) or their transposes (backward) into GEMM panels once for all steps when the
+    /// steps' products will use them (more than one active row, single-threaded products); returns the panel width, or 0.
+    /// </summary>
+    private static int PackRecurrent(in GruConfig cfg, in RnnSchedule s, int parts, GruWeights<T> w, Span<T> ws, in GruLayout L, bool backward)
+    {
+        int I = cfg.InputSize, H = cfg.Units, G2 = 2 * H;
+        if (!RnnSettings.PackWeights || s.Time == 0 || s.Active[0] < 2 || (parts == 1 && Kernels.Gemm.MaxThreads > 1))
+        {
+            return 0;
+        }
+
+        ReadOnlySpan<T> wgh = w.GateKernel.Slice(I * G2, H * G2);
+        if (backward)
+        {
+            RnnMath.PackWeights(true, H, H, w.CandidateHiddenKernel, H, ws[L.Wcp..]);
+            return RnnMath.PackWeights(true, G2, H, wgh, G2, ws[L.Wp..]);
+        }
+
+        RnnMath.PackWeights(false, H, H, w.CandidateHiddenKernel, H, ws[L.Wcp..]);
+        return RnnMath.PackWeights(false, H, G2, wgh, G2, ws[L.Wp..]);
+    }
+
+    /// <summary>
+    /// Packs [Wgh | Wch] by unit blocks (gates r, u, c) for <see cref="FusedStep.GruResetAfter"/> when it applies
+    /// (float, AVX2, reset after) and some step has exactly one active row; true when packed.
+    /// </summary>
+    private static bool PackFused(in GruConfig cfg, in RnnSchedule s, GruWeights<T> w, Span<T> packed)
+    {
+        int I = cfg.InputSize, H = cfg.Units, G2 = 2 * H;
+        if (!RnnSettings.FusedStep || !FusedStep.IsSupported<T>() || !cfg.ResetAfter || !RnnSettings.HasSingleRowStep(s))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<int> gates = [0, H, 0];
+        fixed (T* pk = w.GateKernel, pc = w.CandidateHiddenKernel, pp = packed)
+        {
+            FusedStep.Pack((float*)pp, H, H, (float*)pk + ((long)I * G2), G2, 2, (float*)pc, H, gates);
+        }
+
+        return true;
+    }
+
+    private static T* Ptr(Span<T> span) => (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));
 
     /// <summary>h' = u ⊙ h + (1 − u) ⊙ c = u ⊙ (h − c) + c; <paramref name="hNew"/> may be <paramref name="hPrev"/>.</summary>
     private static void Update(ReadOnlySpan<T> u, ReadOnlySpan<T> c, ReadOnlySpan<T> hPrev, Span<T> hNew, Span<T> tmp)
@@ -162,43 +306,24 @@ internal static class GruCore<T>
         var s = RnnSchedule.Build(T_, B, lengths, ws);
         int n = s.Tokens;
 
-        ReadOnlySpan<T> wgx = w.GateKernel[..(I * G2)], wgh = w.GateKernel.Slice(I * G2, H * G2);
+        ReadOnlySpan<T> wgx = w.GateKernel[..(I * G2)];
         Span<T> g = ws.Slice(L.G, T_ * B * G3), hp = ws.Slice(L.Hp, T_ * B * H), aux = ws.Slice(L.Aux, T_ * B * H);
-        Span<T> dhS = ws.Slice(L.HState, B * H), drh = ws.Slice(L.Rh, B * H);
+        Span<T> dhS = ws.Slice(L.HState, B * H);
         RnnMath.GatherState(s, dhFinal, H, dhS);
 
-        for (int t = T_ - 1; t >= 0; t--)
+        Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
+        int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
+        int nr = PackRecurrent(cfg, s, parts, w, ws, L, backward: true);
+        fixed (T* pws = ws, pgk = w.GateKernel, pgb = w.GateBias, pck = w.CandidateHiddenKernel, pcb = w.CandidateBias, pchb = w.CandidateHiddenBias, pdy = dy)
         {
-            int nb = s.Active[t], off = s.Offset[t];
-            if (nb == 0)
+            var job = Job.Instance;
+            job.C = new Ctx
             {
-                continue;
-            }
-
-            ReadOnlySpan<T> dyt = dy.IsEmpty ? default : dy.Slice(t * B * H, B * H);
-            for (int k = 0; k < nb; k++)
-            {
-                int row = off + k;
-                ReadOnlySpan<T> dyRow = dy.IsEmpty ? default : dyt.Slice(s.Perm[k] * H, H);
-                CellBackward1(g.Slice(row * G3, G3), hp.Slice(row * H, H), aux.Slice(row * H, H), dhS.Slice(k * H, H), dyRow, after);
-            }
-
-            if (!after)
-            {
-                // d(r⊙h) = dZc · Whcᵀ; dr = d(r⊙h) ⊙ h; dh += d(r⊙h) ⊙ r.
-                RnnMath.Gemm(false, true, nb, H, H, g.Slice((off * G3) + G2), G3, w.CandidateHiddenKernel, H, T.Zero, drh, H);
-                for (int k = 0; k < nb; k++)
-                {
-                    int row = off + k;
-                    CellBackward2(g.Slice(row * G3, H), hp.Slice(row * H, H), drh.Slice(k * H, H), dhS.Slice(k * H, H));
-                }
-            }
-            else
-            {
-                RnnMath.Gemm(false, true, nb, H, H, aux.Slice(off * H), H, w.CandidateHiddenKernel, H, T.One, dhS, H);
-            }
-
-            RnnMath.Gemm(false, true, nb, H, G2, g.Slice(off * G3), G3, wgh, G2, T.One, dhS, H);
+                Cfg = cfg, Training = true, Ws = pws, WsLength = ws.Length, GateKernel = pgk, GateBias = pgb, HiddenKernel = pck,
+                CandidateBias = pcb, HiddenBias = pchb, Seq = pdy, SeqLength = dy.Length, PanelWidth = nr,
+            };
+            job.Backward = true;
+            RnnPartition.Run(job, bounds, parts);
         }
 
         // The weight gradients for all steps at once.
@@ -233,6 +358,58 @@ internal static class GruCore<T>
         RnnMath.ScatterState(s, dhS, H, dh0);
     }
 
+    /// <summary>Sorted rows [r0, r1) through every step of the backward pass, last step first.</summary>
+    private static void BackwardSteps(in Ctx c, int r0, int r1, int gemmThreads)
+    {
+        GruConfig cfg = c.Cfg;
+        int T_ = cfg.Time, B = cfg.Batch, I = cfg.InputSize, H = cfg.Units, G3 = 3 * H, G2 = 2 * H;
+        bool after = cfg.ResetAfter;
+        var L = new GruLayout(cfg, true, RnnSchedule.Slots(T_, B));
+        var ws = new Span<T>(c.Ws, c.WsLength);
+        var s = RnnSchedule.View(T_, B, ws);
+        var dy = new ReadOnlySpan<T>(c.Seq, c.SeqLength);
+        ReadOnlySpan<T> wgh = new ReadOnlySpan<T>(c.GateKernel, (I + H) * G2).Slice(I * G2, H * G2);
+        ReadOnlySpan<T> wch = new(c.HiddenKernel, H * H);
+        Span<T> g = ws.Slice(L.G, T_ * B * G3), hp = ws.Slice(L.Hp, T_ * B * H), aux = ws.Slice(L.Aux, T_ * B * H);
+        Span<T> dhS = ws.Slice(L.HState, B * H), drh = ws.Slice(L.Rh, B * H);
+
+        for (int t = T_ - 1; t >= 0; t--)
+        {
+            int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;
+            if (nb <= 0)
+            {
+                continue;
+            }
+
+            Span<T> dhRows = dhS.Slice(r0 * H, nb * H);
+            ReadOnlySpan<T> dyt = dy.IsEmpty ? default : dy.Slice(t * B * H, B * H);
+            for (int k = 0; k < nb; k++)
+            {
+                int row = off + k;
+                ReadOnlySpan<T> dyRow = dy.IsEmpty ? default : dyt.Slice(s.Perm[r0 + k] * H, H);
+                CellBackward1(g.Slice(row * G3, G3), hp.Slice(row * H, H), aux.Slice(row * H, H), dhRows.Slice(k * H, H), dyRow, after);
+            }
+
+            if (!after)
+            {
+                // d(r⊙h) = dZc · Whcᵀ; dr = d(r⊙h) ⊙ h; dh += d(r⊙h) ⊙ r.
+                Span<T> drhRows = drh.Slice(r0 * H, nb * H);
+                RnnMath.GemmPacked(true, nb, H, H, g.Slice((off * G3) + G2), G3, wch, H, ws[L.Wcp..], c.PanelWidth, T.Zero, drhRows, H, gemmThreads);
+                for (int k = 0; k < nb; k++)
+                {
+                    int row = off + k;
+                    CellBackward2(g.Slice(row * G3, H), hp.Slice(row * H, H), drhRows.Slice(k * H, H), dhRows.Slice(k * H, H));
+                }
+            }
+            else
+            {
+                RnnMath.GemmPacked(true, nb, H, H, aux.Slice(off * H), H, wch, H, ws[L.Wcp..], c.PanelWidth, T.One, dhRows, H, gemmThreads);
+            }
+
+            RnnMath.GemmPacked(true, nb, H, G2, g.Slice(off * G3), G3, wgh, G2, ws[L.Wp..], c.PanelWidth, T.One, dhRows, H, gemmThreads);
+        }
+    }
+
     /// <summary>
     /// First gradient pass of one row. dh = dh_future + dy; dc = dh(1−u); du = dh(h−c); dzc = dc(1−c²);
     /// dzu = du·u(1−u); dh_prev = dh·u (more is added by the products). Reset after: dhc = dzc·r (saved in place
@@ -243,9 +420,40 @@ internal static class GruCore<T>
     {
         int h = dh.Length;
         Span<T> r = g[..h], u = g.Slice(h, h), c = g.Slice(2 * h, h);
-        for (int e = 0; e < h; e++)
+        bool hasDy = !dy.IsEmpty;
+        int e = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
         {
-            T d = dy.IsEmpty ? dh[e] : dh[e] + dy[e];
+            var one = Vector<T>.One;
+            for (; e <= h - Vector<T>.Count; e += Vector<T>.Count)
+            {
+                var d = new Vector<T>(dh[e..]);
+                if (hasDy)
+                {
+                    d += new Vector<T>(dy[e..]);
+                }
+
+                var ue = new Vector<T>(u[e..]);
+                var ce = new Vector<T>(c[e..]);
+                Vector<T> dc = d * (one - ue);
+                Vector<T> du = d * (new Vector<T>(hPrev[e..]) - ce);
+                Vector<T> dzc = dc * (one - (ce * ce));
+                (d * ue).CopyTo(dh[e..]);
+                (du * ue * (one - ue)).CopyTo(u[e..]);
+                dzc.CopyTo(c[e..]);
+                if (after)
+                {
+                    var hc = new Vector<T>(aux[e..]);
+                    var re = new Vector<T>(r[e..]);
+                    (dzc * re).CopyTo(aux[e..]);
+                    (dzc * hc * re * (one - re)).CopyTo(r[e..]);
+                }
+            }
+        }
+
+        for (; e < h; e++)
+        {
+            T d = hasDy ? dh[e] + dy[e] : dh[e];
             T ue = u[e], ce = c[e], re = r[e];
             T dc = d * (T.One - ue);
             T du = d * (hPrev[e] - ce);
@@ -265,7 +473,20 @@ internal static class GruCore<T>
     /// <summary>Reset-before second pass: dr = drh ⊙ h_prev, dzr = dr·r(1−r) (in place of r), dh_prev += drh ⊙ r.</summary>
     private static void CellBackward2(Span<T> r, ReadOnlySpan<T> hPrev, ReadOnlySpan<T> drh, Span<T> dh)
     {
-        for (int e = 0; e < r.Length; e++)
+        int e = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            var one = Vector<T>.One;
+            for (; e <= r.Length - Vector<T>.Count; e += Vector<T>.Count)
+            {
+                var re = new Vector<T>(r[e..]);
+                var d = new Vector<T>(drh[e..]);
+                (new Vector<T>(dh[e..]) + (d * re)).CopyTo(dh[e..]);
+                (d * new Vector<T>(hPrev[e..]) * re * (one - re)).CopyTo(r[e..]);
+            }
+        }
+
+        for (; e < r.Length; e++)
         {
             T re = r[e], d = drh[e];
             dh[e] += d * re;

@@ -8,7 +8,7 @@ namespace Recur.Kernels.Rnn;
 /// <summary>Where each buffer of the LSTM workspace starts (elements of T) and how long the whole is.</summary>
 internal readonly struct LstmLayout
 {
-    public readonly int Xg, G, C, Hp, M, Hr, C0, HState, CState, MState, Rec, Tmp, Total;
+    public readonly int Xg, G, C, Hp, M, Hr, C0, HState, CState, MState, Rec, Tmp, Wp, Wv, Total;
 
     public LstmLayout(in LstmConfig c, bool training, int slots)
     {
@@ -26,7 +26,13 @@ internal readonly struct LstmLayout
         CState = Take(ref o, (long)b * h);
         MState = proj ? Take(ref o, (long)b * h) : -1;
         Rec = Take(ref o, (long)b * 4 * h);
-        Tmp = Take(ref o, 2L * h);
+        Tmp = Take(ref o, 2L * Math.Max(b, 1) * h);
+
+        // Wh packed once per call into GEMM panels: Wh for the forward steps, Whᵀ for the backward ones.
+        Wp = Take(ref o, Math.Max(RnnMath.PackedSize(p, 4 * h), RnnMath.PackedSize(4 * h, p)));
+
+        // Wh packed by unit blocks for the fused one-row step (FusedStep).
+        Wv = Take(ref o, FusedStep.PackedSize(4, h, p));
         if (o > int.MaxValue)
         {
             ThrowHelper.ArgumentOutOfRange("config", $"LstmKernel: the workspace ({o} elements) is too large for span indexing.");
@@ -44,7 +50,7 @@ internal readonly struct LstmLayout
 }
 
 /// <summary>The fused LSTM forward and backward passes for one float type; <see cref="LstmKernel"/> validates and calls in.</summary>
-internal static class LstmCore<T>
+internal static unsafe class LstmCore<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static void Forward(
@@ -52,19 +58,13 @@ internal static class LstmCore<T>
         Span<T> y, Span<T> cFinal, Span<T> hFinal, Span<T> ws, bool training)
     {
         int T_ = cfg.Time, B = cfg.Batch, I = cfg.InputSize, H = cfg.Units, P = cfg.OutputSize, GH = 4 * H;
-        bool proj = cfg.NumProj > 0, peep = cfg.UsePeepholes;
         var L = new LstmLayout(cfg, training, RnnSchedule.Slots(T_, B));
         var s = RnnSchedule.Build(T_, B, lengths, ws);
         int n = s.Tokens;
 
-        ReadOnlySpan<T> wx = w.Kernel[..(I * GH)], wh = w.Kernel.Slice(I * GH, P * GH);
+        ReadOnlySpan<T> wx = w.Kernel[..(I * GH)];
         Span<T> g = ws.Slice(L.G, T_ * B * GH);
-        Span<T> hS = ws.Slice(L.HState, B * P), cS = ws.Slice(L.CState, B * H), rec = ws.Slice(L.Rec, B * GH);
-        Span<T> tmp = ws.Slice(L.Tmp, 2 * H);
-        Span<T> mS = proj ? ws.Slice(L.MState, B * H) : hS;
-        T forgetBias = T.CreateTruncating(cfg.ForgetBias);
-        bool cellClip = cfg.CellClip.HasValue, projClip = proj && cfg.ProjClip.HasValue;
-        T cClip = T.CreateTruncating(cfg.CellClip ?? 0), pClip = T.CreateTruncating(cfg.ProjClip ?? 0);
+        Span<T> hS = ws.Slice(L.HState, B * P), cS = ws.Slice(L.CState, B * H);
 
         RnnMath.GatherState(s, h0, P, hS);
         RnnMath.GatherState(s, c0, H, cS);
@@ -84,51 +84,171 @@ internal static class LstmCore<T>
 
         RnnMath.Gemm(false, false, n, GH, I, xp, I, wx, GH, T.Zero, g, GH);
 
+        // The time loop, its rows split between threads when the batch is large enough (no per-step barrier).
+        Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
+        int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
+        int nr = PackRecurrent(cfg, s, parts, w.Kernel, ws.Slice(L.Wp), backward: false);
+        bool fused = PackFused(cfg, s, w.Kernel, ws.Slice(L.Wv));
+        fixed (T* pws = ws, pk = w.Kernel, pb = w.Bias, pwi = w.PeepholeInput, pwf = w.PeepholeForget, pwo = w.PeepholeOutput, pp = w.Projection, py = y)
+        {
+            var job = Job.Instance;
+            job.C = new Ctx
+            {
+                Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Wi = pwi, Wf = pwf, Wo = pwo, Proj = pp,
+                Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused,
+            };
+            job.Backward = false;
+            RnnPartition.Run(job, bounds, parts);
+        }
+
+        RnnMath.ScatterState(s, hS, P, hFinal);
+        RnnMath.ScatterState(s, cS, H, cFinal);
+    }
+
+    /// <summary>What the time loop reads and writes, as pinned pointers (the parts of a parallel loop rebuild their spans from it).</summary>
+    private struct Ctx
+    {
+        public LstmConfig Cfg;
+        public bool Training;
+        public T* Ws;
+        public int WsLength;
+        public T* Kernel;
+        public T* Bias;
+        public T* Wi;
+        public T* Wf;
+        public T* Wo;
+        public T* Proj;
+
+        /// <summary>y (forward) or dy (backward; null: zeros).</summary>
+        public T* Seq;
+        public int SeqLength;
+
+        /// <summary>The panel width of the packed Wh (or Whᵀ) in the workspace; 0: not packed.</summary>
+        public int PanelWidth;
+
+        /// <summary>Wh is packed for <see cref="FusedStep"/>: steps with one active row run it.</summary>
+        public bool Fused;
+
+        public readonly LstmWeights<T> Weights
+        {
+            get
+            {
+                int i = Cfg.InputSize, h = Cfg.Units, p = Cfg.OutputSize;
+                int peep = Cfg.UsePeepholes ? h : 0;
+                return new LstmWeights<T>
+                {
+                    Kernel = new ReadOnlySpan<T>(Kernel, (i + p) * 4 * h), Bias = new ReadOnlySpan<T>(Bias, 4 * h),
+                    PeepholeInput = new ReadOnlySpan<T>(Wi, peep), PeepholeForget = new ReadOnlySpan<T>(Wf, peep), PeepholeOutput = new ReadOnlySpan<T>(Wo, peep),
+                    Projection = new ReadOnlySpan<T>(Proj, Cfg.NumProj > 0 ? h * p : 0),
+                };
+            }
+        }
+    }
+
+    /// <summary>The time loop as a row job (one instance: the pool runs one dispatch at a time, and a serial run calls it directly).</summary>
+    private sealed class Job : IRowJob
+    {
+        [ThreadStatic]
+        private static Job? t_instance;
+
+        public Ctx C;
+        public bool Backward;
+
+        /// <summary>The calling thread's job object (a concurrent call on another thread gets its own).</summary>
+        public static Job Instance => t_instance ??= new Job();
+
+        public void Run(int r0, int r1, int gemmThreads)
+        {
+            if (Backward)
+            {
+                BackwardSteps(C, r0, r1, gemmThreads);
+            }
+            else
+            {
+                ForwardSteps(C, r0, r1, gemmThreads);
+            }
+        }
+    }
+
+    /// <summary>Sorted rows [r0, r1) through every step of the forward pass.</summary>
+    private static void ForwardSteps(in Ctx c, int r0, int r1, int gemmThreads)
+    {
+        LstmConfig cfg = c.Cfg;
+        int T_ = cfg.Time, B = cfg.Batch, I = cfg.InputSize, H = cfg.Units, P = cfg.OutputSize, GH = 4 * H;
+        bool proj = cfg.NumProj > 0, peep = cfg.UsePeepholes, training = c.Training;
+        var L = new LstmLayout(cfg, training, RnnSchedule.Slots(T_, B));
+        var ws = new Span<T>(c.Ws, c.WsLength);
+        var s = RnnSchedule.View(T_, B, ws);
+        LstmWeights<T> w = c.Weights;
+        var y = new Span<T>(c.Seq, c.SeqLength);
+
+        ReadOnlySpan<T> wh = w.Kernel.Slice(I * GH, P * GH);
+        Span<T> g = ws.Slice(L.G, T_ * B * GH);
+        Span<T> hS = ws.Slice(L.HState, B * P), cS = ws.Slice(L.CState, B * H), rec = ws.Slice(L.Rec, B * GH);
+        Span<T> tmp = ws.Slice(L.Tmp + (r0 * 2 * H), 2 * H);
+        Span<T> mS = proj ? ws.Slice(L.MState, B * H) : hS;
+        T forgetBias = T.CreateTruncating(cfg.ForgetBias);
+        bool cellClip = cfg.CellClip.HasValue, projClip = proj && cfg.ProjClip.HasValue;
+        T cClip = T.CreateTruncating(cfg.CellClip ?? 0), pClip = T.CreateTruncating(cfg.ProjClip ?? 0);
+
         for (int t = 0; t < T_; t++)
         {
-            int nb = s.Active[t], off = s.Offset[t];
-            if (nb > 0)
+            int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;
+            if (nb == 1 && c.Fused)
+            {
+                // One row: the GEMV with the cell in its epilogue.
+                Span<T> hRow = hS.Slice(r0 * P, P);
+                Span<T> hIn = training ? ws.Slice(L.Hp + (off * P), P) : tmp[..P];
+                hRow.CopyTo(hIn);
+                T* pc = Ptr(cS.Slice(r0 * H, H));
+                FusedStep.Lstm(
+                    (float*)Ptr(ws.Slice(L.Wv)), (float*)Ptr(hIn), P, H, (float*)Ptr(g.Slice(off * GH, GH)), (float*)c.Bias, float.CreateTruncating(cfg.ForgetBias),
+                    (float*)pc, training ? (float*)Ptr(ws.Slice(L.C + (off * H), H)) : null, (float*)Ptr(hRow), training);
+            }
+            else if (nb > 0)
             {
                 // The recurrent product for the active rows: rec = h_{t-1} · Wh (a GEMV at one row).
-                ReadOnlySpan<T> hPrev = hS[..(nb * P)];
+                ReadOnlySpan<T> hPrev = hS.Slice(r0 * P, nb * P);
                 if (training)
                 {
                     Span<T> saved = ws.Slice(L.Hp + (off * P), nb * P);
-                    hS[..(nb * P)].CopyTo(saved);
+                    hPrev.CopyTo(saved);
                     hPrev = saved;
                 }
 
-                RnnMath.Gemm(false, false, nb, GH, P, hPrev, P, wh, GH, T.Zero, rec, GH);
+                Span<T> recRows = rec.Slice(r0 * GH, nb * GH);
+                RnnMath.GemmPacked(false, nb, GH, P, hPrev, P, wh, GH, ws[L.Wp..], c.PanelWidth, T.Zero, recRows, GH, gemmThreads);
 
-                Span<T> mRows = training && proj ? ws.Slice(L.M + (off * H), nb * H) : mS[..(nb * H)];
+                Span<T> mRows = training && proj ? ws.Slice(L.M + (off * H), nb * H) : mS.Slice(r0 * H, nb * H);
                 for (int k = 0; k < nb; k++)
                 {
                     Span<T> gr = g.Slice((off + k) * GH, GH);
-                    Span<T> cRow = cS.Slice(k * H, H);
+                    Span<T> cRow = cS.Slice((r0 + k) * H, H);
                     Span<T> cRaw = training ? ws.Slice(L.C + ((off + k) * H), H) : tmp[..H];
-                    CellForward(gr, rec.Slice(k * GH, GH), w, forgetBias, peep, cellClip, cClip, cRow, cRaw, mRows.Slice(k * H, H));
+                    CellForward(gr, recRows.Slice(k * GH, GH), w, forgetBias, peep, cellClip, cClip, cRow, cRaw, mRows.Slice(k * H, H));
                 }
 
                 if (proj)
                 {
-                    Span<T> hRaw = training ? ws.Slice(L.Hr + (off * P), nb * P) : hS[..(nb * P)];
-                    RnnMath.Gemm(false, false, nb, P, H, mRows, H, w.Projection, P, T.Zero, hRaw, P);
+                    Span<T> hRows = hS.Slice(r0 * P, nb * P);
+                    Span<T> hRaw = training ? ws.Slice(L.Hr + (off * P), nb * P) : hRows;
+                    RnnMath.Gemm(false, false, nb, P, H, mRows, H, w.Projection, P, T.Zero, hRaw, P, gemmThreads);
                     if (projClip)
                     {
-                        RnnMath.Clip<T>(hRaw, pClip, hS);
+                        RnnMath.Clip<T>(hRaw, pClip, hRows);
                     }
                     else if (training)
                     {
-                        hRaw.CopyTo(hS);
+                        hRaw.CopyTo(hRows);
                     }
                 }
             }
 
             Span<T> yt = y.Slice(t * B * P, B * P);
-            for (int k = 0; k < B; k++)
+            for (int k = r0; k < r1; k++)
             {
                 Span<T> row = yt.Slice(s.Perm[k] * P, P);
-                if (k < nb)
+                if (k - r0 < nb)
                 {
                     hS.Slice(k * P, P).CopyTo(row);
                 }
@@ -138,9 +258,6 @@ internal static class LstmCore<T>
                 }
             }
         }
-
-        RnnMath.ScatterState(s, hS, P, hFinal);
-        RnnMath.ScatterState(s, cS, H, cFinal);
     }
 
     /// <summary>
@@ -191,81 +308,31 @@ internal static class LstmCore<T>
         ReadOnlySpan<T> dcFinal, ReadOnlySpan<T> dhFinal, Span<T> ws, Span<T> dx, Span<T> dc0, Span<T> dh0, LstmGradients<T> grads)
     {
         int T_ = cfg.Time, B = cfg.Batch, I = cfg.InputSize, H = cfg.Units, P = cfg.OutputSize, GH = 4 * H;
-        bool proj = cfg.NumProj > 0, peep = cfg.UsePeepholes;
+        bool proj = cfg.NumProj > 0;
         var L = new LstmLayout(cfg, true, RnnSchedule.Slots(T_, B));
         var s = RnnSchedule.Build(T_, B, lengths, ws);
         int n = s.Tokens;
 
-        ReadOnlySpan<T> wx = w.Kernel[..(I * GH)], wh = w.Kernel.Slice(I * GH, P * GH);
-        Span<T> g = ws.Slice(L.G, T_ * B * GH), cSaved = ws.Slice(L.C, T_ * B * H), c0s = ws.Slice(L.C0, B * H);
+        ReadOnlySpan<T> wx = w.Kernel[..(I * GH)];
+        Span<T> g = ws.Slice(L.G, T_ * B * GH);
         Span<T> dhS = ws.Slice(L.HState, B * P), dcS = ws.Slice(L.CState, B * H);
-        Span<T> dmS = proj ? ws.Slice(L.MState, B * H) : dhS;
-        Span<T> tmp = ws.Slice(L.Tmp, 2 * H);
-        bool cellClip = cfg.CellClip.HasValue, projClip = proj && cfg.ProjClip.HasValue;
-        T cClip = T.CreateTruncating(cfg.CellClip ?? 0), pClip = T.CreateTruncating(cfg.ProjClip ?? 0);
 
         RnnMath.GatherState(s, dhFinal, P, dhS);
         RnnMath.GatherState(s, dcFinal, H, dcS);
-        if (peep)
+
+        Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
+        int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
+        int nr = PackRecurrent(cfg, s, parts, w.Kernel, ws.Slice(L.Wp), backward: true);
+        fixed (T* pws = ws, pk = w.Kernel, pb = w.Bias, pwi = w.PeepholeInput, pwf = w.PeepholeForget, pwo = w.PeepholeOutput, pp = w.Projection, pdy = dy)
         {
-            grads.PeepholeInput.Clear();
-            grads.PeepholeForget.Clear();
-            grads.PeepholeOutput.Clear();
-        }
-
-        for (int t = T_ - 1; t >= 0; t--)
-        {
-            int nb = s.Active[t], off = s.Offset[t];
-            if (nb == 0)
+            var job = Job.Instance;
+            job.C = new Ctx
             {
-                continue;
-            }
-
-            // dh for the active rows: the gradient from the future (or dh_T for rows that end here) plus dy_t.
-            if (!dy.IsEmpty)
-            {
-                ReadOnlySpan<T> dyt = dy.Slice(t * B * P, B * P);
-                for (int k = 0; k < nb; k++)
-                {
-                    Span<T> d = dhS.Slice(k * P, P);
-                    TensorPrimitives.Add(d, dyt.Slice(s.Perm[k] * P, P), d);
-                }
-            }
-
-            if (proj)
-            {
-                // h = clip(m · Wp): dh_raw = dh ⊙ [|h_raw| ≤ clip], saved in place of h_raw for dWp; dm = dh_raw · Wpᵀ.
-                Span<T> hr = ws.Slice(L.Hr + (off * P), nb * P);
-                if (projClip)
-                {
-                    ClipGrad(dhS[..(nb * P)], hr, pClip, hr);
-                }
-                else
-                {
-                    dhS[..(nb * P)].CopyTo(hr);
-                }
-
-                RnnMath.Gemm(false, true, nb, H, P, hr, P, w.Projection, P, T.Zero, dmS, H);
-            }
-
-            for (int k = 0; k < nb; k++)
-            {
-                int row = off + k;
-                ReadOnlySpan<T> cPrev = t > 0 ? cSaved.Slice((s.Offset[t - 1] + k) * H, H) : c0s.Slice(k * H, H);
-                Span<T> cPrevClipped = tmp[..H];
-                if (cellClip && t > 0)
-                {
-                    RnnMath.Clip(cPrev, cClip, cPrevClipped);
-                    cPrev = cPrevClipped;
-                }
-
-                CellBackward(
-                    g.Slice(row * GH, GH), cSaved.Slice(row * H, H), cPrev, dmS.Slice(k * H, H), dcS.Slice(k * H, H), tmp[H..],
-                    w, grads, peep, cellClip, cClip);
-            }
-
-            // dh_{t-1} = dGates_t · Whᵀ for the active rows; the others keep their carried gradient.
-            RnnMath.Gemm(false, true, nb, P, GH, g.Slice(off * GH, nb * GH), GH, wh, GH, T.Zero, dhS, P);
+                Cfg = cfg, Training = true, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Wi = pwi, Wf = pwf, Wo = pwo, Proj = pp,
+                Seq = pdy, SeqLength = dy.Length, PanelWidth = nr,
+            };
+            job.Backward = true;
+            RnnPartition.Run(job, bounds, parts);
         }
 
         // The weight gradients for all steps at once: dKernel = [X; H_prev]ᵀ · dGates, dBias = Σ dGates.
@@ -276,6 +343,11 @@ internal static class LstmCore<T>
         if (proj)
         {
             RnnMath.Gemm(true, false, H, P, n, ws.Slice(L.M, n * H), H, ws.Slice(L.Hr, n * P), P, T.Zero, grads.Projection, P);
+        }
+
+        if (cfg.UsePeepholes)
+        {
+            PeepholeGradients(cfg, s, L, ws, grads);
         }
 
         if (!dx.IsEmpty)
@@ -296,6 +368,165 @@ internal static class LstmCore<T>
         RnnMath.ScatterState(s, dcS, H, dc0);
     }
 
+    /// <summary>Sorted rows [r0, r1) through every step of the backward pass, last step first.</summary>
+    private static void BackwardSteps(in Ctx c, int r0, int r1, int gemmThreads)
+    {
+        LstmConfig cfg = c.Cfg;
+        int T_ = cfg.Time, B = cfg.Batch, H = cfg.Units, P = cfg.OutputSize, GH = 4 * H, I = cfg.InputSize;
+        bool proj = cfg.NumProj > 0, peep = cfg.UsePeepholes;
+        var L = new LstmLayout(cfg, true, RnnSchedule.Slots(T_, B));
+        var ws = new Span<T>(c.Ws, c.WsLength);
+        var s = RnnSchedule.View(T_, B, ws);
+        LstmWeights<T> w = c.Weights;
+        var dy = new ReadOnlySpan<T>(c.Seq, c.SeqLength);
+
+        ReadOnlySpan<T> wh = w.Kernel.Slice(I * GH, P * GH);
+        Span<T> g = ws.Slice(L.G, T_ * B * GH), cSaved = ws.Slice(L.C, T_ * B * H), c0s = ws.Slice(L.C0, B * H);
+        Span<T> dhS = ws.Slice(L.HState, B * P), dcS = ws.Slice(L.CState, B * H);
+        Span<T> dmS = proj ? ws.Slice(L.MState, B * H) : dhS;
+        Span<T> tmp = ws.Slice(L.Tmp + (r0 * 2 * H), 2 * H);
+        bool cellClip = cfg.CellClip.HasValue, projClip = proj && cfg.ProjClip.HasValue;
+        T cClip = T.CreateTruncating(cfg.CellClip ?? 0), pClip = T.CreateTruncating(cfg.ProjClip ?? 0);
+
+        for (int t = T_ - 1; t >= 0; t--)
+        {
+            int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;
+            if (nb <= 0)
+            {
+                continue;
+            }
+
+            // dh for the active rows: the gradient from the future (or dh_T for rows that end here) plus dy_t.
+            Span<T> dhRows = dhS.Slice(r0 * P, nb * P);
+            if (!dy.IsEmpty)
+            {
+                ReadOnlySpan<T> dyt = dy.Slice(t * B * P, B * P);
+                for (int k = 0; k < nb; k++)
+                {
+                    Span<T> d = dhRows.Slice(k * P, P);
+                    TensorPrimitives.Add(d, dyt.Slice(s.Perm[r0 + k] * P, P), d);
+                }
+            }
+
+            Span<T> dmRows = dmS.Slice(r0 * H, nb * H);
+            if (proj)
+            {
+                // h = clip(m · Wp): dh_raw = dh ⊙ [|h_raw| ≤ clip], saved in place of h_raw for dWp; dm = dh_raw · Wpᵀ.
+                Span<T> hr = ws.Slice(L.Hr + (off * P), nb * P);
+                if (projClip)
+                {
+                    ClipGrad(dhRows, hr, pClip, hr);
+                }
+                else
+                {
+                    dhRows.CopyTo(hr);
+                }
+
+                RnnMath.Gemm(false, true, nb, H, P, hr, P, w.Projection, P, T.Zero, dmRows, H, gemmThreads);
+            }
+
+            for (int k = 0; k < nb; k++)
+            {
+                int row = off + k;
+                ReadOnlySpan<T> cPrev = t > 0 ? cSaved.Slice((s.Offset[t - 1] + r0 + k) * H, H) : c0s.Slice((r0 + k) * H, H);
+                Span<T> cPrevClipped = tmp[..H];
+                if (cellClip && t > 0)
+                {
+                    RnnMath.Clip(cPrev, cClip, cPrevClipped);
+                    cPrev = cPrevClipped;
+                }
+
+                CellBackward(
+                    g.Slice(row * GH, GH), cSaved.Slice(row * H, H), cPrev, dmRows.Slice(k * H, H), dcS.Slice((r0 + k) * H, H), tmp[H..],
+                    w, peep, cellClip, cClip);
+            }
+
+            // dh_{t-1} = dGates_t · Whᵀ for the active rows; the others keep their carried gradient.
+            RnnMath.GemmPacked(true, nb, P, GH, g.Slice(off * GH, nb * GH), GH, wh, GH, ws[L.Wp..], c.PanelWidth, T.Zero, dhRows, P, gemmThreads);
+        }
+    }
+
+    /// <summary>
+    /// Packs Wh (forward) or Whᵀ (backward) into GEMM panels once for all steps when the steps' products will
+    /// use them (more than one active row, single-threaded products); returns the panel width, or 0.
+    /// </summary>
+    private static int PackRecurrent(in LstmConfig cfg, in RnnSchedule s, int parts, ReadOnlySpan<T> kernel, Span<T> packed, bool backward)
+    {
+        int P = cfg.OutputSize, GH = 4 * cfg.Units;
+        if (!RnnSettings.PackWeights || s.Time == 0 || s.Active[0] < 2 || (parts == 1 && Kernels.Gemm.MaxThreads > 1))
+        {
+            return 0;
+        }
+
+        ReadOnlySpan<T> wh = kernel.Slice(cfg.InputSize * GH, P * GH);
+        return backward ? RnnMath.PackWeights(true, GH, P, wh, GH, packed) : RnnMath.PackWeights(false, P, GH, wh, GH, packed);
+    }
+
+    /// <summary>
+    /// Packs Wh by unit blocks for <see cref="FusedStep.Lstm"/> when it applies (float, AVX2, no peepholes, clip or
+    /// projection) and some step has exactly one active row; true when packed.
+    /// </summary>
+    private static bool PackFused(in LstmConfig cfg, in RnnSchedule s, ReadOnlySpan<T> kernel, Span<T> packed)
+    {
+        int H = cfg.Units, GH = 4 * H;
+        if (!RnnSettings.FusedStep || !FusedStep.IsSupported<T>() || cfg.UsePeepholes || cfg.CellClip.HasValue || cfg.NumProj > 0 || !RnnSettings.HasSingleRowStep(s))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<int> gates = [0, H, 2 * H, 3 * H];
+        fixed (T* pk = kernel, pp = packed)
+        {
+            float* wh = (float*)pk + ((long)cfg.InputSize * GH);
+            FusedStep.Pack((float*)pp, H, H, wh, GH, 4, null, 0, gates);
+        }
+
+        return true;
+    }
+
+    private static T* Ptr(Span<T> span) => (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));
+
+    /// <summary>
+    /// The peephole gradients over every real token, after the loop: dw_i = Σ di ⊙ c_{t-1}, dw_f = Σ df ⊙ c_{t-1},
+    /// dw_o = Σ do ⊙ c_t (c clipped as the forward pass used it; c_{-1} = c0), from the gate gradients in G.
+    /// </summary>
+    private static void PeepholeGradients(in LstmConfig cfg, in RnnSchedule s, in LstmLayout L, Span<T> ws, LstmGradients<T> grads)
+    {
+        int T_ = cfg.Time, B = cfg.Batch, H = cfg.Units, GH = 4 * H;
+        bool cellClip = cfg.CellClip.HasValue;
+        T cClip = T.CreateTruncating(cfg.CellClip ?? 0);
+        Span<T> g = ws.Slice(L.G, T_ * B * GH), cSaved = ws.Slice(L.C, T_ * B * H), c0s = ws.Slice(L.C0, B * H);
+        Span<T> cp = ws.Slice(L.Tmp, H), cn = ws.Slice(L.Tmp + H, H);
+        grads.PeepholeInput.Clear();
+        grads.PeepholeForget.Clear();
+        grads.PeepholeOutput.Clear();
+        for (int t = 0; t < T_; t++)
+        {
+            int nb = s.Active[t], off = s.Offset[t];
+            for (int k = 0; k < nb; k++)
+            {
+                ReadOnlySpan<T> cPrev = t > 0 ? cSaved.Slice((s.Offset[t - 1] + k) * H, H) : c0s.Slice(k * H, H);
+                ReadOnlySpan<T> cNew = cSaved.Slice((off + k) * H, H);
+                if (cellClip)
+                {
+                    if (t > 0)
+                    {
+                        RnnMath.Clip(cPrev, cClip, cp);
+                        cPrev = cp;
+                    }
+
+                    RnnMath.Clip(cNew, cClip, cn);
+                    cNew = cn;
+                }
+
+                ReadOnlySpan<T> dz = g.Slice((off + k) * GH, GH);
+                TensorPrimitives.MultiplyAdd(dz[..H], cPrev, grads.PeepholeInput, grads.PeepholeInput);
+                TensorPrimitives.MultiplyAdd(dz.Slice(2 * H, H), cPrev, grads.PeepholeForget, grads.PeepholeForget);
+                TensorPrimitives.MultiplyAdd(dz.Slice(3 * H, H), cNew, grads.PeepholeOutput, grads.PeepholeOutput);
+            }
+        }
+    }
+
     /// <summary>d = dh ⊙ [−clip ≤ raw ≤ clip] (TF's clip_by_value gradient); d may alias raw.</summary>
     private static void ClipGrad(ReadOnlySpan<T> dh, ReadOnlySpan<T> raw, T clip, Span<T> d)
     {
@@ -312,11 +543,11 @@ internal static class LstmCore<T>
     /// dL/dc_{t-1} out. Math (a = activations, c = clip(cRaw), τ = tanh(c)):
     /// do = dh·τ·a_o(1−a_o); dc += dh·a_o(1−τ²) + do·w_o, masked where cRaw was clipped;
     /// di = dc·a_j·a_i(1−a_i); dj = dc·a_i(1−a_j²); df = dc·c_{t-1}·a_f(1−a_f);
-    /// dc_{t-1} = dc·a_f + di·w_i + df·w_f.
+    /// dc_{t-1} = dc·a_f + di·w_i + df·w_f. (The peephole weights' own gradients are summed after the loop.)
     /// </summary>
     private static void CellBackward(
         Span<T> g, ReadOnlySpan<T> cRaw, ReadOnlySpan<T> cPrev, ReadOnlySpan<T> dh, Span<T> dc, Span<T> tau,
-        LstmWeights<T> w, LstmGradients<T> grads, bool peep, bool clip, T cClip)
+        LstmWeights<T> w, bool peep, bool clip, T cClip)
     {
         int h = dc.Length;
         if (clip)
@@ -338,8 +569,11 @@ internal static class LstmCore<T>
         ref T rdh = ref MemoryMarshal.GetReference(dh);
         ref T rdc = ref MemoryMarshal.GetReference(dc);
         ref T rtau = ref MemoryMarshal.GetReference(tau);
+        ref T rwi = ref MemoryMarshal.GetReference(w.PeepholeInput);
+        ref T rwf = ref MemoryMarshal.GetReference(w.PeepholeForget);
+        ref T rwo = ref MemoryMarshal.GetReference(w.PeepholeOutput);
         int e = 0;
-        if (!peep && Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
         {
             var one = Vector<T>.One;
             var lo = new Vector<T>(-cClip);
@@ -352,6 +586,11 @@ internal static class LstmCore<T>
                 Vector<T> vtau = Vector.LoadUnsafe(ref rtau, u), vdh = Vector.LoadUnsafe(ref rdh, u);
                 Vector<T> dO = vdh * vtau * ao * (one - ao);
                 Vector<T> vdc = Vector.LoadUnsafe(ref rdc, u) + (vdh * ao * (one - (vtau * vtau)));
+                if (peep)
+                {
+                    vdc += dO * Vector.LoadUnsafe(ref rwo, u);
+                }
+
                 if (clip)
                 {
                     Vector<T> raw = Vector.LoadUnsafe(ref rc, u);
@@ -361,7 +600,13 @@ internal static class LstmCore<T>
                 Vector<T> dI = vdc * aj * ai * (one - ai);
                 Vector<T> dJ = vdc * ai * (one - (aj * aj));
                 Vector<T> dF = vdc * Vector.LoadUnsafe(ref rcp, u) * af * (one - af);
-                (vdc * af).StoreUnsafe(ref rdc, u);
+                Vector<T> dcPrev = vdc * af;
+                if (peep)
+                {
+                    dcPrev += (dI * Vector.LoadUnsafe(ref rwi, u)) + (dF * Vector.LoadUnsafe(ref rwf, u));
+                }
+
+                dcPrev.StoreUnsafe(ref rdc, u);
                 dI.StoreUnsafe(ref gi, u);
                 dJ.StoreUnsafe(ref gj, u);
                 dF.StoreUnsafe(ref gf, u);
@@ -369,7 +614,6 @@ internal static class LstmCore<T>
             }
         }
 
-        ReadOnlySpan<T> wi = w.PeepholeInput, wf = w.PeepholeForget, wo = w.PeepholeOutput;
         for (; e < h; e++)
         {
             T ai = Unsafe.Add(ref gi, e), aj = Unsafe.Add(ref gj, e), af = Unsafe.Add(ref gf, e), ao = Unsafe.Add(ref go, e);
@@ -378,7 +622,7 @@ internal static class LstmCore<T>
             T vdc = Unsafe.Add(ref rdc, e) + (vdh * ao * (T.One - (vtau * vtau)));
             if (peep)
             {
-                vdc += dO * wo[e];
+                vdc += dO * Unsafe.Add(ref rwo, e);
             }
 
             if (clip && (raw < -cClip || raw > cClip))
@@ -392,11 +636,7 @@ internal static class LstmCore<T>
             T dcPrev = vdc * af;
             if (peep)
             {
-                dcPrev += (dI * wi[e]) + (dF * wf[e]);
-                T cNew = clip ? T.Clamp(raw, -cClip, cClip) : raw;
-                grads.PeepholeInput[e] += dI * cp;
-                grads.PeepholeForget[e] += dF * cp;
-                grads.PeepholeOutput[e] += dO * cNew;
+                dcPrev += (dI * Unsafe.Add(ref rwi, e)) + (dF * Unsafe.Add(ref rwf, e));
             }
 
             Unsafe.Add(ref rdc, e) = dcPrev;

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using Recur.Kernels.Blas;
 
 namespace Recur.Kernels.Rnn;
 
@@ -12,9 +14,15 @@ namespace Recur.Kernels.Rnn;
 internal static class RnnMath
 {
     /// <summary><c>C = op(A)·op(B) + beta·C</c> through <see cref="Kernels.Gemm.Multiply(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>.</summary>
-    public static void Gemm<T>(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, T beta, Span<T> c, int ldc)
+    /// <remarks><paramref name="threads"/>: the most threads the product may use; 0 means <see cref="Kernels.Gemm.MaxThreads"/>.</remarks>
+    public static void Gemm<T>(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, T beta, Span<T> c, int ldc, int threads = 0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (threads <= 0)
+        {
+            threads = Kernels.Gemm.MaxThreads;
+        }
+
         if (m == 0 || n == 0)
         {
             return;
@@ -24,13 +32,65 @@ internal static class RnnMath
         {
             Kernels.Gemm.Multiply(
                 transA, transB, m, n, k, 1f, MemoryMarshal.Cast<T, float>(a), lda, MemoryMarshal.Cast<T, float>(b), ldb,
-                float.CreateTruncating(beta), MemoryMarshal.Cast<T, float>(c), ldc);
+                float.CreateTruncating(beta), MemoryMarshal.Cast<T, float>(c), ldc, threads);
         }
         else
         {
             Kernels.Gemm.Multiply(
                 transA, transB, m, n, k, 1.0, MemoryMarshal.Cast<T, double>(a), lda, MemoryMarshal.Cast<T, double>(b), ldb,
-                double.CreateTruncating(beta), MemoryMarshal.Cast<T, double>(c), ldc);
+                double.CreateTruncating(beta), MemoryMarshal.Cast<T, double>(c), ldc, threads);
+        }
+    }
+
+    /// <summary>Workspace elements that hold a (k x n) weight matrix packed by <see cref="PackWeights"/>.</summary>
+    public static long PackedSize(int k, int n) => GemmDriver<float>.PackedBSize(k, n);
+
+    /// <summary>
+    /// Packs op(B) (k x n; B stored (n x k) when <paramref name="transB"/>) into GEMM panels once per call, for
+    /// <see cref="GemmPacked"/> on every step; returns the panel width, which <see cref="GemmPacked"/> checks.
+    /// </summary>
+    public static unsafe int PackWeights<T>(bool transB, int k, int n, ReadOnlySpan<T> b, int ldb, Span<T> packed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (k == 0 || n == 0)
+        {
+            return 0;
+        }
+
+        fixed (T* pb = b, pp = packed)
+        {
+            return GemmDriver<T>.PackB(pp, pb, ldb, transB, k, n);
+        }
+    }
+
+    /// <summary>
+    /// <c>C = A·op(B) + beta·C</c> with op(B) pre-packed by <see cref="PackWeights"/> (panel width <paramref name="nr"/>);
+    /// on the calling thread when <paramref name="threads"/> is 1, else through <see cref="Gemm"/> on the unpacked B.
+    /// </summary>
+    public static unsafe void GemmPacked<T>(
+        bool transB, int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, ReadOnlySpan<T> packed, int nr, T beta, Span<T> c, int ldc, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (threads <= 0)
+        {
+            threads = Kernels.Gemm.MaxThreads;
+        }
+
+        if (threads != 1 || m < 2 || nr == 0)
+        {
+            Gemm(false, transB, m, n, k, a, lda, b, ldb, beta, c, ldc, threads);
+            return;
+        }
+
+        Debug.Assert(a.Length >= ((m - 1) * lda) + k && c.Length >= ((m - 1) * ldc) + n, "operands fit their spans");
+        fixed (T* pa = a, pb = b, pp = packed, pc = c)
+        {
+            var p = new GemmProblem<T>
+            {
+                A = pa, B = pb, C = pc, Lda = lda, Ldb = ldb, Ldc = ldc, M = m, N = n, K = k,
+                TransA = false, TransB = transB, Alpha = T.One, Beta = beta,
+            };
+            GemmDriver<T>.MultiplyPackedB(ref p, pp, nr);
         }
     }
 

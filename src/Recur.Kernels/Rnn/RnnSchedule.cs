@@ -89,6 +89,10 @@ internal readonly ref struct RnnSchedule
         return s;
     }
 
+    /// <summary>The schedule that <see cref="Build"/> left in <paramref name="workspace"/> (read by the parts of a parallel loop).</summary>
+    public static RnnSchedule View<T>(int time, int batch, Span<T> workspace)
+        where T : unmanaged => new(MemoryMarshal.Cast<T, int>(workspace[..Slots(time, batch)]), time, batch);
+
     private static int Length(ReadOnlySpan<int> lengths, int row, int time) => Math.Min(lengths[row], time);
 }
 

@@ -143,7 +143,7 @@ public static class SimpleRnnKernel
 /// <summary>Where each buffer of the simple RNN workspace starts (elements of T).</summary>
 internal readonly struct SimpleRnnLayout
 {
-    public readonly int Xg, G, Hp, HState, Total;
+    public readonly int Xg, G, Hp, HState, Wp, Wv, Total;
 
     public SimpleRnnLayout(in SimpleRnnConfig c, bool training)
     {
@@ -156,6 +156,10 @@ internal readonly struct SimpleRnnLayout
         o += training ? n * c.Units : 0;
         HState = (int)Math.Min(o, int.MaxValue);
         o += (long)c.Batch * c.Units;
+        Wp = (int)Math.Min(o, int.MaxValue);
+        o += RnnMath.PackedSize(c.Units, c.Units);
+        Wv = (int)Math.Min(o, int.MaxValue);
+        o += FusedStep.PackedSize(1, c.Units, c.Units);
         if (o > int.MaxValue)
         {
             ThrowHelper.ArgumentOutOfRange("config", $"SimpleRnnKernel: the workspace ({o} elements) is too large for span indexing.");
@@ -166,7 +170,7 @@ internal readonly struct SimpleRnnLayout
 }
 
 /// <summary>The fused simple RNN passes for one float type.</summary>
-internal static class SimpleRnnCore<T>
+internal static unsafe class SimpleRnnCore<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static void Forward(
@@ -177,7 +181,7 @@ internal static class SimpleRnnCore<T>
         var L = new SimpleRnnLayout(cfg, training);
         var s = RnnSchedule.Build(T_, B, lengths, ws);
         int n = s.Tokens;
-        ReadOnlySpan<T> wx = kernel[..(I * H)], wh = kernel.Slice(I * H, H * H);
+        ReadOnlySpan<T> wx = kernel[..(I * H)];
         Span<T> g = ws.Slice(L.G, T_ * B * H), hS = ws.Slice(L.HState, B * H);
         RnnMath.GatherState(s, h0, H, hS);
         ReadOnlySpan<T> xp = x;
@@ -189,22 +193,110 @@ internal static class SimpleRnnCore<T>
         }
 
         RnnMath.Gemm(false, false, n, H, I, xp, I, wx, H, T.Zero, g, H);
+        Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
+        int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
+        int nr = PackRecurrent(cfg, s, parts, kernel, ws[L.Wp..], backward: false);
+        bool fused = PackFused(cfg, s, kernel, ws[L.Wv..]);
+        fixed (T* pws = ws, pk = kernel, pb = bias, py = y)
+        {
+            var job = Job.Instance;
+            job.C = new Ctx
+            {
+                Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused,
+            };
+            job.Backward = false;
+            RnnPartition.Run(job, bounds, parts);
+        }
+
+        RnnMath.ScatterState(s, hS, H, hFinal);
+    }
+
+    /// <summary>What the time loop reads and writes, as pinned pointers (the parts of a parallel loop rebuild their spans from it).</summary>
+    private struct Ctx
+    {
+        public SimpleRnnConfig Cfg;
+        public bool Training;
+        public T* Ws;
+        public int WsLength;
+        public T* Kernel;
+        public T* Bias;
+
+        /// <summary>y (forward) or dy (backward; null: zeros).</summary>
+        public T* Seq;
+        public int SeqLength;
+
+        /// <summary>The panel width of the packed Wh (or Whᵀ) in the workspace; 0: not packed.</summary>
+        public int PanelWidth;
+
+        /// <summary>Wh is packed for <see cref="FusedStep"/>: steps with one active row run it.</summary>
+        public bool Fused;
+    }
+
+    /// <summary>The time loop as a row job (one per calling thread; the pool runs one dispatch at a time).</summary>
+    private sealed class Job : IRowJob
+    {
+        [ThreadStatic]
+        private static Job? t_instance;
+
+        public Ctx C;
+        public bool Backward;
+
+        public static Job Instance => t_instance ??= new Job();
+
+        public void Run(int r0, int r1, int gemmThreads)
+        {
+            if (Backward)
+            {
+                BackwardSteps(C, r0, r1, gemmThreads);
+            }
+            else
+            {
+                ForwardSteps(C, r0, r1, gemmThreads);
+            }
+        }
+    }
+
+    /// <summary>Sorted rows [r0, r1) through every step of the forward pass.</summary>
+    private static void ForwardSteps(in Ctx c, int r0, int r1, int gemmThreads)
+    {
+        SimpleRnnConfig cfg = c.Cfg;
+        int T_ = cfg.Time, B = cfg.Batch, I = cfg.InputSize, H = cfg.Units;
+        bool training = c.Training;
+        var L = new SimpleRnnLayout(cfg, training);
+        var ws = new Span<T>(c.Ws, c.WsLength);
+        var s = RnnSchedule.View(T_, B, ws);
+        var y = new Span<T>(c.Seq, c.SeqLength);
+        ReadOnlySpan<T> wh = new ReadOnlySpan<T>(c.Kernel, (I + H) * H).Slice(I * H, H * H), bias = new(c.Bias, H);
+        Span<T> g = ws.Slice(L.G, T_ * B * H), hS = ws.Slice(L.HState, B * H);
         for (int t = 0; t < T_; t++)
         {
-            int nb = s.Active[t], off = s.Offset[t];
+            int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;
             if (nb > 0)
             {
-                ReadOnlySpan<T> hPrev = hS[..(nb * H)];
+                Span<T> hRows = hS.Slice(r0 * H, nb * H);
+                ReadOnlySpan<T> hPrev = hRows;
                 if (training)
                 {
                     Span<T> saved = ws.Slice(L.Hp + (off * H), nb * H);
-                    hS[..(nb * H)].CopyTo(saved);
+                    hRows.CopyTo(saved);
                     hPrev = saved;
                 }
 
                 // z_t = x_t·Wx (already in G) + h_{t-1}·Wh, accumulated in place; then one pass: act(z + bias).
                 Span<T> z = g.Slice(off * H, nb * H);
-                RnnMath.Gemm(false, false, nb, H, H, hPrev, H, wh, H, T.One, z, H);
+                if (nb == 1 && c.Fused)
+                {
+                    // One row: the GEMV with the activation in its epilogue.
+                    fixed (T* ph = hPrev, pz = z)
+                    {
+                        FusedStep.SimpleRnn((float*)c.Ws + L.Wv, (float*)ph, H, (float*)pz, (float*)c.Bias, cfg.Activation == RnnActivation.Tanh);
+                    }
+
+                    z.CopyTo(hRows);
+                    goto WriteOutputs;
+                }
+
+                RnnMath.GemmPacked(false, nb, H, H, hPrev, H, wh, H, ws[L.Wp..], c.PanelWidth, T.One, z, H, gemmThreads);
                 for (int k = 0; k < nb; k++)
                 {
                     Span<T> zr = z.Slice(k * H, H);
@@ -219,14 +311,15 @@ internal static class SimpleRnnCore<T>
                     }
                 }
 
-                z.CopyTo(hS);
+                z.CopyTo(hRows);
             }
 
+        WriteOutputs:
             Span<T> yt = y.Slice(t * B * H, B * H);
-            for (int k = 0; k < B; k++)
+            for (int k = r0; k < r1; k++)
             {
                 Span<T> row = yt.Slice(s.Perm[k] * H, H);
-                if (k < nb)
+                if (k - r0 < nb)
                 {
                     hS.Slice(k * H, H).CopyTo(row);
                 }
@@ -236,8 +329,6 @@ internal static class SimpleRnnCore<T>
                 }
             }
         }
-
-        RnnMath.ScatterState(s, hS, H, hFinal);
     }
 
     public static void Backward(
@@ -245,34 +336,21 @@ internal static class SimpleRnnCore<T>
         Span<T> ws, Span<T> dx, Span<T> dh0, Span<T> dKernel, Span<T> dBias)
     {
         int T_ = cfg.Time, B = cfg.Batch, I = cfg.InputSize, H = cfg.Units;
-        bool tanh = cfg.Activation == RnnActivation.Tanh;
         var L = new SimpleRnnLayout(cfg, true);
         var s = RnnSchedule.Build(T_, B, lengths, ws);
         int n = s.Tokens;
-        ReadOnlySpan<T> wx = kernel[..(I * H)], wh = kernel.Slice(I * H, H * H);
+        ReadOnlySpan<T> wx = kernel[..(I * H)];
         Span<T> g = ws.Slice(L.G, T_ * B * H), dhS = ws.Slice(L.HState, B * H);
         RnnMath.GatherState(s, dhFinal, H, dhS);
-        for (int t = T_ - 1; t >= 0; t--)
+        Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
+        int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
+        int nr = PackRecurrent(cfg, s, parts, kernel, ws[L.Wp..], backward: true);
+        fixed (T* pws = ws, pk = kernel, pdy = dy)
         {
-            int nb = s.Active[t], off = s.Offset[t];
-            if (nb == 0)
-            {
-                continue;
-            }
-
-            // dz = (dh + dy) ⊙ act'(h): 1 − h² for tanh, [h > 0] for relu (h is the saved output).
-            for (int k = 0; k < nb; k++)
-            {
-                Span<T> hz = g.Slice((off + k) * H, H), d = dhS.Slice(k * H, H);
-                ReadOnlySpan<T> dyRow = dy.IsEmpty ? default : dy.Slice(((t * B) + s.Perm[k]) * H, H);
-                for (int e = 0; e < H; e++)
-                {
-                    T v = hz[e], dd = dyRow.IsEmpty ? d[e] : d[e] + dyRow[e];
-                    hz[e] = tanh ? dd * (T.One - (v * v)) : v > T.Zero ? dd : T.Zero;
-                }
-            }
-
-            RnnMath.Gemm(false, true, nb, H, H, g.Slice(off * H, nb * H), H, wh, H, T.Zero, dhS, H);
+            var job = Job.Instance;
+            job.C = new Ctx { Cfg = cfg, Training = true, Ws = pws, WsLength = ws.Length, Kernel = pk, Seq = pdy, SeqLength = dy.Length, PanelWidth = nr };
+            job.Backward = true;
+            RnnPartition.Run(job, bounds, parts);
         }
 
         ReadOnlySpan<T> xp = s.Dense ? x : ws.Slice(L.Xg, n * I);
@@ -290,5 +368,95 @@ internal static class SimpleRnnCore<T>
         }
 
         RnnMath.ScatterState(s, dhS, H, dh0);
+    }
+
+    /// <summary>Sorted rows [r0, r1) through every step of the backward pass, last step first.</summary>
+    private static void BackwardSteps(in Ctx c, int r0, int r1, int gemmThreads)
+    {
+        SimpleRnnConfig cfg = c.Cfg;
+        int T_ = cfg.Time, B = cfg.Batch, I = cfg.InputSize, H = cfg.Units;
+        bool tanh = cfg.Activation == RnnActivation.Tanh;
+        var L = new SimpleRnnLayout(cfg, true);
+        var ws = new Span<T>(c.Ws, c.WsLength);
+        var s = RnnSchedule.View(T_, B, ws);
+        var dy = new ReadOnlySpan<T>(c.Seq, c.SeqLength);
+        ReadOnlySpan<T> wh = new ReadOnlySpan<T>(c.Kernel, (I + H) * H).Slice(I * H, H * H);
+        Span<T> g = ws.Slice(L.G, T_ * B * H), dhS = ws.Slice(L.HState, B * H);
+        for (int t = T_ - 1; t >= 0; t--)
+        {
+            int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;
+            if (nb <= 0)
+            {
+                continue;
+            }
+
+            // dz = (dh + dy) ⊙ act'(h): 1 − h² for tanh, [h > 0] for relu (h is the saved output).
+            Span<T> dhRows = dhS.Slice(r0 * H, nb * H);
+            for (int k = 0; k < nb; k++)
+            {
+                Span<T> hz = g.Slice((off + k) * H, H), d = dhRows.Slice(k * H, H);
+                ReadOnlySpan<T> dyRow = dy.IsEmpty ? default : dy.Slice(((t * B) + s.Perm[r0 + k]) * H, H);
+                ActivationGrad(hz, d, dyRow, tanh);
+            }
+
+            RnnMath.GemmPacked(true, nb, H, H, g.Slice(off * H, nb * H), H, wh, H, ws[L.Wp..], c.PanelWidth, T.Zero, dhRows, H, gemmThreads);
+        }
+    }
+
+    /// <summary>Packs Wh (forward) or Whᵀ (backward) into GEMM panels once for all steps when the steps' products will use them; returns the panel width, or 0.</summary>
+    private static int PackRecurrent(in SimpleRnnConfig cfg, in RnnSchedule s, int parts, ReadOnlySpan<T> kernel, Span<T> packed, bool backward)
+    {
+        int H = cfg.Units;
+        if (!RnnSettings.PackWeights || s.Time == 0 || s.Active[0] < 2 || (parts == 1 && Kernels.Gemm.MaxThreads > 1))
+        {
+            return 0;
+        }
+
+        return RnnMath.PackWeights(backward, H, H, kernel.Slice(cfg.InputSize * H, H * H), H, packed);
+    }
+
+    /// <summary>Packs Wh by unit blocks for <see cref="FusedStep.SimpleRnn"/> when it applies (float, AVX2) and some step has one active row.</summary>
+    private static bool PackFused(in SimpleRnnConfig cfg, in RnnSchedule s, ReadOnlySpan<T> kernel, Span<T> packed)
+    {
+        int H = cfg.Units;
+        if (!RnnSettings.FusedStep || !FusedStep.IsSupported<T>() || !RnnSettings.HasSingleRowStep(s))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<int> gates = [0];
+        fixed (T* pk = kernel, pp = packed)
+        {
+            FusedStep.Pack((float*)pp, H, H, (float*)pk + ((long)cfg.InputSize * H), H, 1, null, 0, gates);
+        }
+
+        return true;
+    }
+
+    /// <summary>hz = (d + dy) ⊙ act'(hz) in place: tanh' = 1 − h², relu' = [h &gt; 0]; an empty dy is zeros.</summary>
+    private static void ActivationGrad(Span<T> hz, ReadOnlySpan<T> d, ReadOnlySpan<T> dy, bool tanh)
+    {
+        int e = 0, h = hz.Length;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            for (; e <= h - Vector<T>.Count; e += Vector<T>.Count)
+            {
+                var v = new Vector<T>(hz[e..]);
+                var dd = new Vector<T>(d[e..]);
+                if (!dy.IsEmpty)
+                {
+                    dd += new Vector<T>(dy[e..]);
+                }
+
+                Vector<T> r = tanh ? dd * (Vector<T>.One - (v * v)) : Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<T>.Zero), dd, Vector<T>.Zero);
+                r.CopyTo(hz[e..]);
+            }
+        }
+
+        for (; e < h; e++)
+        {
+            T v = hz[e], dd = dy.IsEmpty ? d[e] : d[e] + dy[e];
+            hz[e] = tanh ? dd * (T.One - (v * v)) : v > T.Zero ? dd : T.Zero;
+        }
     }
 }

@@ -4,6 +4,7 @@ using static Recur.Kernels.Tests.Rnn.RnnTest;
 
 namespace Recur.Kernels.Tests.Rnn;
 
+[Collection(nameof(GemmCollection))]
 public sealed class GruKernelTests
 {
     private sealed class Problem
@@ -290,6 +291,8 @@ public sealed class GruKernelTests
                 d.Add(4, 6, 9, 17, "2,4,4,1,0,3", after);
                 d.Add(3, 4, 2, 8, "0,0,0,0", after);
                 d.Add(0, 2, 3, 4, "", after);
+                d.Add(6, 3, 4, 17, "6,2,1", after);
+                d.Add(4, 1, 5, 24, "", after);
             }
 
             return d;
@@ -346,6 +349,34 @@ public sealed class GruKernelTests
             new GruWeights<double> { GateKernel = new double[12], GateBias = new double[4], CandidateInputKernel = new double[2], CandidateHiddenKernel = new double[4], CandidateBias = new double[2], CandidateHiddenBias = new double[2] },
             new double[1], default, default, new double[2], default, new double[GruKernel.WorkspaceSize(cfg, false)], false));
         Assert.Contains("CandidateHiddenBias", e.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(RnnThreads.Shapes), MemberType = typeof(RnnThreads))]
+    public void Gru_RowThreads_MatchReferenceAndOneThread_Double(int t, int b, int i, int h, string lengths, int threads)
+    {
+        CheckThreaded<double>(new GruConfig(t, b, i, h), lengths, threads);
+        CheckThreaded<double>(new GruConfig(t, b, i, h) { ResetAfter = true }, lengths, threads);
+    }
+
+    [Theory]
+    [MemberData(nameof(RnnThreads.Shapes), MemberType = typeof(RnnThreads))]
+    public void Gru_RowThreads_MatchReferenceAndOneThread_Float(int t, int b, int i, int h, string lengths, int threads)
+    {
+        CheckThreaded<float>(new GruConfig(t, b, i, h), lengths, threads);
+        CheckThreaded<float>(new GruConfig(t, b, i, h) { ResetAfter = true }, lengths, threads);
+    }
+
+    private static void CheckThreaded<T>(GruConfig cfg, string lengths, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var q = Make<T>(cfg, lengths, (cfg.Time * 41) + cfg.Units);
+        var one = RnnThreads.With(1, () => RunKernel<T>(q, true));
+        var many = RnnThreads.With(threads, () => RunKernel<T>(q, true));
+        var manyInfer = RnnThreads.With(threads, () => RunKernel<T>(q, false));
+        Compare(many, Reference(q, true), true, Tol<T>());
+        Compare(manyInfer, Reference(q, false), false, Tol<T>());
+        Compare(many, one, true, Tol<T>());
     }
 
     private static void Check<T>(GruConfig cfg, string lengths)

@@ -4,6 +4,7 @@ using static Recur.Kernels.Tests.Rnn.RnnTest;
 
 namespace Recur.Kernels.Tests.Rnn;
 
+[Collection(nameof(GemmCollection))]
 public sealed class LstmKernelTests
 {
     /// <summary>An LSTM problem in double: the weights, inputs, upstream gradients (all already rounded to the kernel's type).</summary>
@@ -328,6 +329,8 @@ public sealed class LstmKernelTests
         { 4, 6, 9, 17, "2,4,4,1,0,3" },
         { 3, 4, 2, 8, "0,0,0,0" },
         { 0, 2, 3, 4, "" },
+        { 6, 3, 4, 17, "6,2,1" }, // one active row from step 2: the fused one-row step, with a partial unit block
+        { 4, 1, 5, 24, "" },
     };
 
     [Theory]
@@ -411,6 +414,34 @@ public sealed class LstmKernelTests
         var e = Assert.Throws<ArgumentException>(() => LstmKernel.Forward(
             cfg, new LstmWeights<float> { Kernel = new float[7 * 16], Bias = new float[16] }, new float[11], default, default, default, new float[16], default, default, ws, false));
         Assert.Contains("LstmKernel.Forward: x", e.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(RnnThreads.Shapes), MemberType = typeof(RnnThreads))]
+    public void Lstm_RowThreads_MatchReferenceAndOneThread_Double(int t, int b, int i, int h, string lengths, int threads)
+    {
+        CheckThreaded<double>(new LstmConfig(t, b, i, h), lengths, threads);
+        CheckThreaded<double>(new LstmConfig(t, b, i, h) { NumProj = 3, ProjClip = 0.4, UsePeepholes = true, CellClip = 1.0 }, lengths, threads);
+    }
+
+    [Theory]
+    [MemberData(nameof(RnnThreads.Shapes), MemberType = typeof(RnnThreads))]
+    public void Lstm_RowThreads_MatchReferenceAndOneThread_Float(int t, int b, int i, int h, string lengths, int threads)
+    {
+        CheckThreaded<float>(new LstmConfig(t, b, i, h), lengths, threads);
+        CheckThreaded<float>(new LstmConfig(t, b, i, h) { UsePeepholes = true, CellClip = 0.6, ForgetBias = 0.5 }, lengths, threads);
+    }
+
+    private static void CheckThreaded<T>(LstmConfig cfg, string lengths, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var q = Make<T>(cfg, lengths, (cfg.Time * 37) + cfg.Units);
+        var one = RnnThreads.With(1, () => RunKernel<T>(q, true));
+        var many = RnnThreads.With(threads, () => RunKernel<T>(q, true));
+        var manyInfer = RnnThreads.With(threads, () => RunKernel<T>(q, false));
+        Compare<T>(many, Reference(q, true), true);
+        Compare<T>(manyInfer, Reference(q, false), false);
+        Compare<T>(many, one, true);
     }
 
     private static void Check<T>(LstmConfig cfg, string lengths)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Recur.Kernels.Rnn;
 
 namespace Recur.Kernels.Tests.Rnn;
 
@@ -81,3 +82,38 @@ internal static class RnnTest
         return g;
     }
 }
+
+/// <summary>
+/// Runs a fused kernel with its time loop forced onto several threads: <c>Gemm.MaxThreads</c> = the count and
+/// one row per part allowed, so even tiny batches split. Tests that use it run in <see cref="GemmCollection"/> (alone).
+/// </summary>
+internal static class RnnThreads
+{
+    public static TResult With<TResult>(int threads, Func<TResult> run)
+    {
+        int savedThreads = Gemm.MaxThreads, savedRows = RnnSettings.MinRowsPerThread;
+        Gemm.MaxThreads = threads;
+        RnnSettings.MinRowsPerThread = 1;
+        try
+        {
+            return run();
+        }
+        finally
+        {
+            Gemm.MaxThreads = savedThreads;
+            RnnSettings.MinRowsPerThread = savedRows;
+        }
+    }
+
+    /// <summary>Cases for the threaded tests: (T, B, I, H, lengths, threads); the batch is split into that many parts.</summary>
+    public static TheoryData<int, int, int, int, string, int> Shapes => new()
+    {
+        { 6, 3, 5, 7, "", 2 },
+        { 7, 5, 3, 6, "7,0,3,12,5", 2 },
+        { 4, 6, 9, 17, "2,4,4,1,0,3", 3 },
+        { 9, 12, 5, 16, "9,1,4,9,0,7,2,9,3,5,6,8", 2 },
+        { 5, 16, 4, 8, "", 4 },
+        { 3, 4, 2, 8, "0,0,0,0", 2 },
+    };
+}
+

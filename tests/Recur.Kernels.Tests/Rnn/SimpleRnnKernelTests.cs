@@ -4,6 +4,7 @@ using static Recur.Kernels.Tests.Rnn.RnnTest;
 
 namespace Recur.Kernels.Tests.Rnn;
 
+[Collection(nameof(GemmCollection))]
 public sealed class SimpleRnnKernelTests
 {
     private sealed record Problem(SimpleRnnConfig Cfg, int[] Lengths, double[] K, double[] Bias, double[] X, double[] H0, double[] Dy, double[] DhF);
@@ -157,6 +158,8 @@ public sealed class SimpleRnnKernelTests
                 d.Add(4, 6, 9, 17, "2,4,4,1,0,3", act);
                 d.Add(3, 4, 2, 8, "0,0,0,0", act);
                 d.Add(0, 2, 3, 4, "", act);
+                d.Add(6, 3, 4, 17, "6,2,1", act);
+                d.Add(4, 1, 5, 24, "", act);
             }
 
             return d;
@@ -177,6 +180,23 @@ public sealed class SimpleRnnKernelTests
     {
         var q = Make<float>(new SimpleRnnConfig(t, b, i, h, act), lengths, (t * 13) + h);
         Compare(RunKernel<float>(q), Reference(q, true), 1e-5);
+    }
+
+    [Theory]
+    [MemberData(nameof(RnnThreads.Shapes), MemberType = typeof(RnnThreads))]
+    public void SimpleRnn_RowThreads_MatchReferenceAndOneThread(int t, int b, int i, int h, string lengths, int threads)
+    {
+        foreach (var act in new[] { RnnActivation.Tanh, RnnActivation.Relu })
+        {
+            var qd = Make<double>(new SimpleRnnConfig(t, b, i, h, act), lengths, (t * 19) + h);
+            var manyD = RnnThreads.With(threads, () => RunKernel<double>(qd));
+            Compare(manyD, Reference(qd, true), 1e-12);
+            Compare(manyD, RnnThreads.With(1, () => RunKernel<double>(qd)), 1e-12);
+            var qf = Make<float>(new SimpleRnnConfig(t, b, i, h, act), lengths, (t * 19) + h);
+            var manyF = RnnThreads.With(threads, () => RunKernel<float>(qf));
+            Compare(manyF, Reference(qf, true), 1e-5);
+            Compare(manyF, RnnThreads.With(1, () => RunKernel<float>(qf)), 1e-5);
+        }
     }
 
     [Theory]

@@ -1,0 +1,144 @@
+using Recur.Kernels.Blas;
+
+namespace Recur.Kernels.Rnn;
+
+/// <summary>Process-wide knobs of the fused RNN kernels that tests and benchmarks turn; the defaults are the tuned values.</summary>
+internal static class RnnSettings
+{
+    /// <summary>
+    /// Batch rows per thread below which a fused kernel keeps its time loop on one thread (its per-step
+    /// products may still split columns between threads).
+    /// </summary>
+    public static int MinRowsPerThread { get; set; } = 8;
+
+    /// <summary>Pack the recurrent weights into GEMM panels once per call (else every step's product packs them again).</summary>
+    public static bool PackWeights { get; set; } = true;
+
+    /// <summary>Run steps with one active row through <see cref="Rnn.FusedStep"/> (the GEMV with the cell in its epilogue) where it applies.</summary>
+    public static bool FusedStep { get; set; } = true;
+
+    /// <summary>Some step has exactly one active row (the rows are sorted, so Active is non-increasing).</summary>
+    public static bool HasSingleRowStep(in RnnSchedule s)
+    {
+        for (int t = 0; t < s.Time; t++)
+        {
+            if (s.Active[t] <= 1)
+            {
+                return s.Active[t] == 1;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>
+/// The batch-parallel split of a fused RNN kernel's time loop (ONNX Runtime's batch-parallel DeepCPU mode):
+/// the length-sorted rows are cut into contiguous parts of about equal real tokens, and each part runs
+/// through every step on its own thread. A row's recurrence depends only on itself, so the parts never
+/// wait for each other: there is no per-step barrier. The input projection before the loop and the
+/// weight-gradient products after it stay single multithreaded GEMMs.
+/// </summary>
+internal static class RnnPartition
+{
+    /// <summary>The most parts a loop is cut into.</summary>
+    public const int MaxParts = 16;
+
+    /// <summary>
+    /// Cuts sorted rows [0, B) into parts [bounds[p], bounds[p + 1]), balanced by real tokens, using at
+    /// most <paramref name="maxThreads"/> parts of at least <see cref="RnnSettings.MinRowsPerThread"/> rows;
+    /// returns the number of parts (1: run the loop on one thread). <paramref name="bounds"/> holds <see cref="MaxParts"/> + 1 ints.
+    /// </summary>
+    public static int Split(in RnnSchedule s, int maxThreads, Span<int> bounds)
+    {
+        int batch = s.Batch, time = s.Time;
+        int parts = Math.Min(Math.Min(maxThreads, MaxParts), batch / Math.Max(1, RnnSettings.MinRowsPerThread));
+        long tokens = s.Tokens;
+        bounds[0] = 0;
+        bounds[1] = batch;
+        if (parts < 2 || tokens == 0)
+        {
+            return 1;
+        }
+
+        // Sorted row k runs len(k) = #{t : Active[t] > k} steps; len is non-increasing in k.
+        int p = 1, tp = time;
+        long cum = 0;
+        for (int k = 0; k < batch && p < parts; k++)
+        {
+            while (tp > 0 && s.Active[tp - 1] <= k)
+            {
+                tp--;
+            }
+
+            cum += tp;
+
+            // Close part p - 1 after row k once it holds its share, leaving at least one row for each later part.
+            if (cum * parts >= tokens * p && batch - (k + 1) >= parts - p)
+            {
+                bounds[p++] = k + 1;
+            }
+        }
+
+        if (p < parts)
+        {
+            // Too few tokens to share out (most rows empty): run on one thread.
+            bounds[1] = batch;
+            return 1;
+        }
+
+        bounds[parts] = batch;
+        return parts;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="job"/> over the parts, on the pool when there are several and the pool is free,
+    /// else the whole batch as one part on the calling thread.
+    /// </summary>
+    public static void Run<TJob>(TJob job, ReadOnlySpan<int> bounds, int parts)
+        where TJob : class, IRowJob
+    {
+        if (parts > 1 && WorkerPool.TryAcquire())
+        {
+            try
+            {
+                var runner = RowJobRunner.Instance;
+                runner.Set(job, bounds[..(parts + 1)]);
+                WorkerPool.Run(runner, parts);
+                return;
+            }
+            finally
+            {
+                RowJobRunner.Instance.Clear();
+                WorkerPool.Release();
+            }
+        }
+
+        job.Run(0, bounds[parts], 0);
+    }
+
+    /// <summary>Adapts a row job to the pool: part i runs rows [bounds[i], bounds[i + 1]) with single-threaded products.</summary>
+    private sealed class RowJobRunner : IParallelJob
+    {
+        public static readonly RowJobRunner Instance = new();
+        private readonly int[] _bounds = new int[MaxParts + 1];
+        private IRowJob? _job;
+
+        public void Set(IRowJob job, ReadOnlySpan<int> bounds)
+        {
+            _job = job;
+            bounds.CopyTo(_bounds);
+        }
+
+        public void Clear() => _job = null;
+
+        public void Execute(int index) => _job!.Run(_bounds[index], _bounds[index + 1], 1);
+    }
+}
+
+/// <summary>A fused kernel's time loop over a range of sorted batch rows.</summary>
+internal interface IRowJob
+{
+    /// <summary>Runs sorted rows [r0, r1) through every step; the per-step products use at most <paramref name="gemmThreads"/> threads (0: <see cref="Gemm.MaxThreads"/>).</summary>
+    void Run(int r0, int r1, int gemmThreads);
+}
