@@ -65,7 +65,16 @@ public abstract class TrainingTask
         : FormattableString.Invariant($"accuracy >= {Target}");
 
     /// <summary>A seeded generator for (seed, stream, step): independent streams for training, validation and test.</summary>
-    protected static Random Rng(int seed, int stream, long step) => new(HashCode.Combine(seed, stream, step));
+    protected static Random Rng(int seed, int stream, long step)
+    {
+        // SplitMix64 over (seed, stream, step): the same numbers in every process. (HashCode.Combine is randomized per
+        // process, which made "seeded" runs differ from one run to the next.)
+        ulong z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)stream * 0xBF58476D1CE4E5B9UL + (ulong)step * 0x94D049BB133111EBUL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        z ^= z >> 31;
+        return new Random(unchecked((int)z ^ (int)(z >> 32)));
+    }
 }
 
 /// <summary>What every model builder takes.</summary>

@@ -2,11 +2,16 @@ using Recur.Rnn;
 
 namespace Recur.Tests.Execution;
 
+/// <summary>Allocation is measured per thread, but other tests' GEMMs share the kernels' worker pool; run alone.</summary>
+[CollectionDefinition(nameof(ExecutorMemoryTests), DisableParallelization = true)]
+public sealed class ExecutorMemoryCollection;
+
 /// <summary>
 /// The executor's memory rules (docs/decisions/0011-executor-memory.md): steady-state runs allocate only what they
 /// return, pooled buffers are reused without ever clobbering a value someone still holds (fetched results,
 /// aliases, loop values), and concurrent runs stay correct.
 /// </summary>
+[Collection(nameof(ExecutorMemoryTests))]
 public class ExecutorMemoryTests
 {
     private const int D = 16;
@@ -69,10 +74,17 @@ public class ExecutorMemoryTests
     private static double BytesPerRun(Func<NDArray> run)
     {
         for (int i = 0; i < 5; i++) run();
+        // The least of three rounds: other tests running in parallel share the GEMM worker pool, and a contended
+        // pool may cost a one-off allocation in a round; steady state is what a quiet round shows.
         const int runs = 20;
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < runs; i++) run();
-        return (GC.GetAllocatedBytesForCurrentThread() - before) / (double)runs;
+        double best = double.MaxValue;
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < runs; i++) run();
+            best = Math.Min(best, (GC.GetAllocatedBytesForCurrentThread() - before) / (double)runs);
+        }
+        return best;
     }
 
     [Theory]
