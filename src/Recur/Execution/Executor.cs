@@ -304,7 +304,7 @@ internal static class Executor
     public static void Run(ExecutionPlan plan, ReadOnlySpan<NDArray> feedValues, RunContext run, Span<NDArray> results)
     {
         var frame = plan.RentFrame();
-        RunInFrame(plan, frame, feedValues, run, results);
+        RunInFrame(plan, frame, feedValues, run, results, ownsRun: false);
     }
 
     /// <summary>Runs a plan for <paramref name="session"/> (a top-level <c>Session.Run</c>).</summary>
@@ -313,14 +313,9 @@ internal static class Executor
         var frame = plan.RentFrame();
         var run = frame.TopRun;
         run.Reset(session, cancellation);
-        try
-        {
-            RunInFrame(plan, frame, feedValues, run, results);
-        }
-        finally
-        {
-            run.Reset(null!, default);
-        }
+        // RunInFrame clears the frame's run context before it hands the frame back: once returned, another thread may
+        // rent the frame and set its own context (resetting it here, after the return, raced with that thread).
+        RunInFrame(plan, frame, feedValues, run, results, ownsRun: true);
     }
 
     /// <summary>Runs a plan and returns the fetches in a new array (tests and callers that want one).</summary>
@@ -331,7 +326,7 @@ internal static class Executor
         return results;
     }
 
-    private static void RunInFrame(ExecutionPlan plan, ExecutionFrame frame, ReadOnlySpan<NDArray> feedValues, RunContext run, Span<NDArray> results)
+    private static void RunInFrame(ExecutionPlan plan, ExecutionFrame frame, ReadOnlySpan<NDArray> feedValues, RunContext run, Span<NDArray> results, bool ownsRun)
     {
         var slots = frame.Slots;
         var owned = frame.Owned;
@@ -401,6 +396,7 @@ internal static class Executor
             Array.Clear(slots);
             Array.Clear(owned);
             if (completed) pool.EndRun();
+            if (ownsRun) run.Reset(null!, default);
             plan.ReturnFrame(frame);
         }
     }

@@ -113,8 +113,9 @@ public abstract class RnnCell
         var leaves = size.Flatten().Select(l =>
         {
             if (staticBatch is int b) return Tf.Zeros(new Shape(b).Concatenate(l.Shape), dtype);
+            // Fill infers (?, ...) from the concatenated dims (TF's constant_value_as_shape).
             var dims = Tf.Concat(new[] { Tf.Reshape(batchSize, new[] { 1 }), Tf.Constant(new NDArray(l.Shape.ToArray(), new Shape(l.Shape.Rank))) }, 0);
-            return RnnOps.EnsureShape(Tf.Zeros(dims, dtype), new Shape(-1).Concatenate(l.Shape));
+            return Tf.Zeros(dims, dtype);
         }).ToList();
         return size.Pack(leaves);
     }

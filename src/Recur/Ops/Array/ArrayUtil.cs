@@ -99,8 +99,53 @@ internal static class ArrayUtil
             for (int i = 0; i < v.Length; i++) d[i] = v[i] < 0 ? -1 : v[i];
             return new Shape(d);
         }
+        if (PartialConstantInts(dims) is { } partial) return new Shape(partial);
         if (dims.Shape.IsRankKnown && dims.Shape.Rank == 1 && dims.Shape[0] >= 0) return Shape.UnknownOfRank(dims.Shape[0]);
         return Shape.Unknown;
+    }
+
+    /// <summary>
+    /// TF's <c>constant_value_as_shape</c> for a vector built by ConcatV2 (axis 0) or Pack (axis 0) of parts that are
+    /// constant or of known length: the known values, −1 where a part is not constant (e.g. the batch size in
+    /// <c>concat([reshape(batch, [1]), [units]], 0)</c> gives (−1, units)); null when the length is unknown.
+    /// </summary>
+    private static int[]? PartialConstantInts(Tensor t)
+    {
+        if (t.DType is not (DType.Int32 or DType.Int64)) return null;
+        var op = t.Op;
+        if (op.Type == "Pack" && op.GetAttr<int>("axis") is 0 or -1)
+        {
+            var r = new int[op.Inputs.Count];
+            for (int i = 0; i < r.Length; i++)
+                r[i] = TryConstantInts(op.Inputs[i]) is { Length: 1 } v && v[0] >= 0 ? v[0] : -1;
+            return r;
+        }
+        if (op.Type == "ConcatV2" && op.GetAttr<int>("axis") is 0 or -1)
+        {
+            var r = new List<int>();
+            foreach (var part in op.Inputs)
+            {
+                if (TryConstantInts(part) is { } c)
+                {
+                    if (c.Length != (part.Shape.IsRankKnown && part.Shape.Rank == 1 ? part.Shape[0] : -2)) return null;
+                    foreach (int v in c) r.Add(v < 0 ? -1 : v);
+                }
+                else if (PartialConstantInts(part) is { } p)
+                {
+                    r.AddRange(p);
+                }
+                else if (part.Shape.IsRankKnown && part.Shape.Rank == 1 && part.Shape[0] >= 0)
+                {
+                    for (int i = 0; i < part.Shape[0]; i++) r.Add(-1);
+                }
+                else
+                {
+                    return null;
+                }
+            }
+            return r.ToArray();
+        }
+        return null;
     }
 
     /// <summary>The elements of an Int32 or Int64 array as ints (no copy for Int32).</summary>

@@ -20,7 +20,7 @@ internal static class FillOps
         return Graph.Default.AddOperation("Fill", name ?? "Fill", new[] { dims, value }, new[] { (value.DType, ArrayUtil.ShapeFromTensor(dims)) }).Outputs[0];
     }
 
-    [OpKernel("Fill")]
+    [OpKernel("Fill", BorrowsInputs = true)]
     private static void FillKernel(OpContext ctx)
     {
         var dims = ArrayUtil.ReadIntVector(ctx, 0, "dims");
@@ -30,20 +30,27 @@ internal static class FillOps
         {
             if (v < 0) ctx.FailArgument($"dims must be non-negative, but got {ArrayUtil.Format(dims)}.");
         }
-        ctx.SetOutput(0, Filled(new Shape(dims), value));
+        var y = ctx.AllocateOutput(0, dims, value.DType);
+        FillWith(y, value);
+        ctx.SetOutput(0, y);
     }
 
     /// <summary>A new array of the given shape with every element equal to the scalar <paramref name="value"/>.</summary>
     public static NDArray Filled(Shape shape, NDArray value)
     {
         var y = NDArray.Empty(shape, value.DType);
+        FillWith(y, value);
+        return y;
+    }
+
+    private static void FillWith(NDArray y, NDArray value)
+    {
         switch (value.DType.Size())
         {
             case 1: ArrayUtil.Elements<byte>(y).Fill(ArrayUtil.Elements<byte>(value)[0]); break;
             case 4: ArrayUtil.Elements<int>(y).Fill(ArrayUtil.Elements<int>(value)[0]); break;
             default: ArrayUtil.Elements<long>(y).Fill(ArrayUtil.Elements<long>(value)[0]); break;
         }
-        return y;
     }
 
     // ---- ZerosLike / OnesLike: same run-time shape and dtype as x.  No gradient (constant in x).

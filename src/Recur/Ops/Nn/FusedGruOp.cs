@@ -32,14 +32,14 @@ internal static class FusedGruOp
         return (op.Outputs[0], op.Outputs[1]);
     }
 
-    [OpKernel("FusedGru")]
+    [OpKernel("FusedGru", BorrowsInputs = true)]
     private static void Kernel(OpContext ctx)
     {
         if (ctx.Input(0).DType == DType.Float64) Forward<double, FusedF64>(ctx);
         else Forward<float, FusedF32>(ctx);
     }
 
-    [OpKernel("FusedGruGrad")]
+    [OpKernel("FusedGruGrad", BorrowsInputs = true)]
     private static void GradKernel(OpContext ctx)
     {
         if (ctx.Input(0).DType == DType.Float64) Backward<double, FusedF64>(ctx);
@@ -108,8 +108,8 @@ internal static class FusedGruOp
         bool training = ctx.IsOutputNeeded(2);
         int n = GruKernel.WorkspaceSize(cfg, training);
         var ws = FusedRnnCommon.RentWorkspace<T>(n);
-        var y = FusedRnnCommon.Output(x, cfg.Time, cfg.Batch, cfg.Units);
-        var h = FusedRnnCommon.Output(x, cfg.Batch, cfg.Units);
+        var y = ctx.AllocateOutput(0, [cfg.Time, cfg.Batch, cfg.Units], x.DType);
+        var h = ctx.AllocateOutput(1, [cfg.Batch, cfg.Units], x.DType);
         TApi.GruForward(cfg, Weights<T>(ctx, cfg), x.AsSpan<T>(), lengths, ctx.Input(2).AsSpan<T>(), y.Data<T>(), h.Data<T>(), ws.AsSpan(0, n), training);
         ctx.SetOutput(0, y);
         ctx.SetOutput(1, h);
@@ -131,7 +131,8 @@ internal static class FusedGruOp
         for (int k = 0, i = 0; i < nIn; i++)
         {
             if (i == 1) continue;
-            outs[k++] = NDArray.Empty(ctx.Input(i).Shape, x.DType);
+            outs[k] = ctx.AllocateOutput(k, ctx.Input(i).Shape, x.DType);
+            k++;
         }
         // outs: dx, dh0, d gates/kernel, d gates/bias, then the candidate gradients in input order.
         int ih = cfg.InputSize * cfg.Units;

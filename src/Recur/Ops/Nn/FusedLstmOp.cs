@@ -41,14 +41,14 @@ internal static class FusedLstmOp
         return (op.Outputs[0], op.Outputs[1], op.Outputs[2]);
     }
 
-    [OpKernel("FusedLstm")]
+    [OpKernel("FusedLstm", BorrowsInputs = true)]
     private static void Kernel(OpContext ctx)
     {
         if (ctx.Input(0).DType == DType.Float64) Forward<double, FusedF64>(ctx);
         else Forward<float, FusedF32>(ctx);
     }
 
-    [OpKernel("FusedLstmGrad")]
+    [OpKernel("FusedLstmGrad", BorrowsInputs = true)]
     private static void GradKernel(OpContext ctx)
     {
         if (ctx.Input(0).DType == DType.Float64) Backward<double, FusedF64>(ctx);
@@ -112,9 +112,9 @@ internal static class FusedLstmOp
         bool training = ctx.IsOutputNeeded(outIndex);
         int n = LstmKernel.WorkspaceSize(cfg, training);
         var ws = FusedRnnCommon.RentWorkspace<T>(n);
-        var y = FusedRnnCommon.Output(x, cfg.Time, cfg.Batch, cfg.OutputSize);
-        var c = FusedRnnCommon.Output(x, cfg.Batch, cfg.Units);
-        var h = FusedRnnCommon.Output(x, cfg.Batch, cfg.OutputSize);
+        var y = ctx.AllocateOutput(0, [cfg.Time, cfg.Batch, cfg.OutputSize], x.DType);
+        var c = ctx.AllocateOutput(1, [cfg.Batch, cfg.Units], x.DType);
+        var h = ctx.AllocateOutput(2, [cfg.Batch, cfg.OutputSize], x.DType);
         TApi.LstmForward(cfg, Weights<T>(ctx, cfg), x.AsSpan<T>(), lengths, ctx.Input(2).AsSpan<T>(), ctx.Input(3).AsSpan<T>(),
             y.Data<T>(), c.Data<T>(), h.Data<T>(), ws.AsSpan(0, n), training);
         ctx.SetOutput(0, y);
@@ -140,7 +140,8 @@ internal static class FusedLstmOp
         for (int k = 0, i = 0; i < nIn; i++)
         {
             if (i == 1) continue;
-            outs[k++] = NDArray.Empty(ctx.Input(i).Shape, x.DType);
+            outs[k] = ctx.AllocateOutput(k, ctx.Input(i).Shape, x.DType);
+            k++;
         }
         int proj = cfg.UsePeepholes ? 7 : 4;   // output index of d projection
         var grads = new LstmGradients<T>

@@ -233,6 +233,4 @@ internal static class FusedRnnCommon
     /// <summary>The lengths tensor for the op: the int32 lengths, or an empty vector constant when there are none.</summary>
     public static Tensor LengthsInput(Tensor? sequenceLength) => sequenceLength ?? Tf.Constant(new NDArray(Array.Empty<int>(), new Shape(0)));
 
-    /// <summary>A new output array of the input's dtype.</summary>
-    public static NDArray Output(NDArray like, params int[] dims) => NDArray.Empty(new Shape(dims), like.DType);
 }

@@ -27,14 +27,14 @@ internal static class FusedSimpleRnnOp
         return (op.Outputs[0], op.Outputs[1]);
     }
 
-    [OpKernel("FusedRnn")]
+    [OpKernel("FusedRnn", BorrowsInputs = true)]
     private static void Kernel(OpContext ctx)
     {
         if (ctx.Input(0).DType == DType.Float64) Forward<double, FusedF64>(ctx);
         else Forward<float, FusedF32>(ctx);
     }
 
-    [OpKernel("FusedRnnGrad")]
+    [OpKernel("FusedRnnGrad", BorrowsInputs = true)]
     private static void GradKernel(OpContext ctx)
     {
         if (ctx.Input(0).DType == DType.Float64) Backward<double, FusedF64>(ctx);
@@ -66,8 +66,8 @@ internal static class FusedSimpleRnnOp
         bool training = ctx.IsOutputNeeded(2);
         int n = SimpleRnnKernel.WorkspaceSize(cfg, training);
         var ws = FusedRnnCommon.RentWorkspace<T>(n);
-        var y = FusedRnnCommon.Output(x, cfg.Time, cfg.Batch, cfg.Units);
-        var h = FusedRnnCommon.Output(x, cfg.Batch, cfg.Units);
+        var y = ctx.AllocateOutput(0, [cfg.Time, cfg.Batch, cfg.Units], x.DType);
+        var h = ctx.AllocateOutput(1, [cfg.Batch, cfg.Units], x.DType);
         TApi.RnnForward(cfg, ctx.Input(3).AsSpan<T>(), ctx.Input(4).AsSpan<T>(), x.AsSpan<T>(), lengths, ctx.Input(2).AsSpan<T>(),
             y.Data<T>(), h.Data<T>(), ws.AsSpan(0, n), training);
         ctx.SetOutput(0, y);
@@ -85,10 +85,10 @@ internal static class FusedSimpleRnnOp
         var dh = ctx.Input(7);
         FusedRnnCommon.Expect(ctx, dy, "the gradient of y", cfg.Time, cfg.Batch, cfg.Units);
         FusedRnnCommon.Expect(ctx, dh, "the gradient of the final h", cfg.Batch, cfg.Units);
-        var dx = NDArray.Empty(x.Shape, x.DType);
-        var dh0 = NDArray.Empty(ctx.Input(2).Shape, x.DType);
-        var dk = NDArray.Empty(ctx.Input(3).Shape, x.DType);
-        var db = NDArray.Empty(ctx.Input(4).Shape, x.DType);
+        var dx = ctx.AllocateOutput(0, x.Shape, x.DType);
+        var dh0 = ctx.AllocateOutput(1, ctx.Input(2).Shape, x.DType);
+        var dk = ctx.AllocateOutput(2, ctx.Input(3).Shape, x.DType);
+        var db = ctx.AllocateOutput(3, ctx.Input(4).Shape, x.DType);
         var ws = FusedRnnCommon.BeginBackward<T>(ctx, 5, SimpleRnnKernel.WorkspaceSize(cfg, training: true));
         try
         {
