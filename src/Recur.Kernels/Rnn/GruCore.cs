@@ -62,10 +62,10 @@ internal static unsafe class GruCore<T>
 
         // Input projections for every real token: G[:, 0:2H] = X·Wgx, G[:, 2H:3H] = X·Wcx.
         ReadOnlySpan<T> xp = x;
-        if (!s.Dense)
+        if (!s.Dense || cfg.BatchMajor)
         {
             Span<T> xg = ws.Slice(L.Xg, n * I);
-            RnnMath.Gather(s, x, I, xg);
+            RnnMath.Gather(s, x, I, cfg.BatchMajor, xg);
             xp = xg;
         }
 
@@ -227,10 +227,9 @@ internal static unsafe class GruCore<T>
                 }
             }
 
-            Span<T> yt = y.Slice(t * B * H, B * H);
             for (int k = r0; k < r1; k++)
             {
-                Span<T> row = yt.Slice(s.Perm[k] * H, H);
+                Span<T> row = y.Slice(RnnMath.SequenceRow(cfg.BatchMajor, T_, B, t, s.Perm[k]) * H, H);
                 if (k - r0 < nb)
                 {
                     hS.Slice(k * H, H).CopyTo(row);
@@ -306,6 +305,10 @@ internal static unsafe class GruCore<T>
         var s = RnnSchedule.Build(T_, B, lengths, ws);
         int n = s.Tokens;
 
+        // Dense time-major x is the packed input itself (the forward pass read it in place, dx is written in place);
+        // otherwise the forward pass gathered it into Xg.
+        bool inPlace = s.Dense && !cfg.BatchMajor;
+
         ReadOnlySpan<T> wgx = w.GateKernel[..(I * G2)];
         Span<T> g = ws.Slice(L.G, T_ * B * G3), hp = ws.Slice(L.Hp, T_ * B * H), aux = ws.Slice(L.Aux, T_ * B * H);
         Span<T> dhS = ws.Slice(L.HState, B * H);
@@ -327,7 +330,7 @@ internal static unsafe class GruCore<T>
         }
 
         // The weight gradients for all steps at once.
-        ReadOnlySpan<T> xp = s.Dense ? x : ws.Slice(L.Xg, n * I);
+        ReadOnlySpan<T> xp = inPlace ? x : ws.Slice(L.Xg, n * I);
         ReadOnlySpan<T> dRu = g, dZc = n > 0 ? g[G2..] : default;
         RnnMath.Gemm(true, false, I, G2, n, xp, I, dRu, G3, T.Zero, grads.GateKernel, G2);
         RnnMath.Gemm(true, false, H, G2, n, hp, H, dRu, G3, T.Zero, grads.GateKernel[(I * G2)..], G2);
@@ -346,12 +349,12 @@ internal static unsafe class GruCore<T>
 
         if (!dx.IsEmpty)
         {
-            Span<T> dxp = s.Dense ? dx : ws.Slice(L.Xg, n * I);
+            Span<T> dxp = inPlace ? dx : ws.Slice(L.Xg, n * I);
             RnnMath.Gemm(false, true, n, I, G2, dRu, G3, wgx, G2, T.Zero, dxp, I);
             RnnMath.Gemm(false, true, n, I, H, dZc, G3, w.CandidateInputKernel, H, T.One, dxp, I);
-            if (!s.Dense)
+            if (!inPlace)
             {
-                RnnMath.Scatter(s, dxp, I, dx);
+                RnnMath.Scatter(s, dxp, I, cfg.BatchMajor, dx);
             }
         }
 
@@ -382,11 +385,10 @@ internal static unsafe class GruCore<T>
             }
 
             Span<T> dhRows = dhS.Slice(r0 * H, nb * H);
-            ReadOnlySpan<T> dyt = dy.IsEmpty ? default : dy.Slice(t * B * H, B * H);
             for (int k = 0; k < nb; k++)
             {
                 int row = off + k;
-                ReadOnlySpan<T> dyRow = dy.IsEmpty ? default : dyt.Slice(s.Perm[r0 + k] * H, H);
+                ReadOnlySpan<T> dyRow = dy.IsEmpty ? default : dy.Slice(RnnMath.SequenceRow(cfg.BatchMajor, T_, B, t, s.Perm[r0 + k]) * H, H);
                 CellBackward1(g.Slice(row * G3, G3), hp.Slice(row * H, H), aux.Slice(row * H, H), dhRows.Slice(k * H, H), dyRow, after);
             }
 

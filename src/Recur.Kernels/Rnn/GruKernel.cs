@@ -8,7 +8,7 @@ namespace Recur.Kernels.Rnn;
 /// <para>Math per step (docs/decisions/0006): <c>r, u = σ(x_t·Wgx + h·Wgh + gate_bias)</c> (r first);
 /// reset before: <c>c = tanh(x_t·Wcx + (r⊙h)·Wch + bc)</c>; reset after: <c>c = tanh(x_t·Wcx + bcx + r⊙(h·Wch + bch))</c>;
 /// <c>h' = u⊙h + (1−u)⊙c</c>; output <c>y_t = h'</c>.</para>
-/// <para>Shapes, row-major, time-major: x (T, B, I); lengths (B) or empty; h0, hFinal (B, H); y, dy (T, B, H);
+/// <para>Shapes, row-major, time-major (with <c>BatchMajor</c>, x, y, dy and dx are (B, T, ·) instead): x (T, B, I); lengths (B) or empty; h0, hFinal (B, H); y, dy (T, B, H);
 /// gate kernel (I + H, 2·H), gate bias (2·H); candidate input kernel (I, H); candidate hidden kernel (H, H);
 /// candidate biases (H).</para>
 /// <para>Sequence lengths and technique as in <see cref="LstmKernel"/>: rows in length order, packed per-step

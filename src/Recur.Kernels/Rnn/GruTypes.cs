@@ -13,6 +13,13 @@ public readonly record struct GruConfig(int Time, int Batch, int InputSize, int 
     /// <c>reset_after</c>), <c>c = tanh(x·Wcx + bcx + r⊙(h·Wch + bch))</c>.
     /// </summary>
     public bool ResetAfter { get; init; }
+
+    /// <summary>
+    /// x, y, dy and dx are batch-major, (B, T, ·) row-major (TF <c>time_major=False</c>, oneDNN <c>ntc</c>, PyTorch
+    /// <c>batch_first</c>), instead of time-major (T, B, ·); the kernel reads and writes them in place (no transposes),
+    /// with the same arithmetic. Default false.
+    /// </summary>
+    public bool BatchMajor { get; init; }
 }
 
 /// <summary>

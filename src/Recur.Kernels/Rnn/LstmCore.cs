@@ -75,10 +75,10 @@ internal static unsafe class LstmCore<T>
 
         // The input projection for every real token as one GEMM: G = X_packed · Wx.
         ReadOnlySpan<T> xp = x;
-        if (!s.Dense)
+        if (!s.Dense || cfg.BatchMajor)
         {
             Span<T> xg = ws.Slice(L.Xg, n * I);
-            RnnMath.Gather(s, x, I, xg);
+            RnnMath.Gather(s, x, I, cfg.BatchMajor, xg);
             xp = xg;
         }
 
@@ -244,10 +244,9 @@ internal static unsafe class LstmCore<T>
                 }
             }
 
-            Span<T> yt = y.Slice(t * B * P, B * P);
             for (int k = r0; k < r1; k++)
             {
-                Span<T> row = yt.Slice(s.Perm[k] * P, P);
+                Span<T> row = y.Slice(RnnMath.SequenceRow(cfg.BatchMajor, T_, B, t, s.Perm[k]) * P, P);
                 if (k - r0 < nb)
                 {
                     hS.Slice(k * P, P).CopyTo(row);
@@ -313,6 +312,10 @@ internal static unsafe class LstmCore<T>
         var s = RnnSchedule.Build(T_, B, lengths, ws);
         int n = s.Tokens;
 
+        // Dense time-major x is the packed input itself (the forward pass read it in place, dx is written in place);
+        // otherwise the forward pass gathered it into Xg.
+        bool inPlace = s.Dense && !cfg.BatchMajor;
+
         ReadOnlySpan<T> wx = w.Kernel[..(I * GH)];
         Span<T> g = ws.Slice(L.G, T_ * B * GH);
         Span<T> dhS = ws.Slice(L.HState, B * P), dcS = ws.Slice(L.CState, B * H);
@@ -336,7 +339,7 @@ internal static unsafe class LstmCore<T>
         }
 
         // The weight gradients for all steps at once: dKernel = [X; H_prev]ᵀ · dGates, dBias = Σ dGates.
-        ReadOnlySpan<T> xp = s.Dense ? x : ws.Slice(L.Xg, n * I);
+        ReadOnlySpan<T> xp = inPlace ? x : ws.Slice(L.Xg, n * I);
         RnnMath.Gemm(true, false, I, GH, n, xp, I, g, GH, T.Zero, grads.Kernel, GH);
         RnnMath.Gemm(true, false, P, GH, n, ws.Slice(L.Hp, n * P), P, g, GH, T.Zero, grads.Kernel[(I * GH)..], GH);
         RnnMath.ColumnSums<T>(g, n, GH, GH, grads.Bias);
@@ -352,7 +355,7 @@ internal static unsafe class LstmCore<T>
 
         if (!dx.IsEmpty)
         {
-            if (s.Dense)
+            if (inPlace)
             {
                 RnnMath.Gemm(false, true, n, I, GH, g, GH, wx, GH, T.Zero, dx, I);
             }
@@ -360,7 +363,7 @@ internal static unsafe class LstmCore<T>
             {
                 Span<T> dxp = ws.Slice(L.Xg, n * I);
                 RnnMath.Gemm(false, true, n, I, GH, g, GH, wx, GH, T.Zero, dxp, I);
-                RnnMath.Scatter(s, dxp, I, dx);
+                RnnMath.Scatter(s, dxp, I, cfg.BatchMajor, dx);
             }
         }
 
@@ -400,11 +403,10 @@ internal static unsafe class LstmCore<T>
             Span<T> dhRows = dhS.Slice(r0 * P, nb * P);
             if (!dy.IsEmpty)
             {
-                ReadOnlySpan<T> dyt = dy.Slice(t * B * P, B * P);
                 for (int k = 0; k < nb; k++)
                 {
                     Span<T> d = dhRows.Slice(k * P, P);
-                    TensorPrimitives.Add(d, dyt.Slice(s.Perm[r0 + k] * P, P), d);
+                    TensorPrimitives.Add(d, dy.Slice(RnnMath.SequenceRow(cfg.BatchMajor, T_, B, t, s.Perm[r0 + k]) * P, P), d);
                 }
             }
 

@@ -9,7 +9,7 @@ namespace Recur.Kernels.Rnn;
 /// <c>c_t = clip(σ(f + forget_bias [+ w_f⊙c_{t-1}])⊙c_{t-1} + σ(i [+ w_i⊙c_{t-1}])⊙tanh(j), ±cell_clip)</c>;
 /// <c>m_t = σ(o [+ w_o⊙c_t])⊙tanh(c_t)</c>; <c>h_t = clip(m_t·projection, ±proj_clip)</c> with a projection, else
 /// <c>h_t = m_t</c>. Output <c>y_t = h_t</c>.</para>
-/// <para>Shapes, row-major, time-major: x (T, B, I); lengths (B) or empty; c0, cFinal (B, H); h0, hFinal (B, P);
+/// <para>Shapes, row-major, time-major (with <c>BatchMajor</c>, x, y, dy and dx are (B, T, ·) instead): x (T, B, I); lengths (B) or empty; c0, cFinal (B, H); h0, hFinal (B, P);
 /// y and dy (T, B, P); kernel (I + P, 4·H), gates i, j, f, o, Wx = rows [0, I), Wh = rows [I, I + P); bias (4·H);
 /// peepholes (H); projection (H, P). P = <see cref="LstmConfig.OutputSize"/>.</para>
 /// <para>Sequence lengths (TF <c>sequence_length</c>): row b with length L (clamped to [0, T]) runs steps

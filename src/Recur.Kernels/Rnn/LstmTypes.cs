@@ -13,6 +13,13 @@ public readonly record struct LstmConfig(int Time, int Batch, int InputSize, int
     /// <summary>P, the projection size (TF <c>num_proj</c>); 0: no projection (the output is h = m, width H).</summary>
     public int NumProj { get; init; }
 
+    /// <summary>
+    /// x, y, dy and dx are batch-major, (B, T, ·) row-major (TF <c>time_major=False</c>, oneDNN <c>ntc</c>, PyTorch
+    /// <c>batch_first</c>), instead of time-major (T, B, ·); the kernel reads and writes them in place (no transposes),
+    /// with the same arithmetic. Default false.
+    /// </summary>
+    public bool BatchMajor { get; init; }
+
     /// <summary>Use the diagonal peephole weights <c>w_i_diag</c>, <c>w_f_diag</c>, <c>w_o_diag</c> (TF <c>use_peepholes</c>).</summary>
     public bool UsePeepholes { get; init; }
 

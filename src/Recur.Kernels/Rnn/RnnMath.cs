@@ -137,28 +137,38 @@ internal static class RnnMath
         }
     }
 
-    /// <summary>Copies the active rows of each step, in length order, from a time-major (T, B, width) buffer into the packed buffer.</summary>
-    public static void Gather<T>(in RnnSchedule s, ReadOnlySpan<T> source, int width, Span<T> packed)
+    /// <summary>
+    /// The row of token (t, b) in a (T, B, width) time-major sequence buffer, or in a (B, T, width) batch-major one
+    /// (<paramref name="batchMajor"/>); multiply by the width for the element offset.
+    /// </summary>
+    public static int SequenceRow(bool batchMajor, int time, int batch, int t, int b) =>
+        batchMajor ? (b * time) + t : (t * batch) + b;
+
+    /// <summary>
+    /// Copies the active rows of each step, in length order, from a (T, B, width) buffer — (B, T, width) when
+    /// <paramref name="batchMajor"/> — into the packed buffer.
+    /// </summary>
+    public static void Gather<T>(in RnnSchedule s, ReadOnlySpan<T> source, int width, bool batchMajor, Span<T> packed)
     {
         for (int t = 0; t < s.Time; t++)
         {
             int nb = s.Active[t], off = s.Offset[t];
             for (int k = 0; k < nb; k++)
             {
-                source.Slice(((t * s.Batch) + s.Perm[k]) * width, width).CopyTo(packed.Slice((off + k) * width, width));
+                source.Slice(SequenceRow(batchMajor, s.Time, s.Batch, t, s.Perm[k]) * width, width).CopyTo(packed.Slice((off + k) * width, width));
             }
         }
     }
 
-    /// <summary>The inverse of <see cref="Gather"/>: packed rows back to (T, B, width) with zeros in the rows past each length.</summary>
-    public static void Scatter<T>(in RnnSchedule s, ReadOnlySpan<T> packed, int width, Span<T> destination)
+    /// <summary>The inverse of <see cref="Gather"/>: packed rows back to (T, B, width) or (B, T, width) with zeros in the rows past each length.</summary>
+    public static void Scatter<T>(in RnnSchedule s, ReadOnlySpan<T> packed, int width, bool batchMajor, Span<T> destination)
     {
         for (int t = 0; t < s.Time; t++)
         {
             int nb = s.Active[t], off = s.Offset[t];
             for (int k = 0; k < s.Batch; k++)
             {
-                Span<T> row = destination.Slice(((t * s.Batch) + s.Perm[k]) * width, width);
+                Span<T> row = destination.Slice(SequenceRow(batchMajor, s.Time, s.Batch, t, s.Perm[k]) * width, width);
                 if (k < nb)
                 {
                     packed.Slice((off + k) * width, width).CopyTo(row);

@@ -19,7 +19,15 @@ public enum RnnActivation
 /// <param name="InputSize">I, the input features.</param>
 /// <param name="Units">H, the units.</param>
 /// <param name="Activation">tanh or relu.</param>
-public readonly record struct SimpleRnnConfig(int Time, int Batch, int InputSize, int Units, RnnActivation Activation = RnnActivation.Tanh);
+public readonly record struct SimpleRnnConfig(int Time, int Batch, int InputSize, int Units, RnnActivation Activation = RnnActivation.Tanh)
+{
+    /// <summary>
+    /// x, y, dy and dx are batch-major, (B, T, ·) row-major (TF <c>time_major=False</c>, oneDNN <c>ntc</c>, PyTorch
+    /// <c>batch_first</c>), instead of time-major (T, B, ·); the kernel reads and writes them in place (no transposes),
+    /// with the same arithmetic. Default false.
+    /// </summary>
+    public bool BatchMajor { get; init; }
+}
 
 /// <summary>
 /// A fused simple RNN layer over a whole sequence on spans (TF: <c>tf.nn.dynamic_rnn</c> with <c>BasicRNNCell</c>,
@@ -27,7 +35,7 @@ public readonly record struct SimpleRnnConfig(int Time, int Batch, int InputSize
 /// </summary>
 /// <remarks>
 /// <para>Math per step: <c>h_t = act(x_t·Wx + h_{t-1}·Wh + bias)</c>, output <c>y_t = h_t</c>.</para>
-/// <para>Shapes, row-major, time-major: x (T, B, I); lengths (B) or empty; h0, hFinal (B, H); y, dy (T, B, H);
+/// <para>Shapes, row-major, time-major (with <c>BatchMajor</c>, x, y, dy and dx are (B, T, ·) instead): x (T, B, I); lengths (B) or empty; h0, hFinal (B, H); y, dy (T, B, H);
 /// kernel (I + H, H) with Wx = rows [0, I), Wh = rows [I, I + H); bias (H).</para>
 /// <para>Sequence lengths and technique as in <see cref="LstmKernel"/>; here each step's recurrent GEMM accumulates
 /// straight into the hoisted input projection (beta = 1). Gradients are overwritten, not accumulated.</para>
@@ -185,10 +193,10 @@ internal static unsafe class SimpleRnnCore<T>
         Span<T> g = ws.Slice(L.G, T_ * B * H), hS = ws.Slice(L.HState, B * H);
         RnnMath.GatherState(s, h0, H, hS);
         ReadOnlySpan<T> xp = x;
-        if (!s.Dense)
+        if (!s.Dense || cfg.BatchMajor)
         {
             Span<T> xg = ws.Slice(L.Xg, n * I);
-            RnnMath.Gather(s, x, I, xg);
+            RnnMath.Gather(s, x, I, cfg.BatchMajor, xg);
             xp = xg;
         }
 
@@ -315,10 +323,9 @@ internal static unsafe class SimpleRnnCore<T>
             }
 
         WriteOutputs:
-            Span<T> yt = y.Slice(t * B * H, B * H);
             for (int k = r0; k < r1; k++)
             {
-                Span<T> row = yt.Slice(s.Perm[k] * H, H);
+                Span<T> row = y.Slice(RnnMath.SequenceRow(cfg.BatchMajor, T_, B, t, s.Perm[k]) * H, H);
                 if (k - r0 < nb)
                 {
                     hS.Slice(k * H, H).CopyTo(row);
@@ -339,6 +346,10 @@ internal static unsafe class SimpleRnnCore<T>
         var L = new SimpleRnnLayout(cfg, true);
         var s = RnnSchedule.Build(T_, B, lengths, ws);
         int n = s.Tokens;
+
+        // Dense time-major x is the packed input itself (the forward pass read it in place, dx is written in place);
+        // otherwise the forward pass gathered it into Xg.
+        bool inPlace = s.Dense && !cfg.BatchMajor;
         ReadOnlySpan<T> wx = kernel[..(I * H)];
         Span<T> g = ws.Slice(L.G, T_ * B * H), dhS = ws.Slice(L.HState, B * H);
         RnnMath.GatherState(s, dhFinal, H, dhS);
@@ -353,17 +364,17 @@ internal static unsafe class SimpleRnnCore<T>
             RnnPartition.Run(job, bounds, parts);
         }
 
-        ReadOnlySpan<T> xp = s.Dense ? x : ws.Slice(L.Xg, n * I);
+        ReadOnlySpan<T> xp = inPlace ? x : ws.Slice(L.Xg, n * I);
         RnnMath.Gemm(true, false, I, H, n, xp, I, g, H, T.Zero, dKernel, H);
         RnnMath.Gemm(true, false, H, H, n, ws.Slice(L.Hp, n * H), H, g, H, T.Zero, dKernel[(I * H)..], H);
         RnnMath.ColumnSums<T>(g, n, H, H, dBias);
         if (!dx.IsEmpty)
         {
-            Span<T> dxp = s.Dense ? dx : ws.Slice(L.Xg, n * I);
+            Span<T> dxp = inPlace ? dx : ws.Slice(L.Xg, n * I);
             RnnMath.Gemm(false, true, n, I, H, g, H, wx, H, T.Zero, dxp, I);
-            if (!s.Dense)
+            if (!inPlace)
             {
-                RnnMath.Scatter(s, dxp, I, dx);
+                RnnMath.Scatter(s, dxp, I, cfg.BatchMajor, dx);
             }
         }
 
@@ -395,7 +406,7 @@ internal static unsafe class SimpleRnnCore<T>
             for (int k = 0; k < nb; k++)
             {
                 Span<T> hz = g.Slice((off + k) * H, H), d = dhRows.Slice(k * H, H);
-                ReadOnlySpan<T> dyRow = dy.IsEmpty ? default : dy.Slice(((t * B) + s.Perm[r0 + k]) * H, H);
+                ReadOnlySpan<T> dyRow = dy.IsEmpty ? default : dy.Slice(RnnMath.SequenceRow(cfg.BatchMajor, T_, B, t, s.Perm[r0 + k]) * H, H);
                 ActivationGrad(hz, d, dyRow, tanh);
             }
 

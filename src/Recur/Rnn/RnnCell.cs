@@ -183,26 +183,30 @@ public abstract class RnnCell
     internal virtual bool CanFuse => false;
 
     /// <summary>
-    /// The whole sequence at once, inside the cell's variable scope: <paramref name="x"/> is (T, B, depth) time-major,
-    /// <paramref name="sequenceLength"/> int32 (B) or null; returns the time-major outputs and the final state, with
-    /// TF's <c>dynamic_rnn</c> semantics (zero outputs and a carried state past each length).
+    /// The whole sequence at once, inside the cell's variable scope: <paramref name="x"/> is (T, B, depth) when
+    /// <paramref name="timeMajor"/>, else (B, T, depth) (read in place by the fused kernels, no transposes),
+    /// <paramref name="sequenceLength"/> int32 (B) or null; returns the outputs in the layout of x and the final state,
+    /// with TF's <c>dynamic_rnn</c> semantics (zero outputs and a carried state past each length).
     /// </summary>
-    internal virtual (Tensor Outputs, RnnState State) FusedCore(Tensor x, Tensor? sequenceLength, RnnState state) =>
+    internal virtual (Tensor Outputs, RnnState State) FusedCore(Tensor x, Tensor? sequenceLength, RnnState state, bool timeMajor) =>
         throw new InvalidOperationException($"{GetType().Name} has no fused form; check CanFuse first.");
 
     /// <summary>
     /// Runs the whole sequence as fused ops (only when <see cref="CanFuse"/>), creating the variables on first use
-    /// exactly as <see cref="Call(Tensor, RnnState)"/> would, with the same names.
+    /// exactly as <see cref="Call(Tensor, RnnState)"/> would, with the same names. <paramref name="x"/> is (T, B, depth)
+    /// when <paramref name="timeMajor"/>, else (B, T, depth); the outputs have the same layout.
     /// </summary>
-    internal (Tensor Outputs, RnnState State) CallFused(Tensor x, Tensor? sequenceLength, RnnState state)
+    internal (Tensor Outputs, RnnState State) CallFused(Tensor x, Tensor? sequenceLength, RnnState state, bool timeMajor)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(state);
-        if (!x.Shape.IsRankKnown || x.Rank != 3 || x.Shape[0] == 0)
-            throw new ArgumentException($"{GetType().Name}: the fused path needs time-major inputs of rank 3 and a non-empty time axis, but got shape {x.Shape}.", nameof(x));
+        if (!x.Shape.IsRankKnown || x.Rank != 3 || x.Shape[timeMajor ? 0 : 1] == 0)
+            throw new ArgumentException(
+                $"{GetType().Name}: the fused path needs {(timeMajor ? "time-major (time, batch, depth)" : "batch-major (batch, time, depth)")} inputs of rank 3 and a non-empty time axis, but got shape {x.Shape}.",
+                nameof(x));
         if (!OpensScope)
         {
-            var result = FusedCore(x, sequenceLength, state);
+            var result = FusedCore(x, sequenceLength, state, timeMajor);
             _calledWithoutScope = true;
             return result;
         }
@@ -213,7 +217,8 @@ public abstract class RnnCell
                 _scope = Tf.CurrentVariableScopeState;
                 try
                 {
-                    // The first step's input stands in for the per-step input the cell is built from (pruned at run time).
+                    // A (·, depth) slice of x stands in for the per-step input the cell is built from (only its depth
+                    // matters; pruned at run time).
                     BuildNested(RnnState.Of(x[0]));
                 }
                 catch
@@ -221,19 +226,20 @@ public abstract class RnnCell
                     _scope = null;
                     throw;
                 }
-                return FusedCore(x, sequenceLength, state);
+                return FusedCore(x, sequenceLength, state, timeMajor);
             }
         }
         using (Tf.ReenterVariableScope(_scope, VariableReuse.Reuse))
-            return FusedCore(x, sequenceLength, state);
+            return FusedCore(x, sequenceLength, state, timeMajor);
     }
 
-    /// <summary>Checks a fused call's time-major input against the built depth and the state (the checks of <c>Call</c>).</summary>
-    private protected void CheckFusedInput(Tensor x, int builtDepth, RnnState state)
+    /// <summary>Checks a fused call's input ((T, B, depth), or (B, T, depth) when not <paramref name="timeMajor"/>) against the built depth and the state (the checks of <c>Call</c>).</summary>
+    private protected void CheckFusedInput(Tensor x, int builtDepth, RnnState state, bool timeMajor)
     {
         CheckFloat(x.DType, "input");
         if (x.Shape[-1] != builtDepth)
-            throw new ArgumentException($"{GetType().Name}: input must have shape (batch, {builtDepth}), but got steps of shape {x.Shape.Slice(1)}.", nameof(x));
+            throw new ArgumentException(
+                $"{GetType().Name}: input must have shape (batch, {builtDepth}), but got steps of shape {new Shape(x.Shape[timeMajor ? 1 : 0], x.Shape[2])}.", nameof(x));
         CheckState(state);
         CellUtil.CheckSameDType(GetType().Name, x, state);
     }

@@ -379,6 +379,45 @@ public sealed class GruKernelTests
         Compare(many, one, true, Tol<T>());
     }
 
+    [Theory]
+    [MemberData(nameof(RnnThreads.BatchMajorShapes), MemberType = typeof(RnnThreads))]
+    public void Gru_BatchMajor_EqualsTimeMajorOnTransposedData(int t, int b, int i, int h, string lengths, int threads)
+    {
+        foreach (bool after in new[] { false, true })
+        {
+            CheckBatchMajor<double>(new GruConfig(t, b, i, h) { ResetAfter = after }, lengths, threads);
+            CheckBatchMajor<float>(new GruConfig(t, b, i, h) { ResetAfter = after }, lengths, threads);
+        }
+    }
+
+    /// <summary>BatchMajor on (B, T, ·) data gives exactly the time-major results (same arithmetic), forward and backward.</summary>
+    private static void CheckBatchMajor<T>(GruConfig cfg, string lengths, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var q = Make<T>(cfg, lengths, (cfg.Time * 47) + cfg.Units);
+        int tt = cfg.Time, b = cfg.Batch, h = cfg.Units;
+        var bm = new Problem
+        {
+            Cfg = cfg with { BatchMajor = true }, Lengths = q.Lengths, Gk = q.Gk, Gb = q.Gb, Cx = q.Cx, Ch = q.Ch, Cb = q.Cb, Chb = q.Chb,
+            X = ToBatchMajor(q.X, tt, b, cfg.InputSize), H0 = q.H0, Dy = ToBatchMajor(q.Dy, tt, b, h), DhF = q.DhF,
+        };
+        foreach (bool training in new[] { false, true })
+        {
+            var e = RnnThreads.With(threads, () => RunKernel<T>(q, training));
+            var a = RnnThreads.With(threads, () => RunKernel<T>(bm, training));
+            Same(ToTimeMajor(a.Y, tt, b, h), e.Y, "y");
+            Same(a.HF, e.HF, "hFinal");
+            Same(a.DGk, e.DGk, "dGateKernel");
+            Same(a.DGb, e.DGb, "dGateBias");
+            Same(a.DCx, e.DCx, "dCandidateInputKernel");
+            Same(a.DCh, e.DCh, "dCandidateHiddenKernel");
+            Same(a.DCb, e.DCb, "dCandidateBias");
+            Same(a.DChb, e.DChb, "dCandidateHiddenBias");
+            Same(ToTimeMajor(a.Dx, tt, b, cfg.InputSize), e.Dx, "dx");
+            Same(a.Dh0, e.Dh0, "dh0");
+        }
+    }
+
     private static void Check<T>(GruConfig cfg, string lengths)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

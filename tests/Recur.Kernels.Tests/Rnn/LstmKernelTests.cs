@@ -444,6 +444,54 @@ public sealed class LstmKernelTests
         Compare<T>(many, one, true);
     }
 
+    [Theory]
+    [MemberData(nameof(RnnThreads.BatchMajorShapes), MemberType = typeof(RnnThreads))]
+    public void Lstm_BatchMajor_EqualsTimeMajorOnTransposedData(int t, int b, int i, int h, string lengths, int threads)
+    {
+        LstmConfig[] variants =
+        [
+            new(t, b, i, h),
+            new(t, b, i, h) { UsePeepholes = true, ForgetBias = 0.5 },
+            new(t, b, i, h) { CellClip = 0.6 },
+            new(t, b, i, h) { NumProj = 3, ProjClip = 0.4, UsePeepholes = true, CellClip = 1.0 },
+        ];
+        foreach (var cfg in variants)
+        {
+            CheckBatchMajor<double>(cfg, lengths, threads);
+            CheckBatchMajor<float>(cfg, lengths, threads);
+        }
+    }
+
+    /// <summary>BatchMajor on (B, T, ·) data gives exactly the time-major results (same arithmetic), forward and backward.</summary>
+    private static void CheckBatchMajor<T>(LstmConfig cfg, string lengths, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var q = Make<T>(cfg, lengths, (cfg.Time * 43) + cfg.Units);
+        int tt = cfg.Time, b = cfg.Batch, p = cfg.OutputSize;
+        var bm = new Problem
+        {
+            Cfg = cfg with { BatchMajor = true }, Lengths = q.Lengths, Kernel = q.Kernel, Bias = q.Bias, Wi = q.Wi, Wf = q.Wf, Wo = q.Wo, Proj = q.Proj,
+            X = ToBatchMajor(q.X, tt, b, cfg.InputSize), C0 = q.C0, H0 = q.H0, Dy = ToBatchMajor(q.Dy, tt, b, p), DcF = q.DcF, DhF = q.DhF,
+        };
+        foreach (bool training in new[] { false, true })
+        {
+            var e = RnnThreads.With(threads, () => RunKernel<T>(q, training));
+            var a = RnnThreads.With(threads, () => RunKernel<T>(bm, training));
+            Same(ToTimeMajor(a.Y, tt, b, p), e.Y, "y");
+            Same(a.CF, e.CF, "cFinal");
+            Same(a.HF, e.HF, "hFinal");
+            Same(a.DKernel, e.DKernel, "dKernel");
+            Same(a.DBias, e.DBias, "dBias");
+            Same(a.DWi, e.DWi, "dw_i");
+            Same(a.DWf, e.DWf, "dw_f");
+            Same(a.DWo, e.DWo, "dw_o");
+            Same(a.DProj, e.DProj, "dProjection");
+            Same(ToTimeMajor(a.Dx, tt, b, cfg.InputSize), e.Dx, "dx");
+            Same(a.Dc0, e.Dc0, "dc0");
+            Same(a.Dh0, e.Dh0, "dh0");
+        }
+    }
+
     private static void Check<T>(LstmConfig cfg, string lengths)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -47,6 +47,45 @@ internal static class RnnTest
         }
     }
 
+    /// <summary>A (T, B, width) time-major sequence as (B, T, width) batch-major.</summary>
+    public static double[] ToBatchMajor(double[] a, int time, int batch, int width) => Transpose(a, time, batch, width);
+
+    /// <summary>A (B, T, width) batch-major sequence as (T, B, width) time-major; empty stays empty.</summary>
+    public static double[] ToTimeMajor(double[] a, int time, int batch, int width) => Transpose(a, batch, time, width);
+
+    /// <summary>Asserts bitwise-equal values (the same arithmetic in another layout), naming the first difference.</summary>
+    public static void Same(double[] actual, double[] expected, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (BitConverter.DoubleToInt64Bits(actual[i]) != BitConverter.DoubleToInt64Bits(expected[i]))
+            {
+                Assert.Fail($"{what}: element {i} of {expected.Length} is {actual[i]:R}, expected exactly {expected[i]:R}.");
+            }
+        }
+    }
+
+    /// <summary>(n0, n1, width) → (n1, n0, width).</summary>
+    private static double[] Transpose(double[] a, int n0, int n1, int width)
+    {
+        if (a.Length == 0)
+        {
+            return a;
+        }
+
+        var r = new double[a.Length];
+        for (int i = 0; i < n0; i++)
+        {
+            for (int j = 0; j < n1; j++)
+            {
+                Array.Copy(a, ((i * n1) + j) * width, r, ((j * n0) + i) * width, width);
+            }
+        }
+
+        return r;
+    }
+
     public static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
 
     public static double Clip(double x, double? c) => c is double v ? Math.Clamp(x, -v, v) : x;
@@ -115,5 +154,24 @@ internal static class RnnThreads
         { 5, 16, 4, 8, "", 4 },
         { 3, 4, 2, 8, "0,0,0,0", 2 },
     };
+
+    /// <summary>
+    /// Cases for the batch-major tests: the threaded cases, and on one thread the one-row paths (B = 1, and a
+    /// sorted batch that ends with one row: the fused one-row step), dense and with lengths (0 and &gt; T).
+    /// </summary>
+    public static TheoryData<int, int, int, int, string, int> BatchMajorShapes
+    {
+        get
+        {
+            var d = Shapes;
+            d.Add(5, 1, 3, 4, "", 1);
+            d.Add(5, 1, 3, 4, "3", 1);
+            d.Add(6, 3, 4, 17, "6,2,1", 1);
+            d.Add(7, 5, 3, 6, "7,0,3,12,5", 1);
+            d.Add(5, 16, 4, 8, "", 1);
+            d.Add(0, 2, 3, 4, "", 1);
+            return d;
+        }
+    }
 }
 

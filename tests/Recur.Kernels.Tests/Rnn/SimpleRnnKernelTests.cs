@@ -200,6 +200,34 @@ public sealed class SimpleRnnKernelTests
     }
 
     [Theory]
+    [MemberData(nameof(RnnThreads.BatchMajorShapes), MemberType = typeof(RnnThreads))]
+    public void SimpleRnn_BatchMajor_EqualsTimeMajorOnTransposedData(int t, int b, int i, int h, string lengths, int threads)
+    {
+        foreach (var act in new[] { RnnActivation.Tanh, RnnActivation.Relu })
+        {
+            CheckBatchMajor<double>(new SimpleRnnConfig(t, b, i, h, act), lengths, threads);
+            CheckBatchMajor<float>(new SimpleRnnConfig(t, b, i, h, act), lengths, threads);
+        }
+    }
+
+    /// <summary>BatchMajor on (B, T, ·) data gives exactly the time-major results (same arithmetic), forward (training and inference) and backward.</summary>
+    private static void CheckBatchMajor<T>(SimpleRnnConfig cfg, string lengths, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var q = Make<T>(cfg, lengths, (cfg.Time * 53) + cfg.Units);
+        int tt = cfg.Time, b = cfg.Batch, h = cfg.Units;
+        var bm = q with { Cfg = cfg with { BatchMajor = true }, X = ToBatchMajor(q.X, tt, b, cfg.InputSize), Dy = ToBatchMajor(q.Dy, tt, b, h) };
+        var e = RnnThreads.With(threads, () => RunKernel<T>(q));
+        var a = RnnThreads.With(threads, () => RunKernel<T>(bm));
+        Same(ToTimeMajor(a.Y, tt, b, h), e.Y, "y");
+        Same(a.HF, e.HF, "hFinal");
+        Same(a.DK, e.DK, "dKernel");
+        Same(a.DB, e.DB, "dBias");
+        Same(ToTimeMajor(a.Dx, tt, b, cfg.InputSize), e.Dx, "dx");
+        Same(a.Dh0, e.Dh0, "dh0");
+    }
+
+    [Theory]
     [InlineData(RnnActivation.Tanh)]
     [InlineData(RnnActivation.Relu)]
     public void SimpleRnn_Backward_MatchesFiniteDifferences(RnnActivation act)

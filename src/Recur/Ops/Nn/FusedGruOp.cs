@@ -7,28 +7,28 @@ namespace Recur;
 /// <c>GruCell</c> (both variants) with TF's variables (docs/decisions/0013).
 /// </summary>
 /// <remarks>
-/// Inputs: x (T, B, I) time-major; lengths (B) int32 (an empty vector without lengths); h0 (B, H);
+/// Inputs: x (T, B, I) time-major, or (B, T, I) with <c>batch_major</c> (read in place, no transposes); lengths (B) int32 (an empty vector without lengths); h0 (B, H);
 /// gates/kernel (I + H, 2H); gates/bias (2H); then reset before (TF1 <c>GRUCell</c>): candidate/kernel (I + H, H),
 /// candidate/bias (H); reset after (cuDNN): candidate/input_projection/kernel (I, H),
 /// candidate/hidden_projection/kernel (H, H), candidate/input_projection/bias (H), candidate/hidden_projection/bias (H).
-/// Outputs: y (T, B, H), h (B, H), the variant workspace.
+/// Outputs: y (T, B, H) (or (B, T, H), as x), h (B, H), the variant workspace.
 /// </remarks>
 internal static class FusedGruOp
 {
     public static (Tensor Y, Tensor H) Build(Tensor x, Tensor? lengths, Tensor h0, Tensor gateKernel, Tensor gateBias,
-        IReadOnlyList<Tensor> candidate, int units, bool resetAfter, string name = "FusedGru")
+        IReadOnlyList<Tensor> candidate, int units, bool resetAfter, bool batchMajor, string name = "FusedGru")
     {
         var inputs = new List<Tensor> { x, FusedRnnCommon.LengthsInput(lengths), h0, gateKernel, gateBias };
         inputs.AddRange(candidate);
-        int t = x.Shape.IsRankKnown ? x.Shape[0] : -1;
-        int b = x.Shape.IsRankKnown && x.Shape[1] >= 0 ? x.Shape[1] : (h0.Shape.IsRankKnown ? h0.Shape[0] : -1);
+        var (t, b) = FusedRnnCommon.StaticDims(x, h0, batchMajor);
         var attrs = new Dictionary<string, object?>
         {
             ["units"] = units,
             ["reset_after"] = resetAfter,
             ["has_lengths"] = lengths is not null,
+            ["batch_major"] = batchMajor,
         };
-        var op = FusedRnnCommon.Build("FusedGru", name, inputs, new[] { (x.DType, new Shape(t, b, units)), (x.DType, new Shape(b, units)) }, attrs);
+        var op = FusedRnnCommon.Build("FusedGru", name, inputs, new[] { (x.DType, FusedRnnCommon.SequenceShape(batchMajor, t, b, units)), (x.DType, new Shape(b, units)) }, attrs);
         return (op.Outputs[0], op.Outputs[1]);
     }
 
@@ -72,7 +72,7 @@ internal static class FusedGruOp
             FusedRnnCommon.Expect(ctx, ctx.Input(5), "candidate/kernel", i + h, h);
             FusedRnnCommon.Expect(ctx, ctx.Input(6), "candidate/bias", h);
         }
-        return new GruConfig(t, b, i, h) { ResetAfter = after };
+        return new GruConfig(t, b, i, h) { ResetAfter = after, BatchMajor = FusedRnnCommon.BatchMajor(ctx) };
     }
 
     private static GruWeights<T> Weights<T>(OpContext ctx, in GruConfig c)
@@ -108,7 +108,7 @@ internal static class FusedGruOp
         bool training = ctx.IsOutputNeeded(2);
         int n = GruKernel.WorkspaceSize(cfg, training);
         var ws = FusedRnnCommon.RentWorkspace<T>(n);
-        var y = ctx.AllocateOutput(0, [cfg.Time, cfg.Batch, cfg.Units], x.DType);
+        var y = ctx.AllocateOutput(0, FusedRnnCommon.SequenceDims(cfg.BatchMajor, cfg.Time, cfg.Batch, cfg.Units, stackalloc int[3]), x.DType);
         var h = ctx.AllocateOutput(1, [cfg.Batch, cfg.Units], x.DType);
         TApi.GruForward(cfg, Weights<T>(ctx, cfg), x.AsSpan<T>(), lengths, ctx.Input(2).AsSpan<T>(), y.Data<T>(), h.Data<T>(), ws.AsSpan(0, n), training);
         ctx.SetOutput(0, y);
@@ -125,7 +125,7 @@ internal static class FusedGruOp
         var x = ctx.Input(0);
         var dy = ctx.Input(nIn + 1);
         var dh = ctx.Input(nIn + 2);
-        FusedRnnCommon.Expect(ctx, dy, "the gradient of y", cfg.Time, cfg.Batch, cfg.Units);
+        FusedRnnCommon.Expect(ctx, dy, "the gradient of y", FusedRnnCommon.SequenceDims(cfg.BatchMajor, cfg.Time, cfg.Batch, cfg.Units, stackalloc int[3]));
         FusedRnnCommon.Expect(ctx, dh, "the gradient of the final h", cfg.Batch, cfg.Units);
         var outs = new NDArray[ctx.Op.Outputs.Count];
         for (int k = 0, i = 0; i < nIn; i++)

@@ -8,9 +8,9 @@ namespace Recur;
 /// <c>LstmCell</c>/<c>BasicLstmCell</c> (docs/decisions/0013).
 /// </summary>
 /// <remarks>
-/// Inputs: x (T, B, I) time-major; lengths (B) int32 (an empty vector without lengths); c0 (B, H); h0 (B, P);
+/// Inputs: x (T, B, I) time-major, or (B, T, I) with <c>batch_major</c> (read in place, no transposes); lengths (B) int32 (an empty vector without lengths); c0 (B, H); h0 (B, P);
 /// kernel (I + P, 4H); bias (4H); with peepholes w_i_diag, w_f_diag, w_o_diag (H); with a projection
-/// projection/kernel (H, P). Outputs: y (T, B, P), c (B, H), h (B, P), and a variant workspace that holds what
+/// projection/kernel (H, P). Outputs: y (T, B, P) (or (B, T, P), as x), c (B, H), h (B, P), and a variant workspace that holds what
 /// the gradient needs when the plan computes a gradient (training), nothing otherwise.
 /// </remarks>
 internal static class FusedLstmOp
@@ -18,14 +18,14 @@ internal static class FusedLstmOp
     private const int Peep = 6;
 
     public static (Tensor Y, Tensor C, Tensor H) Build(Tensor x, Tensor? lengths, Tensor c0, Tensor h0, Tensor kernel, Tensor bias,
-        (Tensor I, Tensor F, Tensor O)? peepholes, Tensor? projection, int units, double forgetBias, double? cellClip, double? projClip, string name = "FusedLstm")
+        (Tensor I, Tensor F, Tensor O)? peepholes, Tensor? projection, int units, double forgetBias, double? cellClip, double? projClip, bool batchMajor,
+        string name = "FusedLstm")
     {
         int p = projection is null ? units : projection.Shape[1];
         var inputs = new List<Tensor> { x, FusedRnnCommon.LengthsInput(lengths), c0, h0, kernel, bias };
         if (peepholes is var (wi, wf, wo)) inputs.AddRange(new[] { wi, wf, wo });
         if (projection is not null) inputs.Add(projection);
-        int t = x.Shape.IsRankKnown ? x.Shape[0] : -1;
-        int b = x.Shape.IsRankKnown && x.Shape[1] >= 0 ? x.Shape[1] : (c0.Shape.IsRankKnown ? c0.Shape[0] : -1);
+        var (t, b) = FusedRnnCommon.StaticDims(x, c0, batchMajor);
         var attrs = new Dictionary<string, object?>
         {
             ["units"] = units,
@@ -35,9 +35,10 @@ internal static class FusedLstmOp
             ["cell_clip"] = cellClip,
             ["proj_clip"] = projClip,
             ["has_lengths"] = lengths is not null,
+            ["batch_major"] = batchMajor,
         };
         var op = FusedRnnCommon.Build("FusedLstm", name, inputs,
-            new[] { (x.DType, new Shape(t, b, p)), (x.DType, new Shape(b, units)), (x.DType, new Shape(b, p)) }, attrs);
+            new[] { (x.DType, FusedRnnCommon.SequenceShape(batchMajor, t, b, p)), (x.DType, new Shape(b, units)), (x.DType, new Shape(b, p)) }, attrs);
         return (op.Outputs[0], op.Outputs[1], op.Outputs[2]);
     }
 
@@ -85,6 +86,7 @@ internal static class FusedLstmOp
             ForgetBias = ctx.Attr<double>("forget_bias"),
             CellClip = ctx.Attr<double?>("cell_clip"),
             ProjClip = ctx.Attr<double?>("proj_clip"),
+            BatchMajor = FusedRnnCommon.BatchMajor(ctx),
         };
     }
 
@@ -112,7 +114,7 @@ internal static class FusedLstmOp
         bool training = ctx.IsOutputNeeded(outIndex);
         int n = LstmKernel.WorkspaceSize(cfg, training);
         var ws = FusedRnnCommon.RentWorkspace<T>(n);
-        var y = ctx.AllocateOutput(0, [cfg.Time, cfg.Batch, cfg.OutputSize], x.DType);
+        var y = ctx.AllocateOutput(0, FusedRnnCommon.SequenceDims(cfg.BatchMajor, cfg.Time, cfg.Batch, cfg.OutputSize, stackalloc int[3]), x.DType);
         var c = ctx.AllocateOutput(1, [cfg.Batch, cfg.Units], x.DType);
         var h = ctx.AllocateOutput(2, [cfg.Batch, cfg.OutputSize], x.DType);
         TApi.LstmForward(cfg, Weights<T>(ctx, cfg), x.AsSpan<T>(), lengths, ctx.Input(2).AsSpan<T>(), ctx.Input(3).AsSpan<T>(),
@@ -133,7 +135,7 @@ internal static class FusedLstmOp
         var dy = ctx.Input(nIn + 1);
         var dc = ctx.Input(nIn + 2);
         var dh = ctx.Input(nIn + 3);
-        FusedRnnCommon.Expect(ctx, dy, "the gradient of y", cfg.Time, cfg.Batch, cfg.OutputSize);
+        FusedRnnCommon.Expect(ctx, dy, "the gradient of y", FusedRnnCommon.SequenceDims(cfg.BatchMajor, cfg.Time, cfg.Batch, cfg.OutputSize, stackalloc int[3]));
         FusedRnnCommon.Expect(ctx, dc, "the gradient of the final c", cfg.Batch, cfg.Units);
         FusedRnnCommon.Expect(ctx, dh, "the gradient of the final h", cfg.Batch, cfg.OutputSize);
         var outs = new NDArray[ctx.Op.Outputs.Count];

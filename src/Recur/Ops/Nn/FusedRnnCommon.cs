@@ -196,24 +196,59 @@ internal static class FusedRnnCommon
         else ArrayPool<T>.Shared.Return(ws.Buffer);
     }
 
-    /// <summary>x must be (T, B, I) with I = <paramref name="inputSize"/> (when ≥ 0); returns (T, B, I).</summary>
+    /// <summary>The op's <c>batch_major</c> attribute: x and y are (B, T, ·) instead of (T, B, ·).</summary>
+    public static bool BatchMajor(OpContext ctx) => ctx.Op.Attrs.TryGetValue("batch_major", out var v) && v is true;
+
+    /// <summary>The dims of a (T, B, width) sequence, or (B, T, width) when <paramref name="batchMajor"/>, written to <paramref name="dims"/> (3 ints).</summary>
+    public static ReadOnlySpan<int> SequenceDims(bool batchMajor, int time, int batch, int width, Span<int> dims)
+    {
+        dims[0] = batchMajor ? batch : time;
+        dims[1] = batchMajor ? time : batch;
+        dims[2] = width;
+        return dims[..3];
+    }
+
+    /// <summary>
+    /// The static (T, B) of a fused op's input x ((T, B, I), or (B, T, I) when <paramref name="batchMajor"/>), the
+    /// batch taken from the initial state <paramref name="state"/> when x does not know it; -1 where unknown.
+    /// </summary>
+    public static (int T, int B) StaticDims(Tensor x, Tensor state, bool batchMajor)
+    {
+        int t = -1, b = -1;
+        if (x.Shape.IsRankKnown)
+        {
+            t = x.Shape[batchMajor ? 1 : 0];
+            b = x.Shape[batchMajor ? 0 : 1];
+        }
+        if (b < 0 && state.Shape.IsRankKnown) b = state.Shape[0];
+        return (t, b);
+    }
+
+    /// <summary>The static shape of a sequence output of width <paramref name="width"/> in the op's layout.</summary>
+    public static Shape SequenceShape(bool batchMajor, int time, int batch, int width) => new(SequenceDims(batchMajor, time, batch, width, new int[3]).ToArray());
+
+    /// <summary>
+    /// x must be (T, B, I) — (B, T, I) with the <c>batch_major</c> attribute — with I = <paramref name="inputSize"/>
+    /// (when ≥ 0); returns (T, B, I).
+    /// </summary>
     public static (int T, int B, int I) Sequence(OpContext ctx, NDArray x, int inputSize)
     {
+        bool batchMajor = BatchMajor(ctx);
         if (x.Rank != 3)
-            ctx.FailArgument($"x must have rank 3 (time, batch, depth), but got shape {x.Shape}.");
-        int t = x.Shape[0], b = x.Shape[1], i = x.Shape[2];
+            ctx.FailArgument($"x must have rank 3 ({(batchMajor ? "batch, time" : "time, batch")}, depth), but got shape {x.Shape}.");
+        int t = x.Shape[batchMajor ? 1 : 0], b = x.Shape[batchMajor ? 0 : 1], i = x.Shape[2];
         if (inputSize >= 0 && i != inputSize)
             ctx.FailArgument($"x must have depth {inputSize} (the kernel's input rows), but got shape {x.Shape}.");
         return (t, b, i);
     }
 
     /// <summary>Checks that <paramref name="a"/> has exactly <paramref name="dims"/>.</summary>
-    public static void Expect(OpContext ctx, NDArray a, string what, params int[] dims)
+    public static void Expect(OpContext ctx, NDArray a, string what, params ReadOnlySpan<int> dims)
     {
         bool ok = a.Rank == dims.Length;
         for (int d = 0; ok && d < dims.Length; d++) ok = a.Shape[d] == dims[d];
         if (!ok)
-            ctx.FailArgument($"{what} must have shape ({string.Join(", ", dims.Select(v => v.ToString(CultureInfo.InvariantCulture)))}), but got {a.Shape}.");
+            ctx.FailArgument($"{what} must have shape ({string.Join(", ", dims.ToArray().Select(v => v.ToString(CultureInfo.InvariantCulture)))}), but got {a.Shape}.");
     }
 
     /// <summary>The lengths input (int32 vector of B, or empty when the op has none).</summary>

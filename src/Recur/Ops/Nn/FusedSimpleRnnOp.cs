@@ -7,23 +7,23 @@ namespace Recur;
 /// <c>DynamicRnn</c> builds it for <c>BasicRnnCell</c> with tanh or relu (docs/decisions/0013).
 /// </summary>
 /// <remarks>
-/// Inputs: x (T, B, I) time-major; lengths (B) int32 (an empty vector without lengths); h0 (B, H); kernel (I + H, H);
-/// bias (H). Outputs: y (T, B, H), h (B, H), the variant workspace.
+/// Inputs: x (T, B, I) time-major, or (B, T, I) with <c>batch_major</c> (read in place, no transposes); lengths (B) int32 (an empty vector without lengths); h0 (B, H); kernel (I + H, H);
+/// bias (H). Outputs: y (T, B, H) (or (B, T, H), as x), h (B, H), the variant workspace.
 /// </remarks>
 internal static class FusedSimpleRnnOp
 {
-    public static (Tensor Y, Tensor H) Build(Tensor x, Tensor? lengths, Tensor h0, Tensor kernel, Tensor bias, int units, RnnActivation activation, string name = "FusedRnn")
+    public static (Tensor Y, Tensor H) Build(Tensor x, Tensor? lengths, Tensor h0, Tensor kernel, Tensor bias, int units, RnnActivation activation, bool batchMajor, string name = "FusedRnn")
     {
         var inputs = new List<Tensor> { x, FusedRnnCommon.LengthsInput(lengths), h0, kernel, bias };
-        int t = x.Shape.IsRankKnown ? x.Shape[0] : -1;
-        int b = x.Shape.IsRankKnown && x.Shape[1] >= 0 ? x.Shape[1] : (h0.Shape.IsRankKnown ? h0.Shape[0] : -1);
+        var (t, b) = FusedRnnCommon.StaticDims(x, h0, batchMajor);
         var attrs = new Dictionary<string, object?>
         {
             ["units"] = units,
             ["activation"] = activation,
             ["has_lengths"] = lengths is not null,
+            ["batch_major"] = batchMajor,
         };
-        var op = FusedRnnCommon.Build("FusedRnn", name, inputs, new[] { (x.DType, new Shape(t, b, units)), (x.DType, new Shape(b, units)) }, attrs);
+        var op = FusedRnnCommon.Build("FusedRnn", name, inputs, new[] { (x.DType, FusedRnnCommon.SequenceShape(batchMajor, t, b, units)), (x.DType, new Shape(b, units)) }, attrs);
         return (op.Outputs[0], op.Outputs[1]);
     }
 
@@ -54,7 +54,7 @@ internal static class FusedSimpleRnnOp
         var (t, b, i) = FusedRnnCommon.Sequence(ctx, ctx.Input(0), kernel.Shape[0] - h);
         FusedRnnCommon.Expect(ctx, ctx.Input(2), "h0 (the initial state)", b, h);
         FusedRnnCommon.Expect(ctx, ctx.Input(4), "bias", h);
-        return new SimpleRnnConfig(t, b, i, h, ctx.Attr<RnnActivation>("activation"));
+        return new SimpleRnnConfig(t, b, i, h, ctx.Attr<RnnActivation>("activation")) { BatchMajor = FusedRnnCommon.BatchMajor(ctx) };
     }
 
     private static void Forward<T, TApi>(OpContext ctx)
@@ -66,7 +66,7 @@ internal static class FusedSimpleRnnOp
         bool training = ctx.IsOutputNeeded(2);
         int n = SimpleRnnKernel.WorkspaceSize(cfg, training);
         var ws = FusedRnnCommon.RentWorkspace<T>(n);
-        var y = ctx.AllocateOutput(0, [cfg.Time, cfg.Batch, cfg.Units], x.DType);
+        var y = ctx.AllocateOutput(0, FusedRnnCommon.SequenceDims(cfg.BatchMajor, cfg.Time, cfg.Batch, cfg.Units, stackalloc int[3]), x.DType);
         var h = ctx.AllocateOutput(1, [cfg.Batch, cfg.Units], x.DType);
         TApi.RnnForward(cfg, ctx.Input(3).AsSpan<T>(), ctx.Input(4).AsSpan<T>(), x.AsSpan<T>(), lengths, ctx.Input(2).AsSpan<T>(),
             y.Data<T>(), h.Data<T>(), ws.AsSpan(0, n), training);
@@ -83,7 +83,7 @@ internal static class FusedSimpleRnnOp
         var x = ctx.Input(0);
         var dy = ctx.Input(6);   // forward inputs 0..4, workspace 5, dy 6, dh 7
         var dh = ctx.Input(7);
-        FusedRnnCommon.Expect(ctx, dy, "the gradient of y", cfg.Time, cfg.Batch, cfg.Units);
+        FusedRnnCommon.Expect(ctx, dy, "the gradient of y", FusedRnnCommon.SequenceDims(cfg.BatchMajor, cfg.Time, cfg.Batch, cfg.Units, stackalloc int[3]));
         FusedRnnCommon.Expect(ctx, dh, "the gradient of the final h", cfg.Batch, cfg.Units);
         var dx = ctx.AllocateOutput(0, x.Shape, x.DType);
         var dh0 = ctx.AllocateOutput(1, ctx.Input(2).Shape, x.DType);

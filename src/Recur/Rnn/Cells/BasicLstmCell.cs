@@ -79,10 +79,10 @@ public sealed class BasicLstmCell : RnnCell
     internal override bool CanFuse => _tanh;
 
     /// <inheritdoc/>
-    internal override (Tensor Outputs, RnnState State) FusedCore(Tensor x, Tensor? sequenceLength, RnnState state)
+    internal override (Tensor Outputs, RnnState State) FusedCore(Tensor x, Tensor? sequenceLength, RnnState state, bool timeMajor)
     {
         const string owner = nameof(BasicLstmCell);
-        CheckFusedInput(x, _inputDepth, state);
+        CheckFusedInput(x, _inputDepth, state, timeMajor);
         Tensor c, h;
         if (StateIsTuple)
         {
@@ -96,7 +96,7 @@ public sealed class BasicLstmCell : RnnCell
             var ch = Tf.Split(state.Tensor, 2, 1);
             (c, h) = (ch[0], ch[1]);
         }
-        var (y, newC, newH) = FusedLstmOp.Build(x, sequenceLength, c, h, _kernel!, _bias!, null, null, NumUnits, ForgetBias, null, null);
+        var (y, newC, newH) = FusedLstmOp.Build(x, sequenceLength, c, h, _kernel!, _bias!, null, null, NumUnits, ForgetBias, null, null, batchMajor: !timeMajor);
         RnnState newState = StateIsTuple ? new LstmStateTuple(newC, newH) : Tf.Concat(new[] { newC, newH }, 1);
         return (y, newState);
     }

@@ -59,11 +59,11 @@ public sealed class BasicRnnCell : RnnCell
     internal override bool CanFuse => _fused is not null;
 
     /// <inheritdoc/>
-    internal override (Tensor Outputs, RnnState State) FusedCore(Tensor x, Tensor? sequenceLength, RnnState state)
+    internal override (Tensor Outputs, RnnState State) FusedCore(Tensor x, Tensor? sequenceLength, RnnState state, bool timeMajor)
     {
-        CheckFusedInput(x, _kernel!.Shape[0] - NumUnits, state);
+        CheckFusedInput(x, _kernel!.Shape[0] - NumUnits, state, timeMajor);
         CellUtil.CheckWidth(nameof(BasicRnnCell), "state", state.Tensor, NumUnits);
-        var (y, h) = FusedSimpleRnnOp.Build(x, sequenceLength, state.Tensor, _kernel, _bias!, NumUnits, _fused!.Value);
+        var (y, h) = FusedSimpleRnnOp.Build(x, sequenceLength, state.Tensor, _kernel, _bias!, NumUnits, _fused!.Value, batchMajor: !timeMajor);
         return (y, h);
     }
 

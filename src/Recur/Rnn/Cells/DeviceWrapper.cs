@@ -58,9 +58,9 @@ public sealed class DeviceWrapper : RnnCell
     internal override bool CanFuse => _cell.CanFuse;
 
     /// <inheritdoc/>
-    internal override (Tensor Outputs, RnnState State) FusedCore(Tensor x, Tensor? sequenceLength, RnnState state)
+    internal override (Tensor Outputs, RnnState State) FusedCore(Tensor x, Tensor? sequenceLength, RnnState state, bool timeMajor)
     {
-        var result = _cell.CallFused(x, sequenceLength, state);
+        var result = _cell.CallFused(x, sequenceLength, state, timeMajor);
         TrackVariables(_cell.Variables);
         return result;
     }

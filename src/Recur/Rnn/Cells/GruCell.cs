@@ -122,14 +122,14 @@ public sealed class GruCell : RnnCell
     internal override bool CanFuse => _tanh;
 
     /// <inheritdoc/>
-    internal override (Tensor Outputs, RnnState State) FusedCore(Tensor x, Tensor? sequenceLength, RnnState state)
+    internal override (Tensor Outputs, RnnState State) FusedCore(Tensor x, Tensor? sequenceLength, RnnState state, bool timeMajor)
     {
-        CheckFusedInput(x, _inputDepth, state);
+        CheckFusedInput(x, _inputDepth, state, timeMajor);
         CellUtil.CheckWidth(nameof(GruCell), "state", state.Tensor, NumUnits);
         Tensor[] candidate = ResetAfter
             ? new Tensor[] { _inputKernel!, _hiddenKernel!, _inputBias!, _hiddenBias! }
             : new Tensor[] { _candidateKernel!, _candidateBias! };
-        var (y, h) = FusedGruOp.Build(x, sequenceLength, state.Tensor, _gateKernel!, _gateBias!, candidate, NumUnits, ResetAfter);
+        var (y, h) = FusedGruOp.Build(x, sequenceLength, state.Tensor, _gateKernel!, _gateBias!, candidate, NumUnits, ResetAfter, batchMajor: !timeMajor);
         return (y, h);
     }
 

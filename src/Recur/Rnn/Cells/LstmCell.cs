@@ -131,12 +131,12 @@ public sealed class LstmCell : RnnCell
     internal override bool CanFuse => _tanh;
 
     /// <inheritdoc/>
-    internal override (Tensor Outputs, RnnState State) FusedCore(Tensor x, Tensor? sequenceLength, RnnState state)
+    internal override (Tensor Outputs, RnnState State) FusedCore(Tensor x, Tensor? sequenceLength, RnnState state, bool timeMajor)
     {
-        CheckFusedInput(x, _inputDepth, state);
+        CheckFusedInput(x, _inputDepth, state, timeMajor);
         var (cPrev, mPrev) = SplitState(state);
         var (y, c, m) = FusedLstmOp.Build(x, sequenceLength, cPrev, mPrev, _kernel!, _bias!,
-            UsePeepholes ? ((Tensor)_wiDiag!, (Tensor)_wfDiag!, (Tensor)_woDiag!) : null, _projKernel is null ? null : (Tensor)_projKernel, NumUnits, ForgetBias, CellClip, ProjClip);
+            UsePeepholes ? ((Tensor)_wiDiag!, (Tensor)_wfDiag!, (Tensor)_woDiag!) : null, _projKernel is null ? null : (Tensor)_projKernel, NumUnits, ForgetBias, CellClip, ProjClip, batchMajor: !timeMajor);
         RnnState newState = StateIsTuple ? new LstmStateTuple(c, m) : Tf.Concat(new[] { c, m }, 1);
         return (y, newState);
     }

@@ -77,9 +77,9 @@ public sealed class MultiRnnCell : RnnCell
     internal override bool CanFuse => _cells.All(c => c.CanFuse);
 
     /// <inheritdoc/>
-    /// <remarks>Layer by layer: each layer's fused op runs the whole sequence and feeds its outputs to the next.</remarks>
-    internal override (Tensor Outputs, RnnState State) FusedCore(Tensor x, Tensor? sequenceLength, RnnState state) =>
-        Layers(x, state, (cell, input, s) => cell.CallFused(input, sequenceLength, s));
+    /// <remarks>Layer by layer: each layer's fused op runs the whole sequence and feeds its outputs, in the same layout, to the next.</remarks>
+    internal override (Tensor Outputs, RnnState State) FusedCore(Tensor x, Tensor? sequenceLength, RnnState state, bool timeMajor) =>
+        Layers(x, state, (cell, input, s) => cell.CallFused(input, sequenceLength, s, timeMajor));
 
     private (Tensor Output, RnnState State) Layers(Tensor input, RnnState state, Func<RnnCell, Tensor, RnnState, (Tensor, RnnState)> run)
     {

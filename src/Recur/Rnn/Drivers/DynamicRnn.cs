@@ -16,34 +16,53 @@ internal static class DynamicRnnDriver
         using (Tf.VariableScope(scope ?? "rnn"))
         {
             var flat = RnnCommon.FlattenInputs(inputs, Who);
-            var timeMajorFlat = timeMajor ? flat.ToArray() : flat.Select(RnnCommon.TransposeBatchTime).ToArray();
-            var batchSize = BestEffortBatchSize(timeMajorFlat);
+            if (!timeMajor)
+            {
+                foreach (var x in flat)
+                {
+                    if (!x.Shape.IsRankKnown)
+                        throw new ArgumentException($"RNN: input '{x.Name}' must have a known rank to swap its batch and time dimensions.");
+                }
+            }
+            var batchSize = BestEffortBatchSize(flat, timeMajor);
             Tensor? seqLen = null;
             if (sequenceLength is not null)
                 seqLen = RnnCommon.PrepareSequenceLength(sequenceLength, batchSize, Who);
             var state = RnnCommon.InitialState(cell, initialState, dtype, batchSize, Who, "If there is no initial_state, you must give a dtype.");
-            var (outputs, finalState) = Loop(cell, inputs, timeMajorFlat, state, parallelIterations ?? 32, seqLen, dtype, batchSize);
+            var (staticT, staticB) = CheckInputs(flat, timeMajor);
+            if (flat.Count == 1 && inputs.IsTensor && staticT != 0 && cell.CanFuse && Graph.Default.UseFusedRnn)
+            {
+                // One fused op per layer runs the whole sequence (docs/decisions/0013); same variables, math and lengths
+                // rule. The kernels read batch-major inputs and write batch-major outputs in place: no transposes.
+                var (y, fusedState) = cell.CallFused(flat[0], seqLen, state, timeMajor);
+                return (RnnState.Of(y), fusedState);
+            }
+            var timeMajorFlat = timeMajor ? flat.ToArray() : flat.Select(RnnCommon.TransposeBatchTime).ToArray();
+            var (outputs, finalState) = Loop(cell, inputs, timeMajorFlat, staticT, staticB, state, parallelIterations ?? 32, seqLen, dtype, batchSize);
             if (!timeMajor) outputs = outputs.Map(RnnCommon.TransposeBatchTime);
             return (outputs, finalState);
         }
     }
 
-    /// <summary>TF's <c>_best_effort_input_batch_size</c> on time-major inputs.</summary>
-    private static Tensor BestEffortBatchSize(IReadOnlyList<Tensor> flat)
+    /// <summary>TF's <c>_best_effort_input_batch_size</c>: the batch axis is 1 of time-major inputs, 0 of batch-major ones.</summary>
+    private static Tensor BestEffortBatchSize(IReadOnlyList<Tensor> flat, bool timeMajor)
     {
+        int axis = timeMajor ? 1 : 0;
         foreach (var x in flat)
         {
             if (!x.Shape.IsRankKnown) continue;
             if (x.Rank < 2) throw new ArgumentException($"{Who}: expected input tensor {x.Name} to have rank at least 2, but its shape is {x.Shape}.");
-            if (x.Shape[1] >= 0) return Tf.Constant(x.Shape[1]);
+            if (x.Shape[axis] >= 0) return Tf.Constant(x.Shape[axis]);
         }
-        return Tf.Shape(flat[0])[1];
+        return Tf.Shape(flat[0])[axis];
     }
 
-    private static (RnnState Outputs, RnnState State) Loop(RnnCell cell, RnnState inputStructure, Tensor[] flat, RnnState state,
-        int parallelIterations, Tensor? seqLen, DType? dtype, Tensor batchSize)
+    /// <summary>
+    /// The static checks of TF's <c>_dynamic_rnn_loop</c> on the inputs in their given layout; returns the static time
+    /// and batch sizes (-1 where unknown).
+    /// </summary>
+    private static (int T, int B) CheckInputs(IReadOnlyList<Tensor> flat, bool timeMajor)
     {
-        // Static checks of TF's _dynamic_rnn_loop.
         int staticT = -2, staticB = -2;
         foreach (var x in flat)
         {
@@ -54,7 +73,7 @@ internal static class DynamicRnnDriver
                 if (x.Shape[d] < 0)
                     throw new ArgumentException($"{Who}: input size (depth of inputs) must be accessible via shape inference, but saw value None (input shape {x.Shape}).");
             }
-            int t = x.Shape[0], b = x.Shape[1];
+            int t = x.Shape[timeMajor ? 0 : 1], b = x.Shape[timeMajor ? 1 : 0];
             if (staticT != -2 && t != staticT)
                 throw new ArgumentException($"{Who}: time steps is not the same for all the elements in the input in a batch ({staticT} vs {t}).");
             if (staticB != -2 && b != staticB)
@@ -62,13 +81,14 @@ internal static class DynamicRnnDriver
             staticT = t;
             staticB = b;
         }
+        return (staticT, staticB);
+    }
+
+    /// <summary>TF's <c>_dynamic_rnn_loop</c> on time-major inputs, checked by <see cref="CheckInputs"/>.</summary>
+    private static (RnnState Outputs, RnnState State) Loop(RnnCell cell, RnnState inputStructure, Tensor[] flat, int staticT, int staticB, RnnState state,
+        int parallelIterations, Tensor? seqLen, DType? dtype, Tensor batchSize)
+    {
         var outDType = RnnCommon.InferStateDType(dtype, state);
-        if (flat.Length == 1 && inputStructure.IsTensor && staticT != 0 && cell.CanFuse && Graph.Default.UseFusedRnn)
-        {
-            // One fused op per layer runs the whole sequence (docs/decisions/0013); same variables, math and lengths rule.
-            var (y, fusedState) = cell.CallFused(flat[0], seqLen, state);
-            return (RnnState.Of(y), fusedState);
-        }
         var timeSteps = RnnCommon.Dim(flat[0], 0);
         var zeroOutput = RnnCommon.ZeroOutput(cell.OutputSize, batchSize, outDType);
         Tensor maxLen = seqLen is null ? timeSteps : Tf.ReduceMax(seqLen);

@@ -37,7 +37,29 @@ public class FusedRnnTests
             {
                 yield return new object[] { c, lengths, true, DType.Float64 };
             }
+            // Batch-major (read and written in place by the fused kernels), with lengths (stacks included) and without.
             yield return new object[] { c, true, false, c % 2 == 0 ? DType.Float64 : DType.Float32 };
+            yield return new object[] { c, false, false, c % 2 == 0 ? DType.Float32 : DType.Float64 };
+        }
+    }
+
+    private static bool IsFusedOp(Operation o) => FusedTypes.Contains(o.Type) || FusedTypes.Any(f => o.Type == f + "Grad");
+
+    /// <summary>
+    /// The fused path of <paramref name="scope"/> builds no Transpose: none in its scope (nor a gradient named after
+    /// one), none that reads a fused op or its gradient, none that feeds one.
+    /// </summary>
+    private static void AssertNoTransposes(Graph g, string scope)
+    {
+        foreach (var o in g.Operations)
+        {
+            if (o.Type == "Transpose")
+            {
+                Assert.DoesNotContain(scope + "/", o.Name, StringComparison.Ordinal);
+                Assert.DoesNotContain(o.Inputs, i => IsFusedOp(i.Op));
+            }
+            if (IsFusedOp(o))
+                Assert.DoesNotContain(o.Inputs, i => i.Op.Type == "Transpose");
         }
     }
 
@@ -89,6 +111,13 @@ public class FusedRnnTests
             using (Tf.VariableScope("fused", initializer: init)) fused = BuildRnn(g, true, "rnn", Cells(init)[cellIndex](), x, len, initState, timeMajor, wArr);
             Assert.Contains(g.Operations, o => FusedTypes.Contains(o.Type) && o.Name.StartsWith("fused/", StringComparison.Ordinal));
             Assert.DoesNotContain(g.Operations, o => FusedTypes.Contains(o.Type) && o.Name.StartsWith("composed/", StringComparison.Ordinal));
+            Assert.Equal(composed.Outputs.Shape, fused.Outputs.Shape);
+            if (!timeMajor)
+            {
+                // The composed loop transposes around its While loop; the fused ops read and write batch-major in place.
+                Assert.Contains(g.Operations, o => o.Type == "Transpose" && o.Name.StartsWith("composed/", StringComparison.Ordinal));
+                AssertNoTransposes(g, "fused");
+            }
 
             using var s = new Session(g);
             s.Run(Tf.GlobalVariablesInitializer());
@@ -156,6 +185,9 @@ public class FusedRnnTests
             var composed = Build(false, "composed");
             var fused = Build(true, "fused");
             Assert.Equal(2, g.Operations.Count(o => (o.Type is "FusedLstm" or "FusedGru") && o.Name.StartsWith("fused/", StringComparison.Ordinal)));
+            AssertNoTransposes(g, "fused");
+            Assert.Equal(new Shape(B, T, 3), fused[0].Shape);
+            Assert.Equal(new Shape(B, T, 4), fused[1].Shape);
             using var s = new Session(g);
             s.Run(Tf.GlobalVariablesInitializer());
             foreach (var v in g.Variables.Where(v => v.Name.StartsWith("composed/", StringComparison.Ordinal)))
@@ -225,6 +257,31 @@ public class FusedRnnTests
                 var h = r[1].ToArray<float>();
                 for (int i = 0; i < b; i++)
                     for (int u = 0; u < 6; u++) Assert.Equal(y[(i * t + t - 1) * 6 + u], h[i * 6 + u]);
+            }
+        }
+    }
+
+    /// <summary>The fused outputs keep their static shapes in either layout, unknown dims as -1, through a stack.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void FusedOutputs_StaticShapes_BothLayouts(bool timeMajor)
+    {
+        foreach (var (b, t) in new[] { (4, 7), (-1, 7), (4, -1), (-1, -1) })
+        {
+            var g = new Graph();
+            using (g.AsDefault())
+            {
+                var x = Tf.Placeholder(DType.Float32, timeMajor ? new Shape(t, b, D) : new Shape(b, t, D), name: "x");
+                var cell = new MultiRnnCell(new RnnCell[] { new LstmCell(3, numProj: 2), new GruCell(5) });
+                var (o, st) = Tf.Nn.DynamicRnn(cell, x, dtype: DType.Float32, timeMajor: timeMajor);
+                Assert.Equal(2, g.Operations.Count(op => FusedTypes.Contains(op.Type)));
+                Assert.Equal(timeMajor ? new Shape(t, b, 5) : new Shape(b, t, 5), o.Shape);
+                var leaves = st.Flatten();
+                Assert.Equal(new Shape(b, 3), leaves[0].Shape);
+                Assert.Equal(new Shape(b, 2), leaves[1].Shape);
+                Assert.Equal(new Shape(b, 5), leaves[2].Shape);
+                if (!timeMajor) Assert.DoesNotContain(g.Operations, op => op.Type == "Transpose");
             }
         }
     }
