@@ -347,4 +347,48 @@ public class ExecutorMemoryTests
             TestUtil.AssertClose(expected.ToArray(), results[r], 1e-5);
         }
     }
+
+    /// <summary>
+    /// Issue 5: a fused DynamicRnn (batch-major LSTM with lengths, inference and a training step) allocates in steady
+    /// state only the arrays it returns plus a small constant that does not grow with the batch or the sequence.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FusedDynamicRnn_SteadyState_AllocatesOnlyTheFetchedArrays(bool train)
+    {
+        (double Overhead, long Fetched) Measure(int batch, int time)
+        {
+            var g = new Graph { Seed = 5 };
+            Tensor x, len;
+            List<Tensor> fetch;
+            Operation init;
+            using (g.AsDefault())
+            {
+                x = Tf.Placeholder(DType.Float32, new Shape(-1, -1, 6));
+                len = Tf.Placeholder(DType.Int32, new Shape(-1));
+                var (o, st) = Tf.Nn.DynamicRnn(new LstmCell(8), x, len, dtype: DType.Float32);
+                Assert.Contains(g.Operations, op => op.Type == "FusedLstm");
+                fetch = train
+                    ? Tf.Gradients(Tf.ReduceSum(o), g.TrainableVariables.Select(v => (Tensor)v).ToList()).Select(t => t!).ToList()
+                    : new List<Tensor> { o, ((LstmStateTuple)st).H };
+                init = Tf.GlobalVariablesInitializer();
+            }
+            using var s = new Session(g);
+            s.Run(init);
+            var feeds = new FeedDict
+            {
+                [x] = new NDArray(TestUtil.RandomFloats(batch * time * 6, 3), new Shape(batch, time, 6)),
+                [len] = new NDArray(Enumerable.Range(0, batch).Select(i => 1 + i % time).ToArray()),
+            };
+            long fetched = s.Run(fetch, feeds).Sum(a => 24L + 4L * a.Size);
+            double perRun = BytesPerRun(() => s.Run(fetch, feeds)[0]);
+            return (perRun - fetched, fetched);
+        }
+
+        var small = Measure(4, 10);
+        var large = Measure(32, 60);
+        Assert.True(small.Overhead <= 8 * 1024, $"overhead {small.Overhead} bytes per run beyond the fetched {small.Fetched}.");
+        Assert.True(large.Overhead <= small.Overhead + 512, $"overhead grows with the sizes: {small.Overhead} bytes at (4, 10), {large.Overhead} at (32, 60).");
+    }
 }
