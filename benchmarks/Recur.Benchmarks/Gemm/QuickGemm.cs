@@ -32,14 +32,15 @@ internal static class QuickGemm
                 case "--round-ms": roundMs = double.Parse(args[++i]); break;
                 case "--gap-ms": gapMs = double.Parse(args[++i]); break;
                 case "--quantile": quantile = double.Parse(args[++i]); break;
+                case "--hot-us": Kernels.Blas.WorkerPool.HotSpinMicroseconds = double.Parse(args[++i]); break;
                 default: break;
             }
         }
 
         bool blas = OpenBlas.Available;
         var table = new StringBuilder();
-        table.AppendLine("| shape | M,N,K | threads | median: Recur GFLOP/s | OpenBLAS GFLOP/s | Recur / OpenBLAS | p" + (quantile * 100).ToString("F0") + ": Recur GFLOP/s | OpenBLAS GFLOP/s | Recur / OpenBLAS | machine busy before |");
-        table.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        table.AppendLine("| shape | M,N,K | threads | round means, median: Recur GFLOP/s | OpenBLAS | ratio | calls, median: Recur | OpenBLAS | ratio | calls, p" + (quantile * 100).ToString("F0") + ": Recur | OpenBLAS | ratio | machine busy before |");
+        table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         Console.WriteLine(table.ToString().TrimEnd());
         foreach (GemmShape shape in GemmShape.All.Concat(GemmShape.Training).Where(s => s.Name.Contains(filter, StringComparison.Ordinal)))
         {
@@ -58,8 +59,8 @@ internal static class QuickGemm
                 Action recur = () => Kernels.Gemm.Multiply(shape.TransA, shape.TransB, shape.M, shape.N, shape.K, 1f, a, shape.Lda, b, shape.Ldb, 0f, c, shape.N);
                 Action peer = blas ? () => OpenBlas.Sgemm(shape, a, b, c) : () => { };
                 double busy = WaitForQuiet(quietWait);
-                (double recurMed, double peerMed, double recurQ, double peerQ) = MeasurePair(recur, peer, seconds, roundMs / 1000, gapMs, quantile);
-                string line = $"| {shape.Name}{(shape.TransA ? " (Aᵀ)" : "")}{(shape.TransB ? " (Bᵀ)" : "")} | {shape.M},{shape.N},{shape.K} | {t} | {Cells(shape.Flops, recurMed, peerMed, blas)} | {Cells(shape.Flops, recurQ, peerQ, blas)} | {busy:P0} |";
+                var m = MeasurePair(recur, peer, seconds, roundMs / 1000, gapMs, quantile);
+                string line = $"| {shape.Name}{(shape.TransA ? " (Aᵀ)" : "")}{(shape.TransB ? " (Bᵀ)" : "")} | {shape.M},{shape.N},{shape.K} | {t} | {Cells(shape.Flops, m.RoundMedian.First, m.RoundMedian.Second, blas)} | {Cells(shape.Flops, m.CallMedian.First, m.CallMedian.Second, blas)} | {Cells(shape.Flops, m.CallQuantile.First, m.CallQuantile.Second, blas)} | {busy:P0} |";
                 Console.WriteLine(line);
                 table.AppendLine(line);
             }
@@ -114,12 +115,14 @@ internal static class QuickGemm
 
     /// <summary>
     /// Warm both up, then alternate rounds of each (so background load hits both alike); returns for each the
-    /// median over rounds of the mean seconds per call, and the <paramref name="quantile"/> of the single-call
-    /// times (on a loaded machine the fast quantiles are the calls that the other processes left alone). With a gap, each round is preceded by an idle pause, so that the other library's idle
+    /// median over rounds of the mean seconds per call (sensitive to rare long stalls when calls are short:
+    /// one 150 µs stall in a round of 30 µs calls weighs like five calls), the median of the single-call times,
+    /// and their <paramref name="quantile"/> (on a loaded machine the fast quantiles are the calls that the
+    /// other processes left alone). With a gap, each round is preceded by an idle pause, so that the other library's idle
     /// threads have stopped spinning (OpenBLAS's spin for about 2^28 cycles after a call, Recur's for
     /// 2 ms) and do not compete for the cores with the library being timed.
     /// </summary>
-    private static (double FirstMedian, double SecondMedian, double FirstQuantile, double SecondQuantile) MeasurePair(Action first, Action second, double seconds, double roundSeconds, double gapMs, double quantile)
+    private static ((double First, double Second) RoundMedian, (double First, double Second) CallMedian, (double First, double Second) CallQuantile) MeasurePair(Action first, Action second, double seconds, double roundSeconds, double gapMs, double quantile)
     {
         int perRound = CallsPerRound(first, roundSeconds);
         int perRoundPeer = CallsPerRound(second, roundSeconds);
@@ -136,7 +139,7 @@ internal static class QuickGemm
             t2.Add(TimeRound(second, perRoundPeer, calls2));
         }
 
-        return (Median(t1), Median(t2), Quantile(calls1, quantile), Quantile(calls2, quantile));
+        return ((Median(t1), Median(t2)), (Quantile(calls1, 0.5), Quantile(calls2, 0.5)), (Quantile(calls1, quantile), Quantile(calls2, quantile)));
     }
 
     private static void Gap(double ms)

@@ -10,7 +10,7 @@ namespace Recur.Benchmarks.Gemm;
 /// histogram; "called off" counts the dispatches whose worker had not started when the caller had done
 /// all the work (GEMM's short-and-wide path only). Scenarios: a synthetic job (each part busy for a fixed
 /// time) with different gaps between calls, then real 2-thread GEMM calls back to back.
-/// <c>gemm-start [--calls N] [--quiet-wait S]</c>.
+/// <c>gemm-start [--calls N] [--quiet-wait S] [--hot-us U]</c> (U: the pool's never-yielding spin, µs).
 /// </summary>
 internal static class StartDelayProbe
 {
@@ -33,6 +33,7 @@ internal static class StartDelayProbe
             {
                 case "--calls": calls = int.Parse(args[++i]); break;
                 case "--quiet-wait": quietWait = double.Parse(args[++i]); break;
+                case "--hot-us": WorkerPool.HotSpinMicroseconds = double.Parse(args[++i]); break;
                 default: break;
             }
         }
@@ -71,6 +72,7 @@ internal static class StartDelayProbe
             Print(name, delays, calledOff, busy);
         }
 
+        var callTimes = new List<string>();
         foreach (string shapeName in new[] { "rnn-m16-h128", "rnn-m64-h256", "sq512" })
         {
             GemmShape s = GemmShape.Parse(shapeName);
@@ -81,21 +83,54 @@ internal static class StartDelayProbe
             Kernels.Gemm.MaxThreads = 2;
             double busy = QuickGemm.WaitForQuiet(quietWait);
             var delays = new List<double>();
+            var withWorker = new List<double>();
+            var alone = new List<double>();
             int calledOff = 0;
             int n = s.M >= 512 ? Math.Min(calls, 500) : calls;
             for (int i = 0; i < n + 10; i++)
             {
+                long t0 = Stopwatch.GetTimestamp();
                 Kernels.Gemm.Multiply(false, false, s.M, s.N, s.K, 1f, a, s.K, b, s.N, 0f, c, s.N);
+                double micros = Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
                 if (i >= 10)
                 {
+                    int before = calledOff;
                     Record(delays, ref calledOff);
+                    (calledOff > before ? alone : withWorker).Add(micros);
                 }
             }
 
             Print($"GEMM {s.Name} 2 threads, back to back", delays, calledOff, busy);
+            Kernels.Gemm.MaxThreads = 1;
+            var single = new List<double>();
+            for (int i = 0; i < n + 10; i++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                Kernels.Gemm.Multiply(false, false, s.M, s.N, s.K, 1f, a, s.K, b, s.N, 0f, c, s.N);
+                single.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
+            }
+
+            callTimes.Add($"{s.Name}: call µs p10 / p50 / p90 / mean: 2 threads, worker started {Stats(withWorker)}; called off {Stats(alone)}; 1 thread {Stats(single)}");
+        }
+
+        Console.WriteLine();
+        foreach (string line in callTimes)
+        {
+            Console.WriteLine(line);
         }
 
         return 0;
+    }
+
+    private static string Stats(List<double> v)
+    {
+        if (v.Count == 0)
+        {
+            return "(none)";
+        }
+
+        v.Sort();
+        return $"{v[v.Count / 10]:F1} / {v[v.Count / 2]:F1} / {v[v.Count * 9 / 10]:F1} / {v.Average():F1} (n = {v.Count})";
     }
 
     private static void Record(List<double> delays, ref int calledOff)

@@ -24,11 +24,24 @@ internal static class WorkerPool
     public const double SpinMilliseconds = 2.0;
 
     /// <summary>
-    /// For how long of that a spinning thread never yields its core (it only pauses between checks),
-    /// so that a dispatch that follows within this time starts within a fraction of a microsecond.
+    /// For how long of that (microseconds) a spinning thread never yields its core (it only pauses
+    /// between checks), so that a dispatch that follows within this time starts within a fraction of a
+    /// microsecond. Past it, the spinner yields every 64 checks. Benchmarks turn this for A/B runs.
     /// </summary>
-    public const double HotSpinMicroseconds = 100.0;
+    public static double HotSpinMicroseconds
+    {
+        get => s_hotMicros;
+        set
+        {
+            s_hotMicros = value;
+            HotTicks = (long)(Stopwatch.Frequency * value / 1e6);
+        }
+    }
 
+    /// <summary><see cref="HotSpinMicroseconds"/> in <see cref="Stopwatch"/> ticks.</summary>
+    internal static long HotTicks { get; private set; } = (long)(Stopwatch.Frequency * 100.0 / 1e6);
+
+    private static double s_hotMicros = 100.0;
     private static readonly long s_spinTicks = (long)(Stopwatch.Frequency * SpinMilliseconds / 1000.0);
     private static readonly Lock s_gate = new();
     private static Worker[] s_workers = [];
@@ -291,7 +304,6 @@ internal static class WorkerPool
 /// </summary>
 internal struct HotSpinner
 {
-    private static readonly long s_hotTicks = (long)(Stopwatch.Frequency * WorkerPool.HotSpinMicroseconds / 1e6);
     private readonly long _start;
     private readonly long _budget;
     private int _count;
@@ -316,7 +328,7 @@ internal struct HotSpinner
                 return false;
             }
 
-            if (elapsed >= s_hotTicks)
+            if (elapsed >= WorkerPool.HotTicks)
             {
                 Thread.Yield();
                 return true;
