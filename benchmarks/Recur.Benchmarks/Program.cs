@@ -15,6 +15,7 @@ internal static class Program
         ("gemm-kernel", "Diagnostic: the AVX2 register-tile kernel alone on cache-resident panels.", _ => KernelProbe.Run()),
         ("gemm-ab", "Diagnostic: A/B of an internal GEMM setting on one thread. [shape filter]", AbProbe.Run),
         ("gemm-threads", "Diagnostic: wall GFLOP/s and CPU/wall of one shape at 1 and 2 threads. [shape]", ThreadProbe.Run),
+        ("gemm-start", "Diagnostic: start delay of the pool's second thread (histogram), synthetic and GEMM. [--calls N] [--quiet-wait S]", StartDelayProbe.Run),
         ("gemm-cpu", "Single-thread SGEMM vs OpenBLAS timed by thread CPU time (robust to other load). [shape filter]", CpuTimeGemm.Run),
         ("rnn", "Fused LSTM/GRU/RNN kernels on issue 5's grid vs the best peer. [--quick] [--threads 1,2] [--filter lstm-64] [--mode infer|train|both] [--seconds S] [--quiet-wait S] [--min-rows N] [--out file.md]", RnnBench.Run),
         ("gemm", "SGEMM vs OpenBLAS (BenchmarkDotNet; [--shapes sq1024,rnn-m64-h256] picks shapes, BDN options pass through). --quick [--seconds S] [--threads 1,2] [--filter sq] [--out file.md]: Stopwatch median table.", RunGemm),

@@ -139,6 +139,49 @@ public sealed class GemmTests
         }
     }
 
+    /// <summary>
+    /// Every threaded path, forced at small sizes, gives bitwise the one-thread result, call after call
+    /// (the threads race for the claims differently each time): the column split of short-and-wide
+    /// products (M within one MC block), the row split (more rows; chunks start on MR boundaries; K over
+    /// several KC blocks makes the threads wait for the shared B buffers; N over NC gives several column
+    /// blocks) and GEMV's split of the output range.
+    /// </summary>
+    [Theory]
+    [InlineData(16, 300, 129)]
+    [InlineData(5, 129, 300)]
+    [InlineData(33, 300, 33)]
+    [InlineData(300, 129, 300)]
+    [InlineData(300, 300, 33)]
+    [InlineData(145, 17, 600)]
+    [InlineData(150, 4100, 20)]
+    [InlineData(1, 300, 300)]
+    [InlineData(300, 1, 300)]
+    public void Multiply_ForcedThreads_BitwiseEqualToOneThread(int m, int n, int k)
+    {
+        double flops = GemmSettings.MinFlopsPerThread, flopsShort = GemmSettings.MinFlopsPerThreadShort;
+        long gemv = GemmSettings.GemvValuesPerThread;
+        try
+        {
+            GemmSettings.MinFlopsPerThread = 1;
+            GemmSettings.MinFlopsPerThreadShort = 1;
+            GemmSettings.GemvValuesPerThread = 1;
+            foreach (bool ta in new[] { false, true })
+            {
+                foreach (bool tb in new[] { false, true })
+                {
+                    CheckThreadsBitwise<float>(m, n, k, ta, tb);
+                    CheckThreadsBitwise<double>(m, n, k, ta, tb);
+                }
+            }
+        }
+        finally
+        {
+            GemmSettings.MinFlopsPerThread = flops;
+            GemmSettings.MinFlopsPerThreadShort = flopsShort;
+            GemmSettings.GemvValuesPerThread = gemv;
+        }
+    }
+
     [Fact]
     public void Multiply_ThreeThreadsOnTallAndWideProducts_MatchesNaiveLoop() =>
         WithThreads(3, () =>
@@ -343,6 +386,35 @@ public sealed class GemmTests
             {
                 Assert.Equal(sentinel, c[(i * ldc) + j]);
             }
+        }
+    }
+
+    /// <summary>One product on one thread, then repeatedly on 2 and 3 threads: every result must be bitwise the first.</summary>
+    private static void CheckThreadsBitwise<T>(int m, int n, int k, bool transA, bool transB)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int lda = transA ? m : k, ldb = transB ? k : n;
+        T[] a = Data.Uniform<T>(m * k, seed: 11 + m), b = Data.Uniform<T>(k * n, seed: 12 + n), c0 = Data.Uniform<T>(m * n, seed: 13 + k);
+        T alpha = T.CreateTruncating(1.25), beta = T.CreateTruncating(-0.5);
+        T[] expected = (T[])c0.Clone();
+        WithThreads(1, () => Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, expected, n));
+        foreach (int threads in new[] { 2, 3 })
+        {
+            WithThreads(threads, () =>
+            {
+                for (int round = 0; round < 8; round++)
+                {
+                    T[] c = (T[])c0.Clone();
+                    Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
+                    for (int i = 0; i < c.Length; i++)
+                    {
+                        if (!c[i].Equals(expected[i]))
+                        {
+                            Assert.Fail($"{typeof(T).Name} m={m} n={n} k={k} transA={transA} transB={transB} threads={threads} round={round}: C[{i / n},{i % n}] = {c[i]:R}, one thread gave {expected[i]:R}.");
+                        }
+                    }
+                }
+            });
         }
     }
 

@@ -1,16 +1,33 @@
 namespace Recur.Benchmarks.Gemm;
 
-/// <summary>One SGEMM problem: C[M, N] = A[M, K] . B[K, N], row-major, no transposes.</summary>
-public sealed record GemmShape(string Name, int M, int N, int K)
+/// <summary>One SGEMM problem: C[M, N] = op(A)[M, K] . op(B)[K, N], row-major (A stored K x M when TransA, B stored N x K when TransB).</summary>
+public sealed record GemmShape(string Name, int M, int N, int K, bool TransA = false, bool TransB = false)
 {
     public double Flops => 2.0 * M * N * K;
+
+    /// <summary>Leading dimension of the stored A.</summary>
+    public int Lda => TransA ? M : K;
+
+    /// <summary>Leading dimension of the stored B.</summary>
+    public int Ldb => TransB ? K : N;
 
     public override string ToString() => Name;
 
     /// <summary>Square sizes and the RNN shapes (M = batch, N = 4H, K = H: the LSTM recurrent product).</summary>
     public static IReadOnlyList<GemmShape> All { get; } = Build();
 
-    public static GemmShape Parse(string name) => All.First(s => s.Name == name);
+    /// <summary>
+    /// The big products of LSTM training at B = 64, T = 50, I = H = 512 (K or M = B·T = 3200 tokens):
+    /// the weight gradient dW = Xᵀ·dG (M = I + H, N = 4H, K = B·T; A transposed) and dx = dG·Wxᵀ
+    /// (M = B·T, N = I, K = 4H; B transposed).
+    /// </summary>
+    public static IReadOnlyList<GemmShape> Training { get; } =
+    [
+        new GemmShape("dw-h512", 1024, 2048, 3200, TransA: true),
+        new GemmShape("dx-h512", 3200, 512, 2048, TransB: true),
+    ];
+
+    public static GemmShape Parse(string name) => All.Concat(Training).First(s => s.Name == name);
 
     private static List<GemmShape> Build()
     {

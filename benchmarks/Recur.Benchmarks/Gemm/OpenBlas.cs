@@ -29,4 +29,13 @@ internal static unsafe partial class OpenBlas
             CblasSgemm(RowMajor, NoTrans, NoTrans, m, n, k, 1f, pa, k, pb, n, 0f, pc, n);
         }
     }
+
+    /// <summary>C = op(A)·op(B) for a benchmark shape (transposes and leading dimensions from the shape).</summary>
+    public static void Sgemm(GemmShape s, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c)
+    {
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            CblasSgemm(RowMajor, s.TransA ? Trans : NoTrans, s.TransB ? Trans : NoTrans, s.M, s.N, s.K, 1f, pa, s.Lda, pb, s.Ldb, 0f, pc, s.N);
+        }
+    }
 }

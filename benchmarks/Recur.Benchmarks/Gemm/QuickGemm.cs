@@ -19,7 +19,7 @@ internal static class QuickGemm
         double quietWait = 20;
         double roundMs = 5;
         double gapMs = 0;
-        double quantile = 0.5;
+        double quantile = 0.1;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -32,16 +32,17 @@ internal static class QuickGemm
                 case "--round-ms": roundMs = double.Parse(args[++i]); break;
                 case "--gap-ms": gapMs = double.Parse(args[++i]); break;
                 case "--quantile": quantile = double.Parse(args[++i]); break;
+                case "--hot-us": Kernels.Blas.WorkerPool.HotSpinMicroseconds = double.Parse(args[++i]); break;
                 default: break;
             }
         }
 
         bool blas = OpenBlas.Available;
         var table = new StringBuilder();
-        table.AppendLine("| shape | M,N,K | threads | Recur GFLOP/s | OpenBLAS GFLOP/s | Recur / OpenBLAS | machine busy before |");
-        table.AppendLine("|---|---|---|---|---|---|---|");
+        table.AppendLine("| shape | M,N,K | threads | round means, median: Recur GFLOP/s | OpenBLAS | ratio | calls, median: Recur | OpenBLAS | ratio | calls, p" + (quantile * 100).ToString("F0") + ": Recur | OpenBLAS | ratio | machine busy before |");
+        table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         Console.WriteLine(table.ToString().TrimEnd());
-        foreach (GemmShape shape in GemmShape.All.Where(s => s.Name.Contains(filter, StringComparison.Ordinal)))
+        foreach (GemmShape shape in GemmShape.All.Concat(GemmShape.Training).Where(s => s.Name.Contains(filter, StringComparison.Ordinal)))
         {
             var rng = new Random(42);
             float[] a = Enumerable.Range(0, shape.M * shape.K).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
@@ -55,16 +56,21 @@ internal static class QuickGemm
                     OpenBlas.SetNumThreads(t);
                 }
 
-                Action recur = () => Kernels.Gemm.Multiply(false, false, shape.M, shape.N, shape.K, 1f, a, shape.K, b, shape.N, 0f, c, shape.N);
-                Action peer = blas ? () => OpenBlas.Sgemm(shape.M, shape.N, shape.K, a, b, c) : () => { };
+                Action recur = () => Kernels.Gemm.Multiply(shape.TransA, shape.TransB, shape.M, shape.N, shape.K, 1f, a, shape.Lda, b, shape.Ldb, 0f, c, shape.N);
+                Action peer = blas ? () => OpenBlas.Sgemm(shape, a, b, c) : () => { };
                 double busy = WaitForQuiet(quietWait);
-                (double recurSec, double peerSec) = MeasurePair(recur, peer, seconds, roundMs / 1000, gapMs, quantile);
-                double g1 = shape.Flops / recurSec / 1e9;
-                double g2 = blas ? shape.Flops / peerSec / 1e9 : double.NaN;
-                string line = $"| {shape.Name} | {shape.M},{shape.N},{shape.K} | {t} | {g1:F1} | {(blas ? g2.ToString("F1") : "n/a")} | {(blas ? (g1 / g2).ToString("F2") : "n/a")} | {busy:P0} |";
+                var m = MeasurePair(recur, peer, seconds, roundMs / 1000, gapMs, quantile);
+                string line = $"| {shape.Name}{(shape.TransA ? " (Aᵀ)" : "")}{(shape.TransB ? " (Bᵀ)" : "")} | {shape.M},{shape.N},{shape.K} | {t} | {Cells(shape.Flops, m.RoundMedian.First, m.RoundMedian.Second, blas)} | {Cells(shape.Flops, m.CallMedian.First, m.CallMedian.Second, blas)} | {Cells(shape.Flops, m.CallQuantile.First, m.CallQuantile.Second, blas)} | {busy:P0} |";
                 Console.WriteLine(line);
                 table.AppendLine(line);
             }
+        }
+
+        static string Cells(double flops, double recurSec, double peerSec, bool blas)
+        {
+            double g1 = flops / recurSec / 1e9;
+            double g2 = blas ? flops / peerSec / 1e9 : double.NaN;
+            return $"{g1:F1} | {(blas ? g2.ToString("F1") : "n/a")} | {(blas ? (g1 / g2).ToString("F2") : "n/a")}";
         }
 
         if (output is not null)
@@ -108,13 +114,15 @@ internal static class QuickGemm
     }
 
     /// <summary>
-    /// Warm both up, then alternate rounds of each (so background load hits both alike); median seconds
-    /// per call (or, with <paramref name="quantile"/> below 0.5, that quantile of the single-call times: on a
-    /// loaded machine the fast quantiles are the calls that the other processes left alone). With a gap, each round is preceded by an idle pause, so that the other library's idle
+    /// Warm both up, then alternate rounds of each (so background load hits both alike); returns for each the
+    /// median over rounds of the mean seconds per call (sensitive to rare long stalls when calls are short:
+    /// one 150 µs stall in a round of 30 µs calls weighs like five calls), the median of the single-call times,
+    /// and their <paramref name="quantile"/> (on a loaded machine the fast quantiles are the calls that the
+    /// other processes left alone). With a gap, each round is preceded by an idle pause, so that the other library's idle
     /// threads have stopped spinning (OpenBLAS's spin for about 2^28 cycles after a call, Recur's for
     /// 2 ms) and do not compete for the cores with the library being timed.
     /// </summary>
-    private static (double First, double Second) MeasurePair(Action first, Action second, double seconds, double roundSeconds, double gapMs, double quantile)
+    private static ((double First, double Second) RoundMedian, (double First, double Second) CallMedian, (double First, double Second) CallQuantile) MeasurePair(Action first, Action second, double seconds, double roundSeconds, double gapMs, double quantile)
     {
         int perRound = CallsPerRound(first, roundSeconds);
         int perRoundPeer = CallsPerRound(second, roundSeconds);
@@ -131,7 +139,7 @@ internal static class QuickGemm
             t2.Add(TimeRound(second, perRoundPeer, calls2));
         }
 
-        return quantile == 0.5 ? (Median(t1), Median(t2)) : (Quantile(calls1, quantile), Quantile(calls2, quantile));
+        return ((Median(t1), Median(t2)), (Quantile(calls1, 0.5), Quantile(calls2, 0.5)), (Quantile(calls1, quantile), Quantile(calls2, quantile)));
     }
 
     private static void Gap(double ms)

@@ -238,9 +238,10 @@ internal static unsafe class GemmDriver<T>
                     }
 
                     // BLIS-style: per KC x NC block of B, the threads pack it together into a shared
-                    // buffer, meet at a barrier, then take row chunks (each packing its own A rows).
+                    // buffer, then take row chunks (each packing its own A rows); all from counters, so
+                    // a late worker takes less and one that never started is called off.
                     s_rowJob.Prepare(ref p, threads);
-                    WorkerPool.Run(s_rowJob, threads);
+                    WorkerPool.Run(s_rowJob, threads, optionalWorkers: true);
                     return;
                 }
                 finally
@@ -588,10 +589,10 @@ internal static unsafe class GemmDriver<T>
                     Interlocked.Increment(ref _packedA);
                 }
 
-                var spinner = default(SpinWait);
+                var spinner = new HotSpinner(long.MaxValue);
                 while (Volatile.Read(ref _packedA) < _aPanels)
                 {
-                    spinner.SpinOnce(sleep1Threshold: -1);
+                    spinner.SpinOnce();
                 }
 
                 // Guided self-scheduling: chunks shrink as the columns run out (a share of what is
@@ -619,96 +620,152 @@ internal static unsafe class GemmDriver<T>
         }
 
         /// <summary>
-        /// A product with more rows than one MC block, on several threads (the BLIS / OpenBLAS scheme):
-        /// for each KC x NC block of op(B), every thread packs its share of the NR panels into a shared
-        /// buffer (two of them, alternating, so one barrier per block suffices), all meet at a barrier,
-        /// then row chunks are handed out from a counter; a thread packs the A rows of its chunk into
-        /// its own buffer (MC rows at a time) and runs them against the whole shared B block.
+        /// A product with more rows than one MC block, on several threads (the BLIS / OpenBLAS scheme, with
+        /// every step taken from a shared counter instead of assigned): for each KC x NC block of op(B), the
+        /// threads claim groups of NR panels and pack them into a shared buffer, then claim row chunks; a
+        /// thread packs the A rows of its chunk into its own buffer and runs them against the whole shared B
+        /// block. Two B buffers alternate. Nobody waits for a thread, only for work: a chunk waits until its
+        /// block is packed and until the same rows of the previous K block are done (both add into the same C
+        /// tiles), and packing block t waits until block t - 2 (same buffer) is computed. So a thread
+        /// that starts late (or is preempted) just takes fewer claims, and the call never waits for it
+        /// beyond the one claim it is working on; a worker that has not started when the caller has taken
+        /// every claim is called off. Each element of C is computed exactly as on one thread (chunks start
+        /// on MR row boundaries), so the result is bitwise the single-thread one.
         /// </summary>
         private sealed class RowJob : IParallelJob
         {
+            /// <summary>Ints per counter: each counter has its own 64-byte line.</summary>
+            private const int Stride = 16;
+
+            /// <summary>B panels packed per claim (64 columns, 64 KiB of float at KC = 256).</summary>
+            private const int PanelsPerGroup = 4;
+
             private readonly PackBuffer<T> _sharedB = new();
-            private readonly SpinBarrier _barrier = new();
-            private readonly int[] _claims = new int[32];
+            private int[] _counters = [];
+            private int[] _chunkDone = [];
             private GemmProblem<T> _problem;
             private T* _bufB;
             private int _bStride;
             private int _ncMax;
-            private int _threads;
+            private int _kBlocks;
+            private int _blocks;
+            private int _chunkPanels;
             private int _rowChunks;
 
             public void Prepare(ref GemmProblem<T> p, int threads)
             {
                 _problem = p;
-                _threads = threads;
                 _ncMax = NCLarge;
                 _bStride = RoundUp(Math.Min(_ncMax, p.N), TK.NR) * KC;
                 _bufB = _sharedB.Get(2 * _bStride);
+                _kBlocks = (p.K + KC - 1) / KC;
+                _blocks = ((p.N + _ncMax - 1) / _ncMax) * _kBlocks;
+
+                // Row chunks of 8 MR panels up to one MC block, aiming at four chunks per thread, so that a
+                // late thread's share is small and the threads finish within a chunk of each other.
                 int mPanels = (p.M + TK.MR - 1) / TK.MR;
-                int perThread = (p.M + threads - 1) / threads;
-                int chunksPerThread = (perThread + MC - 1) / MC;
-                _rowChunks = Math.Min(mPanels, threads * chunksPerThread);
-                _claims[0] = 0;
-                _claims[16] = 0;
-                _barrier.Reset(threads);
+                int mcPanels = MC / TK.MR;
+                _chunkPanels = Math.Clamp((mPanels + (4 * threads) - 1) / (4 * threads), Math.Min(8, mcPanels), mcPanels);
+                _rowChunks = (mPanels + _chunkPanels - 1) / _chunkPanels;
+                int needed = _blocks * 4 * Stride;
+                if (_counters.Length < needed)
+                {
+                    _counters = new int[needed];
+                }
+                else
+                {
+                    Array.Clear(_counters, 0, needed);
+                }
+
+                int flags = _blocks * _rowChunks;
+                if (_chunkDone.Length < flags)
+                {
+                    _chunkDone = new int[flags];
+                }
+                else
+                {
+                    Array.Clear(_chunkDone, 0, flags);
+                }
             }
 
             public void Execute(int index)
             {
                 ref GemmProblem<T> p = ref _problem;
                 int mr = TK.MR, nr = TK.NR;
-                int mPanels = (p.M + mr - 1) / mr;
                 T* bufA = PackBuffer<T>.ForA(RoundUp(MC, mr) * KC);
                 T* tile = stackalloc T[mr * nr];
-                int iteration = 0;
-                for (int jc = 0; jc < p.N; jc += _ncMax)
+                for (int t = 0; t < _blocks; t++)
                 {
+                    int jc = (t / _kBlocks) * _ncMax;
+                    int pc = (t % _kBlocks) * KC;
                     int nc = Math.Min(_ncMax, p.N - jc);
-                    int ncPanels = (nc + nr - 1) / nr;
-                    for (int pc = 0; pc < p.K; pc += KC, iteration++)
+                    int kc = Math.Min(KC, p.K - pc);
+                    int groups = (((nc + nr - 1) / nr) + PanelsPerGroup - 1) / PanelsPerGroup;
+                    T* bufB = _bufB + ((t & 1) * _bStride);
+                    ref int packClaim = ref Counter(t, 0);
+                    ref int packDone = ref Counter(t, 1);
+                    ref int chunkClaim = ref Counter(t, 2);
+                    ref int chunkDone = ref Counter(t, 3);
+
+                    bool bufferFree = t < 2;
+                    int g;
+                    while (Volatile.Read(ref packClaim) < groups && (g = Interlocked.Increment(ref packClaim) - 1) < groups)
                     {
-                        int kc = Math.Min(KC, p.K - pc);
-                        T betaEff = pc == 0 ? p.Beta : T.One;
-                        T* bufB = _bufB + ((iteration & 1) * _bStride);
-                        int q0 = (int)((long)ncPanels * index / _threads);
-                        int q1 = (int)((long)ncPanels * (index + 1) / _threads);
-                        if (q0 < q1)
+                        if (!bufferFree)
                         {
-                            int c0 = q0 * nr;
-                            int c1 = Math.Min(nc, q1 * nr);
-                            Packing<T, TK>.PackB(bufB + (c0 * kc), p.B, p.Ldb, p.TransB, pc, kc, jc + c0, c1 - c0);
+                            WaitFor(ref Counter(t - 2, 3), _rowChunks);
+                            bufferFree = true;
                         }
 
-                        _barrier.SignalAndWait();
+                        int c0 = g * PanelsPerGroup * nr;
+                        int c1 = Math.Min(nc, c0 + (PanelsPerGroup * nr));
+                        Packing<T, TK>.PackB(bufB + (c0 * kc), p.B, p.Ldb, p.TransB, pc, kc, jc + c0, c1 - c0);
+                        Interlocked.Increment(ref packDone);
+                    }
 
-                        // Everyone is past the previous block's claims: re-arm the counter the next block uses.
-                        if (index == 0)
+                    T betaEff = pc == 0 ? p.Beta : T.One;
+                    bool packed = false;
+                    int chunk;
+                    while (Volatile.Read(ref chunkClaim) < _rowChunks && (chunk = Interlocked.Increment(ref chunkClaim) - 1) < _rowChunks)
+                    {
+                        if (!packed)
                         {
-                            Volatile.Write(ref _claims[((iteration + 1) & 1) * 16], 0);
+                            WaitFor(ref packDone, groups);
+                            packed = true;
                         }
 
-                        ref int claims = ref _claims[(iteration & 1) * 16];
-                        int chunk;
-                        while ((chunk = Interlocked.Increment(ref claims) - 1) < _rowChunks)
+                        if (pc > 0)
                         {
-                            int i0 = (int)((long)mPanels * chunk / _rowChunks) * mr;
-                            int i1 = Math.Min(p.M, (int)((long)mPanels * (chunk + 1) / _rowChunks) * mr);
-                            for (int ic = i0; ic < i1; ic += MC)
+                            WaitFor(ref _chunkDone[((t - 1) * _rowChunks) + chunk], 1);
+                        }
+
+                        int i0 = chunk * _chunkPanels * mr;
+                        int mc = Math.Min(p.M, i0 + (_chunkPanels * mr)) - i0;
+                        Packing<T, TK>.PackA(bufA, p.A, p.Lda, p.TransA, i0, mc, pc, kc);
+                        for (int jr = 0; jr < nc; jr += nr)
+                        {
+                            int nrEff = Math.Min(nr, nc - jr);
+                            T* bp = bufB + (jr * kc);
+                            for (int ir = 0; ir < mc; ir += mr)
                             {
-                                int mc = Math.Min(MC, i1 - ic);
-                                Packing<T, TK>.PackA(bufA, p.A, p.Lda, p.TransA, ic, mc, pc, kc);
-                                for (int jr = 0; jr < nc; jr += nr)
-                                {
-                                    int nrEff = Math.Min(nr, nc - jr);
-                                    T* bp = bufB + (jr * kc);
-                                    for (int ir = 0; ir < mc; ir += mr)
-                                    {
-                                        RunTile(ref p, Math.Min(mr, mc - ir), nrEff, kc, bufA + (ir * kc), bp, nr, p.C + ((ic + ir) * p.Ldc) + jc + jr, betaEff, tile);
-                                    }
-                                }
+                                RunTile(ref p, Math.Min(mr, mc - ir), nrEff, kc, bufA + (ir * kc), bp, nr, p.C + ((i0 + ir) * p.Ldc) + jc + jr, betaEff, tile);
                             }
                         }
+
+                        Volatile.Write(ref _chunkDone[(t * _rowChunks) + chunk], 1);
+                        Interlocked.Increment(ref chunkDone);
                     }
+                }
+            }
+
+            private ref int Counter(int block, int which) => ref _counters[((block * 4) + which) * Stride];
+
+            private static void WaitFor(ref int counter, int value)
+            {
+                var spinner = new HotSpinner(long.MaxValue);
+                while (Volatile.Read(ref counter) < value)
+                {
+                    spinner.SpinOnce();
                 }
             }
         }

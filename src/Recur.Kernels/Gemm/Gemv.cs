@@ -90,7 +90,7 @@ internal static unsafe class Gemv<T>
             try
             {
                 s_job.Set(form, x, k, mat, ldm, n, y, incy, alpha, beta, threads);
-                WorkerPool.Run(s_job, threads);
+                WorkerPool.Run(s_job, threads, optionalWorkers: true);
                 return;
             }
             finally
@@ -299,7 +299,12 @@ internal static unsafe class Gemv<T>
     private static void Store(T* y, T s, T alpha, T beta, bool overwrite) =>
         *y = overwrite ? alpha * s : (alpha * s) + (beta * *y);
 
-    /// <summary>One thread's slice of the output index range.</summary>
+    /// <summary>
+    /// The output index range in chunks (two per thread, on multiples of 64 values) taken from a shared
+    /// counter, so a thread that starts late takes fewer and one that never started is called off. Each
+    /// output value is computed as on one thread (the same rows, in the same order, with the same vector
+    /// alignment), so the result is bitwise the single-thread one.
+    /// </summary>
     private sealed class Job : IParallelJob
     {
         private Form _form;
@@ -312,7 +317,8 @@ internal static unsafe class Gemv<T>
         private nint _incy;
         private T _alpha;
         private T _beta;
-        private int _parts;
+        private int _chunk;
+        private int _next;
 
         public void Set(Form form, T* x, int k, T* mat, nint ldm, int n, T* y, nint incy, T alpha, T beta, int parts)
         {
@@ -326,18 +332,18 @@ internal static unsafe class Gemv<T>
             _incy = incy;
             _alpha = alpha;
             _beta = beta;
-            _parts = parts;
+            _chunk = Math.Max(64, (n + (2 * parts * 64) - 1) / (2 * parts * 64) * 64);
+            _next = 0;
         }
 
         public void Execute(int index)
         {
-            // Slice boundaries on multiples of 64 values keep each slice's vectors aligned to one another.
-            int blocks = (_n + 63) / 64;
-            int j0 = Math.Min(_n, (int)((long)blocks * index / _parts) * 64);
-            int j1 = Math.Min(_n, (int)((long)blocks * (index + 1) / _parts) * 64);
-            if (j0 < j1)
+            int chunks = (_n + _chunk - 1) / _chunk;
+            int c;
+            while (Volatile.Read(ref _next) < chunks && (c = Interlocked.Increment(ref _next) - 1) < chunks)
             {
-                RunRange(_form, _x, _k, _mat, _ldm, j0, j1, _y, _incy, _alpha, _beta);
+                int j0 = c * _chunk;
+                RunRange(_form, _x, _k, _mat, _ldm, j0, Math.Min(_n, j0 + _chunk), _y, _incy, _alpha, _beta);
             }
         }
     }

@@ -12,9 +12,9 @@ internal interface IParallelJob
 /// <summary>
 /// A small persistent pool of worker threads for the kernels. Dispatch allocates nothing: the
 /// caller runs part 0 itself and wakes <c>parts - 1</c> workers by bumping a per-worker ticket
-/// that an idle worker spins on (yielding) for about <see cref="SpinMilliseconds"/> before they block,
-/// so back-to-back calls (a GEMM per time step) find them awake, as OpenBLAS's spinning threads
-/// are. One dispatch runs at a time; a concurrent caller gets <c>false</c> from
+/// that an idle worker spins on for about <see cref="SpinMilliseconds"/> before it blocks (the first
+/// <see cref="HotSpinMicroseconds"/> without ever yielding, see <see cref="HotSpinner"/>), so
+/// back-to-back calls (a GEMM per time step) find it awake, as OpenBLAS's spinning threads are. One dispatch runs at a time; a concurrent caller gets <c>false</c> from
 /// <see cref="TryAcquire"/> and runs serially, which is the right thing when the callers already
 /// keep the cores busy.
 /// </summary>
@@ -23,6 +23,25 @@ internal static class WorkerPool
     /// <summary>How long an idle worker (or the waiting caller) spins before it blocks.</summary>
     public const double SpinMilliseconds = 2.0;
 
+    /// <summary>
+    /// For how long of that (microseconds) a spinning thread never yields its core (it only pauses
+    /// between checks), so that a dispatch that follows within this time starts within a fraction of a
+    /// microsecond. Past it, the spinner yields every 64 checks. Benchmarks turn this for A/B runs.
+    /// </summary>
+    public static double HotSpinMicroseconds
+    {
+        get => s_hotMicros;
+        set
+        {
+            s_hotMicros = value;
+            HotTicks = (long)(Stopwatch.Frequency * value / 1e6);
+        }
+    }
+
+    /// <summary><see cref="HotSpinMicroseconds"/> in <see cref="Stopwatch"/> ticks.</summary>
+    internal static long HotTicks { get; private set; } = (long)(Stopwatch.Frequency * 100.0 / 1e6);
+
+    private static double s_hotMicros = 100.0;
     private static readonly long s_spinTicks = (long)(Stopwatch.Frequency * SpinMilliseconds / 1000.0);
     private static readonly Lock s_gate = new();
     private static Worker[] s_workers = [];
@@ -30,6 +49,18 @@ internal static class WorkerPool
     private static int s_pending;
     private static int s_callerSleeping;
     private static readonly ManualResetEventSlim s_done = new(false, 1);
+    private static long s_published;
+
+    /// <summary>
+    /// Diagnostics (the benchmarks' start-delay probe): for the last dispatch, how long after the caller
+    /// published it worker <paramref name="worker"/> (1-based part index) began its part, in
+    /// <see cref="Stopwatch"/> ticks; negative when the worker never began it (called off).
+    /// </summary>
+    public static long LastStartDelay(int worker)
+    {
+        long started = Volatile.Read(ref s_workers[worker - 1].Started);
+        return started == 0 ? -1 : started - s_published;
+    }
 
     /// <summary>
     /// Takes the pool for one dispatch; false when another dispatch holds it (the caller then runs
@@ -42,8 +73,8 @@ internal static class WorkerPool
 
     /// <summary>
     /// Runs <paramref name="job"/> for indexes 0 .. parts-1 in parallel (part 0 on the calling
-    /// thread) and returns when all parts are done. The caller must hold the pool. Parts may wait
-    /// for each other (a <see cref="SpinBarrier"/>): every part is started. With
+    /// thread) and returns when all parts are done. The caller must hold the pool. Without
+    /// <paramref name="optionalWorkers"/> every part is started, so parts may wait for each other. With
     /// <paramref name="optionalWorkers"/> (for jobs whose parts take work from a shared counter, so
     /// that part 0 alone finishes the job), the parts that have not started by the time part 0
     /// returns are called off instead of waited for: a worker that was asleep or preempted then
@@ -56,6 +87,12 @@ internal static class WorkerPool
         EnsureWorkers(parts - 1);
         s_job = job;
         Volatile.Write(ref s_pending, parts - 1);
+        for (int i = 0; i < parts - 1; i++)
+        {
+            s_workers[i].Started = 0;
+        }
+
+        s_published = Stopwatch.GetTimestamp();
         for (int i = 0; i < parts - 1; i++)
         {
             s_workers[i].Wake();
@@ -130,8 +167,7 @@ internal static class WorkerPool
     /// </summary>
     private static bool SpinUntil(ref int location, int value, bool differ)
     {
-        long start = Stopwatch.GetTimestamp();
-        var spinner = default(SpinWait);
+        var spinner = new HotSpinner(s_spinTicks);
         while (true)
         {
             int v = Volatile.Read(ref location);
@@ -140,8 +176,7 @@ internal static class WorkerPool
                 return true;
             }
 
-            spinner.SpinOnce(sleep1Threshold: -1);
-            if ((spinner.Count & 7) == 0 && Stopwatch.GetTimestamp() - start > s_spinTicks)
+            if (!spinner.SpinOnce())
             {
                 return false;
             }
@@ -168,6 +203,7 @@ internal static class WorkerPool
     private sealed class Worker
     {
         public Exception? Error;
+        public long Started;
         private readonly ManualResetEventSlim _wake = new(false, 1);
         private readonly int _index;
         private const int Assigned = 1;
@@ -238,6 +274,7 @@ internal static class WorkerPool
                     continue;
                 }
 
+                Volatile.Write(ref Started, Stopwatch.GetTimestamp());
                 try
                 {
                     s_job!.Execute(_index);
@@ -257,37 +294,65 @@ internal static class WorkerPool
 }
 
 /// <summary>
-/// A reusable barrier for the parts of one <see cref="WorkerPool"/> dispatch: the parts spin
-/// (yielding) rather than block, since they wait for each other for microseconds. Allocation-free.
+/// A spin-wait for the pool's short waits, in two phases: for the first
+/// <see cref="WorkerPool.HotSpinMicroseconds"/> it checks every pause (tens of nanoseconds) and never
+/// yields, so that work published meanwhile is seen at once; after that it yields the core every 64
+/// checks, so a waiting thread on an oversubscribed machine gives way to runnable ones; past the budget
+/// given to the constructor it reports that the caller should block. (<see cref="SpinWait"/> backs off
+/// exponentially to spins of tens of microseconds between checks, which made the pool's second thread
+/// start its part ~25 µs late in most dispatches; measured by the benchmarks' <c>gemm-start</c> probe.)
 /// </summary>
-internal sealed class SpinBarrier
+internal struct HotSpinner
 {
-    private int _parties;
-    private int _remaining;
-    private int _phase;
+    private readonly long _start;
+    private readonly long _budget;
+    private int _count;
 
-    /// <summary>Arms the barrier for <paramref name="parties"/> parts; call before the dispatch.</summary>
-    public void Reset(int parties)
+    /// <summary>A spinner that gives up after <paramref name="budgetTicks"/> Stopwatch ticks (long.MaxValue: never).</summary>
+    public HotSpinner(long budgetTicks)
     {
-        _parties = parties;
-        Volatile.Write(ref _remaining, parties);
+        _start = Stopwatch.GetTimestamp();
+        _budget = budgetTicks;
+        _count = 0;
     }
 
-    /// <summary>Waits until all parts have arrived.</summary>
-    public void SignalAndWait()
+    /// <summary>Waits a little; false when the budget is spent (the caller should block instead).</summary>
+    public bool SpinOnce()
     {
-        int phase = Volatile.Read(ref _phase);
-        if (Interlocked.Decrement(ref _remaining) == 0)
+        _count++;
+        if ((_count & 63) == 0)
         {
-            Volatile.Write(ref _remaining, _parties);
-            Interlocked.Increment(ref _phase);
-            return;
+            long elapsed = Stopwatch.GetTimestamp() - _start;
+            if (elapsed > _budget)
+            {
+                return false;
+            }
+
+            if (elapsed >= WorkerPool.HotTicks)
+            {
+                Thread.Yield();
+                return true;
+            }
         }
 
-        var spinner = default(SpinWait);
-        while (Volatile.Read(ref _phase) == phase)
+        Pause();
+        return true;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Pause()
+    {
+        if (System.Runtime.Intrinsics.X86.X86Base.IsSupported)
         {
-            spinner.SpinOnce(sleep1Threshold: -1);
+            System.Runtime.Intrinsics.X86.X86Base.Pause();
+        }
+        else if (System.Runtime.Intrinsics.Arm.ArmBase.IsSupported)
+        {
+            System.Runtime.Intrinsics.Arm.ArmBase.Yield();
+        }
+        else
+        {
+            Thread.SpinWait(1);
         }
     }
 }
