@@ -113,6 +113,31 @@ internal static class StartDelayProbe
             callTimes.Add($"{s.Name}: call µs p10 / p50 / p90 / mean: 2 threads, worker started {Stats(withWorker)}; called off {Stats(alone)}; 1 thread {Stats(single)}");
         }
 
+        // Rounds after idleness (what the quick gemm mode's --gap-ms does): call time by position in the round.
+        foreach (int threads in new[] { 2, 1 })
+        {
+            GemmShape s = GemmShape.Parse("rnn-m64-h256");
+            var rng = new Random(1);
+            float[] a = Enumerable.Range(0, s.M * s.K).Select(_ => (float)rng.NextDouble()).ToArray();
+            float[] b = Enumerable.Range(0, s.K * s.N).Select(_ => (float)rng.NextDouble()).ToArray();
+            float[] c = new float[s.M * s.N];
+            Kernels.Gemm.MaxThreads = threads;
+            int[] edges = [1, 5, 20, 50, 100, 200];
+            var byPosition = edges.Select(_ => new List<double>()).ToArray();
+            for (int round = 0; round < 20; round++)
+            {
+                Thread.Sleep(150);
+                for (int i = 0; i < edges[^1]; i++)
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    Kernels.Gemm.Multiply(false, false, s.M, s.N, s.K, 1f, a, s.K, b, s.N, 0f, c, s.N);
+                    byPosition[Array.FindIndex(edges, e => i < e)].Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
+                }
+            }
+
+            callTimes.Add($"{s.Name}, {threads} thread(s), 20 rounds after 150 ms sleeps, median call µs by position in the round: " + string.Join(", ", edges.Select((e, j) => $"< {e}: {byPosition[j].Order().ElementAt(byPosition[j].Count / 2):F0}")));
+        }
+
         Console.WriteLine();
         foreach (string line in callTimes)
         {
