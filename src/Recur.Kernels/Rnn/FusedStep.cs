@@ -130,6 +130,38 @@ internal static unsafe class FusedStep
     }
 
     /// <summary>
+    /// The gates and state update of one LSTM row after its recurrent product (no peepholes or clip), in one pass:
+    /// z = <paramref name="g"/> + <paramref name="rec"/> + bias (+ forget bias on f); on exit <paramref name="g"/>
+    /// holds σ(i), tanh(j), σ(f), σ(o), <paramref name="c"/> and <paramref name="cRaw"/> hold c_t =
+    /// σ(f)⊙c_{t-1} + σ(i)⊙tanh(j), and <paramref name="m"/> = σ(o)⊙tanh(c_t). <paramref name="cRaw"/> may be
+    /// <paramref name="c"/>.
+    /// </summary>
+    public static void LstmCell(float* g, float* rec, float* bias, float forgetBias, float* c, float* cRaw, float* m, int units)
+    {
+        float* tmp = stackalloc float[Block];
+        var fb = Vector256.Create(forgetBias);
+        for (int u0 = 0; u0 < units; u0 += Block)
+        {
+            int n = Math.Min(Block, units - u0);
+            float* gi = g + u0, gj = g + units + u0, gf = g + (2 * units) + u0, go = g + (3 * units) + u0;
+            float* ri = rec + u0, rj = rec + units + u0, rf = rec + (2 * units) + u0, ro = rec + (3 * units) + u0;
+            float* bi = bias + u0, bj = bias + units + u0, bf = bias + (2 * units) + u0, bo = bias + (3 * units) + u0;
+            Vector256<float> ai = Sigmoid(Load(gi, n, tmp) + Load(ri, n, tmp) + Load(bi, n, tmp));
+            Vector256<float> aj = Tanh(Load(gj, n, tmp) + Load(rj, n, tmp) + Load(bj, n, tmp));
+            Vector256<float> af = Sigmoid(Load(gf, n, tmp) + Load(rf, n, tmp) + Load(bf, n, tmp) + fb);
+            Vector256<float> ao = Sigmoid(Load(go, n, tmp) + Load(ro, n, tmp) + Load(bo, n, tmp));
+            Vector256<float> cNew = Fma.MultiplyAdd(af, Load(c + u0, n, tmp), ai * aj);
+            Store(ai, gi, n);
+            Store(aj, gj, n);
+            Store(af, gf, n);
+            Store(ao, go, n);
+            Store(cNew, c + u0, n);
+            Store(cNew, cRaw + u0, n);
+            Store(ao * Tanh(cNew), m + u0, n);
+        }
+    }
+
+    /// <summary>
     /// One reset-after GRU step of one row. <paramref name="g"/>: the row's x·[Wgx | Wcx] (3H: r, u, c) in; with
     /// <paramref name="training"/>, the activations r, u, c out and <paramref name="hcSave"/> = h·Wch + bch.
     /// Panels: gates r, u, c (from Wgh and Wch). h_t = u⊙h + (1−u)⊙c into <paramref name="hOut"/> (not <paramref name="h"/>).

@@ -268,6 +268,22 @@ internal static unsafe class LstmCore<T>
         Span<T> g, ReadOnlySpan<T> rec, LstmWeights<T> w, T forgetBias, bool peep, bool clip, T cClip, Span<T> c, Span<T> cRaw, Span<T> m)
     {
         int h = c.Length;
+        if (!peep && !clip && FusedStep.IsSupported<T>())
+        {
+            // One vectorised pass (the fused step's epilogue) instead of a dozen TensorPrimitives calls per row.
+            fixed (T* pg = g)
+            fixed (T* pr = rec)
+            fixed (T* pb = w.Bias)
+            fixed (T* pc = c)
+            fixed (T* pcr = cRaw)
+            fixed (T* pm = m)
+            {
+                FusedStep.LstmCell((float*)pg, (float*)pr, (float*)pb, float.CreateTruncating(forgetBias), (float*)pc, (float*)pcr, (float*)pm, h);
+            }
+
+            return;
+        }
+
         TensorPrimitives.Add(g, rec, g);
         TensorPrimitives.Add(g, w.Bias, g);
         Span<T> gi = g[..h], gj = g.Slice(h, h), gf = g.Slice(2 * h, h), go = g.Slice(3 * h, h);
