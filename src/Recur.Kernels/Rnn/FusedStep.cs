@@ -162,6 +162,68 @@ internal static unsafe class FusedStep
     }
 
     /// <summary>
+    /// The gates and update of one reset-after GRU row after its recurrent products, in one pass. <paramref name="g"/>:
+    /// x·[Wgx | Wcx] (3H: r, u, c) in; r, u, c activations out. <paramref name="rec"/>: h·[Wgh | Wch] (3H).
+    /// <paramref name="aux"/> = h·Wch + bch (saved for the backward pass); <paramref name="hNew"/> = u⊙h + (1−u)⊙c, which
+    /// may be <paramref name="hPrev"/>.
+    /// </summary>
+    public static void GruAfterCell(float* g, float* rec, float* gateBias, float* cBias, float* chBias, float* aux, float* hPrev, float* hNew, int units)
+    {
+        float* tmp = stackalloc float[Block];
+        for (int u0 = 0; u0 < units; u0 += Block)
+        {
+            int n = Math.Min(Block, units - u0);
+            float* gr = g + u0, gu = g + units + u0, gc = g + (2 * units) + u0;
+            float* rr = rec + u0, ru = rec + units + u0, rc = rec + (2 * units) + u0;
+            Vector256<float> ar = Sigmoid(Load(gr, n, tmp) + Load(rr, n, tmp) + Load(gateBias + u0, n, tmp));
+            Vector256<float> au = Sigmoid(Load(gu, n, tmp) + Load(ru, n, tmp) + Load(gateBias + units + u0, n, tmp));
+            Vector256<float> hc = Load(rc, n, tmp) + Load(chBias + u0, n, tmp);
+            Vector256<float> ac = Tanh(Fma.MultiplyAdd(ar, hc, Load(gc, n, tmp) + Load(cBias + u0, n, tmp)));
+            Vector256<float> h = Load(hPrev + u0, n, tmp);
+            Store(ar, gr, n);
+            Store(au, gu, n);
+            Store(ac, gc, n);
+            Store(hc, aux + u0, n);
+            Store(Fma.MultiplyAdd(au, h - ac, ac), hNew + u0, n);
+        }
+    }
+
+    /// <summary>
+    /// The gates of one reset-before GRU row, in one pass: <paramref name="ru"/> (2H: r, u) = σ(x·Wgx + h·Wgh + bias) in
+    /// place (<paramref name="rec"/> holds h·Wgh), and <paramref name="rh"/> = r ⊙ h for the candidate's product.
+    /// </summary>
+    public static void GruBeforeGates(float* ru, float* rec, float* gateBias, float* hPrev, float* rh, int units)
+    {
+        float* tmp = stackalloc float[Block];
+        for (int u0 = 0; u0 < units; u0 += Block)
+        {
+            int n = Math.Min(Block, units - u0);
+            Vector256<float> ar = Sigmoid(Load(ru + u0, n, tmp) + Load(rec + u0, n, tmp) + Load(gateBias + u0, n, tmp));
+            Vector256<float> au = Sigmoid(Load(ru + units + u0, n, tmp) + Load(rec + units + u0, n, tmp) + Load(gateBias + units + u0, n, tmp));
+            Store(ar, ru + u0, n);
+            Store(au, ru + units + u0, n);
+            Store(ar * Load(hPrev + u0, n, tmp), rh + u0, n);
+        }
+    }
+
+    /// <summary>
+    /// The candidate and update of one reset-before GRU row: <paramref name="gc"/> = tanh(x·Wcx + (r⊙h)·Wch + bc) in place
+    /// (<paramref name="recC"/> holds (r⊙h)·Wch), <paramref name="hNew"/> = u⊙h + (1−u)⊙c (may be <paramref name="hPrev"/>).
+    /// </summary>
+    public static void GruBeforeCandidate(float* gc, float* recC, float* cBias, float* u, float* hPrev, float* hNew, int units)
+    {
+        float* tmp = stackalloc float[Block];
+        for (int u0 = 0; u0 < units; u0 += Block)
+        {
+            int n = Math.Min(Block, units - u0);
+            Vector256<float> ac = Tanh(Load(gc + u0, n, tmp) + Load(recC + u0, n, tmp) + Load(cBias + u0, n, tmp));
+            Vector256<float> au = Load(u + u0, n, tmp), h = Load(hPrev + u0, n, tmp);
+            Store(ac, gc + u0, n);
+            Store(Fma.MultiplyAdd(au, h - ac, ac), hNew + u0, n);
+        }
+    }
+
+    /// <summary>
     /// One reset-after GRU step of one row. <paramref name="g"/>: the row's x·[Wgx | Wcx] (3H: r, u, c) in; with
     /// <paramref name="training"/>, the activations r, u, c out and <paramref name="hcSave"/> = h·Wch + bch.
     /// Panels: gates r, u, c (from Wgh and Wch). h_t = u⊙h + (1−u)⊙c into <paramref name="hOut"/> (not <paramref name="h"/>).

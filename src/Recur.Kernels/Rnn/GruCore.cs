@@ -190,8 +190,27 @@ internal static unsafe class GruCore<T>
                 }
 
                 Span<T> aux = training ? ws.Slice(L.Aux + (off * H), nb * H) : ws.Slice(L.Rh + (r0 * H), nb * H);
+                bool vec = FusedStep.IsSupported<T>();
                 for (int k = 0; k < nb; k++)
                 {
+                    if (vec)
+                    {
+                        // One vectorised pass per row instead of a handful of TensorPrimitives calls.
+                        T* pg = Ptr(g.Slice((off + k) * G3, G3)), pr = Ptr(recRows.Slice(k * G3, G3)), pa = Ptr(aux.Slice(k * H, H));
+                        T* ph = Ptr(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(hPrev), hPrev.Length).Slice(k * H, H)), pn = Ptr(hRows.Slice(k * H, H));
+                        fixed (T* pgb = gateBias)
+                        fixed (T* pcb = cBias)
+                        fixed (T* pchb = chBias)
+                        {
+                            if (after)
+                                FusedStep.GruAfterCell((float*)pg, (float*)pr, (float*)pgb, (float*)pcb, (float*)pchb, (float*)pa, (float*)ph, (float*)pn, H);
+                            else
+                                FusedStep.GruBeforeGates((float*)pg, (float*)pr, (float*)pgb, (float*)ph, (float*)pa, H);
+                        }
+
+                        continue;
+                    }
+
                     Span<T> gr = g.Slice((off + k) * G3, G3), rr = recRows.Slice(k * G3, G3);
                     Span<T> ru = gr[..G2], r = gr[..H], gc = gr.Slice(G2, H), a = aux.Slice(k * H, H);
                     TensorPrimitives.Add(ru, rr[..G2], ru);
@@ -219,6 +238,18 @@ internal static unsafe class GruCore<T>
                     for (int k = 0; k < nb; k++)
                     {
                         Span<T> gr = g.Slice((off + k) * G3, G3), gc = gr.Slice(G2, H);
+                        if (vec)
+                        {
+                            T* ph = Ptr(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(hPrev), hPrev.Length).Slice(k * H, H));
+                            fixed (T* pcb = cBias)
+                            {
+                                FusedStep.GruBeforeCandidate(
+                                    (float*)Ptr(gc), (float*)Ptr(recRows.Slice((k * G3) + G2, H)), (float*)pcb, (float*)Ptr(gr.Slice(H, H)), (float*)ph, (float*)Ptr(hRows.Slice(k * H, H)), H);
+                            }
+
+                            continue;
+                        }
+
                         TensorPrimitives.Add(gc, recRows.Slice((k * G3) + G2, H), gc);
                         TensorPrimitives.Add(gc, cBias, gc);
                         RnnMath.Tanh<T>(gc, gc);
