@@ -107,25 +107,41 @@ internal static unsafe class FusedStep
                 o0 = Fma.MultiplyAdd(h0, Vector256.Load(r + 24), o0);
             }
 
-            float* gi = g + u0, gj = g + units + u0, gf = g + (2 * units) + u0, go = g + (3 * units) + u0;
-            float* bi = bias + u0, bj = bias + units + u0, bf = bias + (2 * units) + u0, bo = bias + (3 * units) + u0;
-            Vector256<float> zi = i0 + i1 + Load(gi, n, tmp) + Load(bi, n, tmp);
-            Vector256<float> zj = j0 + j1 + Load(gj, n, tmp) + Load(bj, n, tmp);
-            Vector256<float> zf = f0 + f1 + Load(gf, n, tmp) + Load(bf, n, tmp) + fb;
-            Vector256<float> zo = o0 + o1 + Load(go, n, tmp) + Load(bo, n, tmp);
-            Vector256<float> ai = Sigmoid(zi), aj = Tanh(zj), af = Sigmoid(zf), ao = Sigmoid(zo);
-            Vector256<float> cNew = Fma.MultiplyAdd(af, Load(c + u0, n, tmp), ai * aj);
-            Vector256<float> hNew = ao * Tanh(cNew);
-            Store(cNew, c + u0, n);
-            Store(hNew, hOut + u0, n);
-            if (training)
-            {
-                Store(ai, gi, n);
-                Store(aj, gj, n);
-                Store(af, gf, n);
-                Store(ao, go, n);
-                Store(cNew, cSave + u0, n);
-            }
+            LstmUnits(i0 + i1, j0 + j1, f0 + f1, o0 + o1, g, bias, fb, c, training ? cSave : null, hOut, units, u0, n, training, tmp);
+        }
+    }
+
+    /// <summary>
+    /// The cell of 8 units (n valid) of one LSTM row, given their recurrent sums: z = recurrent + x·Wx (in
+    /// <paramref name="g"/>) + bias (+ forget bias on f); c_t = σ(f)⊙c + σ(i)⊙tanh(j) into <paramref name="c"/> (and
+    /// <paramref name="cCopy"/> unless null), σ(o)⊙tanh(c_t) into <paramref name="hOut"/>, and with
+    /// <paramref name="storeGates"/> the activations over the pre-activations in <paramref name="g"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LstmUnits(
+        Vector256<float> ri, Vector256<float> rj, Vector256<float> rf, Vector256<float> ro, float* g, float* bias, Vector256<float> fb,
+        float* c, float* cCopy, float* hOut, int units, int u0, int n, bool storeGates, float* tmp)
+    {
+        float* gi = g + u0, gj = g + units + u0, gf = g + (2 * units) + u0, go = g + (3 * units) + u0;
+        float* bi = bias + u0, bj = bias + units + u0, bf = bias + (2 * units) + u0, bo = bias + (3 * units) + u0;
+        Vector256<float> ai = Sigmoid(ri + Load(gi, n, tmp) + Load(bi, n, tmp));
+        Vector256<float> aj = Tanh(rj + Load(gj, n, tmp) + Load(bj, n, tmp));
+        Vector256<float> af = Sigmoid(rf + Load(gf, n, tmp) + Load(bf, n, tmp) + fb);
+        Vector256<float> ao = Sigmoid(ro + Load(go, n, tmp) + Load(bo, n, tmp));
+        Vector256<float> cNew = Fma.MultiplyAdd(af, Load(c + u0, n, tmp), ai * aj);
+        Store(cNew, c + u0, n);
+        if (cCopy is not null)
+        {
+            Store(cNew, cCopy + u0, n);
+        }
+
+        Store(ao * Tanh(cNew), hOut + u0, n);
+        if (storeGates)
+        {
+            Store(ai, gi, n);
+            Store(aj, gj, n);
+            Store(af, gf, n);
+            Store(ao, go, n);
         }
     }
 
@@ -143,21 +159,9 @@ internal static unsafe class FusedStep
         for (int u0 = 0; u0 < units; u0 += Block)
         {
             int n = Math.Min(Block, units - u0);
-            float* gi = g + u0, gj = g + units + u0, gf = g + (2 * units) + u0, go = g + (3 * units) + u0;
-            float* ri = rec + u0, rj = rec + units + u0, rf = rec + (2 * units) + u0, ro = rec + (3 * units) + u0;
-            float* bi = bias + u0, bj = bias + units + u0, bf = bias + (2 * units) + u0, bo = bias + (3 * units) + u0;
-            Vector256<float> ai = Sigmoid(Load(gi, n, tmp) + Load(ri, n, tmp) + Load(bi, n, tmp));
-            Vector256<float> aj = Tanh(Load(gj, n, tmp) + Load(rj, n, tmp) + Load(bj, n, tmp));
-            Vector256<float> af = Sigmoid(Load(gf, n, tmp) + Load(rf, n, tmp) + Load(bf, n, tmp) + fb);
-            Vector256<float> ao = Sigmoid(Load(go, n, tmp) + Load(ro, n, tmp) + Load(bo, n, tmp));
-            Vector256<float> cNew = Fma.MultiplyAdd(af, Load(c + u0, n, tmp), ai * aj);
-            Store(ai, gi, n);
-            Store(aj, gj, n);
-            Store(af, gf, n);
-            Store(ao, go, n);
-            Store(cNew, c + u0, n);
-            Store(cNew, cRaw + u0, n);
-            Store(ao * Tanh(cNew), m + u0, n);
+            float* r = rec + u0;
+            LstmUnits(Load(r, n, tmp), Load(r + units, n, tmp), Load(r + (2 * units), n, tmp), Load(r + (3 * units), n, tmp),
+                g, bias, fb, c, cRaw, m, units, u0, n, storeGates: true, tmp);
         }
     }
 
@@ -173,18 +177,9 @@ internal static unsafe class FusedStep
         for (int u0 = 0; u0 < units; u0 += Block)
         {
             int n = Math.Min(Block, units - u0);
-            float* gr = g + u0, gu = g + units + u0, gc = g + (2 * units) + u0;
-            float* rr = rec + u0, ru = rec + units + u0, rc = rec + (2 * units) + u0;
-            Vector256<float> ar = Sigmoid(Load(gr, n, tmp) + Load(rr, n, tmp) + Load(gateBias + u0, n, tmp));
-            Vector256<float> au = Sigmoid(Load(gu, n, tmp) + Load(ru, n, tmp) + Load(gateBias + units + u0, n, tmp));
-            Vector256<float> hc = Load(rc, n, tmp) + Load(chBias + u0, n, tmp);
-            Vector256<float> ac = Tanh(Fma.MultiplyAdd(ar, hc, Load(gc, n, tmp) + Load(cBias + u0, n, tmp)));
-            Vector256<float> h = Load(hPrev + u0, n, tmp);
-            Store(ar, gr, n);
-            Store(au, gu, n);
-            Store(ac, gc, n);
-            Store(hc, aux + u0, n);
-            Store(Fma.MultiplyAdd(au, h - ac, ac), hNew + u0, n);
+            float* r = rec + u0;
+            GruAfterUnits(Load(r, n, tmp), Load(r + units, n, tmp), Load(r + (2 * units), n, tmp),
+                g, gateBias, cBias, chBias, hPrev, aux, hNew, units, u0, n, storeGates: true, tmp);
         }
     }
 
@@ -261,20 +256,38 @@ internal static unsafe class FusedStep
                 c0 = Fma.MultiplyAdd(h0, Vector256.Load(q + 16), c0);
             }
 
-            float* gr = g + u0, gu = g + units + u0, gc = g + (2 * units) + u0;
-            Vector256<float> ar = Sigmoid(r0 + r1 + Load(gr, n, tmp) + Load(gateBias + u0, n, tmp));
-            Vector256<float> au = Sigmoid(x0 + x1 + Load(gu, n, tmp) + Load(gateBias + units + u0, n, tmp));
-            Vector256<float> hc = c0 + c1 + Load(chBias + u0, n, tmp);
-            Vector256<float> ac = Tanh(Fma.MultiplyAdd(ar, hc, Load(gc, n, tmp) + Load(cBias + u0, n, tmp)));
-            Vector256<float> hPrev = Load(h + u0, n, tmp);
-            Store(Fma.MultiplyAdd(au, hPrev - ac, ac), hOut + u0, n);
-            if (training)
-            {
-                Store(ar, gr, n);
-                Store(au, gu, n);
-                Store(ac, gc, n);
-                Store(hc, hcSave + u0, n);
-            }
+            GruAfterUnits(r0 + r1, x0 + x1, c0 + c1, g, gateBias, cBias, chBias, h, training ? hcSave : null, hOut, units, u0, n, training, tmp);
+        }
+    }
+
+    /// <summary>
+    /// The reset-after GRU cell of 8 units (n valid) of one row, given their recurrent sums for r, u and the candidate:
+    /// r, u = σ(recurrent + x·Wgx + bias), hc = recurrent_c + bch, c = tanh(x·Wcx + bcx + r⊙hc);
+    /// <paramref name="hOut"/> = u⊙h + (1−u)⊙c (may be <paramref name="h"/>); hc into <paramref name="hcSave"/> unless null,
+    /// and with <paramref name="storeGates"/> the activations r, u, c over the pre-activations in <paramref name="g"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GruAfterUnits(
+        Vector256<float> rr, Vector256<float> ru, Vector256<float> rc, float* g, float* gateBias, float* cBias, float* chBias,
+        float* h, float* hcSave, float* hOut, int units, int u0, int n, bool storeGates, float* tmp)
+    {
+        float* gr = g + u0, gu = g + units + u0, gc = g + (2 * units) + u0;
+        Vector256<float> ar = Sigmoid(rr + Load(gr, n, tmp) + Load(gateBias + u0, n, tmp));
+        Vector256<float> au = Sigmoid(ru + Load(gu, n, tmp) + Load(gateBias + units + u0, n, tmp));
+        Vector256<float> hc = rc + Load(chBias + u0, n, tmp);
+        Vector256<float> ac = Tanh(Fma.MultiplyAdd(ar, hc, Load(gc, n, tmp) + Load(cBias + u0, n, tmp)));
+        Vector256<float> hPrev = Load(h + u0, n, tmp);
+        Store(Fma.MultiplyAdd(au, hPrev - ac, ac), hOut + u0, n);
+        if (hcSave is not null)
+        {
+            Store(hc, hcSave + u0, n);
+        }
+
+        if (storeGates)
+        {
+            Store(ar, gr, n);
+            Store(au, gu, n);
+            Store(ac, gc, n);
         }
     }
 
