@@ -107,7 +107,7 @@ internal static class FusedGruOp
         var x = ctx.Input(0);
         bool training = ctx.IsOutputNeeded(2);
         int n = GruKernel.WorkspaceSize(cfg, training);
-        var ws = FusedRnnCommon.RentWorkspace<T>(n);
+        var ws = FusedRnnCommon.RentWorkspace<T>(ctx, n, training);
         var y = ctx.AllocateOutput(0, FusedRnnCommon.SequenceDims(cfg.BatchMajor, cfg.Time, cfg.Batch, cfg.Units, stackalloc int[3]), x.DType);
         var h = ctx.AllocateOutput(1, [cfg.Batch, cfg.Units], x.DType);
         TApi.GruForward(cfg, Weights<T>(ctx, cfg), x.AsSpan<T>(), lengths, ctx.Input(2).AsSpan<T>(), y.Data<T>(), h.Data<T>(), ws.AsSpan(0, n), training);
@@ -125,8 +125,8 @@ internal static class FusedGruOp
         var x = ctx.Input(0);
         var dy = ctx.Input(nIn + 1);
         var dh = ctx.Input(nIn + 2);
-        FusedRnnCommon.Expect(ctx, dy, "the gradient of y", FusedRnnCommon.SequenceDims(cfg.BatchMajor, cfg.Time, cfg.Batch, cfg.Units, stackalloc int[3]));
-        FusedRnnCommon.Expect(ctx, dh, "the gradient of the final h", cfg.Batch, cfg.Units);
+        var dySpan = FusedRnnCommon.Gradient<T>(ctx, dy, "the gradient of y", FusedRnnCommon.SequenceDims(cfg.BatchMajor, cfg.Time, cfg.Batch, cfg.Units, stackalloc int[3]));
+        var dhSpan = FusedRnnCommon.Gradient<T>(ctx, dh, "the gradient of the final h", cfg.Batch, cfg.Units);
         var outs = new NDArray[ctx.Op.Outputs.Count];
         for (int k = 0, i = 0; i < nIn; i++)
         {
@@ -158,7 +158,7 @@ internal static class FusedGruOp
         var ws = FusedRnnCommon.BeginBackward<T>(ctx, nIn, GruKernel.WorkspaceSize(cfg, training: true));
         try
         {
-            TApi.GruBackward(cfg, Weights<T>(ctx, cfg), x.AsSpan<T>(), lengths, dy.AsSpan<T>(), dh.AsSpan<T>(),
+            TApi.GruBackward(cfg, Weights<T>(ctx, cfg), x.AsSpan<T>(), lengths, dySpan, dhSpan,
                 FusedRnnCommon.BackwardSpan(ctx, ws), outs[0].Data<T>(), outs[1].Data<T>(), grads);
         }
         finally

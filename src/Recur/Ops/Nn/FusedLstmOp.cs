@@ -113,7 +113,7 @@ internal static class FusedLstmOp
         int outIndex = ctx.Op.Outputs.Count - 1;
         bool training = ctx.IsOutputNeeded(outIndex);
         int n = LstmKernel.WorkspaceSize(cfg, training);
-        var ws = FusedRnnCommon.RentWorkspace<T>(n);
+        var ws = FusedRnnCommon.RentWorkspace<T>(ctx, n, training);
         var y = ctx.AllocateOutput(0, FusedRnnCommon.SequenceDims(cfg.BatchMajor, cfg.Time, cfg.Batch, cfg.OutputSize, stackalloc int[3]), x.DType);
         var c = ctx.AllocateOutput(1, [cfg.Batch, cfg.Units], x.DType);
         var h = ctx.AllocateOutput(2, [cfg.Batch, cfg.OutputSize], x.DType);
@@ -135,9 +135,9 @@ internal static class FusedLstmOp
         var dy = ctx.Input(nIn + 1);
         var dc = ctx.Input(nIn + 2);
         var dh = ctx.Input(nIn + 3);
-        FusedRnnCommon.Expect(ctx, dy, "the gradient of y", FusedRnnCommon.SequenceDims(cfg.BatchMajor, cfg.Time, cfg.Batch, cfg.OutputSize, stackalloc int[3]));
-        FusedRnnCommon.Expect(ctx, dc, "the gradient of the final c", cfg.Batch, cfg.Units);
-        FusedRnnCommon.Expect(ctx, dh, "the gradient of the final h", cfg.Batch, cfg.OutputSize);
+        var dySpan = FusedRnnCommon.Gradient<T>(ctx, dy, "the gradient of y", FusedRnnCommon.SequenceDims(cfg.BatchMajor, cfg.Time, cfg.Batch, cfg.OutputSize, stackalloc int[3]));
+        var dcSpan = FusedRnnCommon.Gradient<T>(ctx, dc, "the gradient of the final c", cfg.Batch, cfg.Units);
+        var dhSpan = FusedRnnCommon.Gradient<T>(ctx, dh, "the gradient of the final h", cfg.Batch, cfg.OutputSize);
         var outs = new NDArray[ctx.Op.Outputs.Count];
         for (int k = 0, i = 0; i < nIn; i++)
         {
@@ -158,7 +158,7 @@ internal static class FusedLstmOp
         var ws = FusedRnnCommon.BeginBackward<T>(ctx, nIn, LstmKernel.WorkspaceSize(cfg, training: true));
         try
         {
-            TApi.LstmBackward(cfg, Weights<T>(ctx, cfg), x.AsSpan<T>(), lengths, dy.AsSpan<T>(), dc.AsSpan<T>(), dh.AsSpan<T>(),
+            TApi.LstmBackward(cfg, Weights<T>(ctx, cfg), x.AsSpan<T>(), lengths, dySpan, dcSpan, dhSpan,
                 FusedRnnCommon.BackwardSpan(ctx, ws), outs[0].Data<T>(), outs[1].Data<T>(), outs[2].Data<T>(), grads);
         }
         finally

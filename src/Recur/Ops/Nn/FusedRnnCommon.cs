@@ -124,7 +124,7 @@ internal static class FusedRnnCommon
 
     /// <summary>
     /// Builds the gradient op of <paramref name="op"/>: inputs = the forward inputs, the workspace, then one gradient per
-    /// forward output but the workspace (zeros where none flows); outputs = a gradient per forward input but the
+    /// forward output but the workspace (an empty vector where none flows, read as zeros); outputs = a gradient per forward input but the
     /// lengths (input 1). Returns the gradients aligned with the forward inputs.
     /// </summary>
     public static Tensor?[] BuildGradient(Operation op, IReadOnlyList<Tensor?> dy)
@@ -133,7 +133,8 @@ internal static class FusedRnnCommon
         Interlocked.Increment(ref box.Value);
         int nOut = op.Outputs.Count - 1;
         var inputs = new List<Tensor>(op.Inputs) { op.Outputs[nOut] };
-        for (int k = 0; k < nOut; k++) inputs.Add(dy[k] ?? Tf.ZerosLike(op.Outputs[k]));
+        // Where no gradient flows, an empty vector: the kernels read an empty span as zeros (no fill per run).
+        for (int k = 0; k < nOut; k++) inputs.Add(dy[k] ?? Tf.Constant(NDArray.Zeros(new Shape(0), op.Outputs[k].DType)));
         var outs = new List<(DType, Shape)>();
         for (int i = 0; i < op.Inputs.Count; i++)
         {
@@ -147,22 +148,16 @@ internal static class FusedRnnCommon
         return result;
     }
 
-    /// <summary>A workspace buffer of at least <paramref name="length"/> elements, rented from the shared pool.</summary>
-    public static T[] RentWorkspace<T>(int length) => ArrayPool<T>.Shared.Rent(Math.Max(length, 1));
+    /// <summary>
+    /// The forward pass's workspace: with <paramref name="training"/> a buffer rented from <see cref="ArrayPool{T}.Shared"/>
+    /// that outlives the op (the gradient op gives it back), else the run's scratch (returned when the kernel returns).
+    /// </summary>
+    public static T[] RentWorkspace<T>(OpContext ctx, int length, bool training) =>
+        training ? ArrayPool<T>.Shared.Rent(Math.Max(length, 1)) : ctx.RentScratch<T>(length);
 
-    /// <summary>Sets the workspace output: the saved buffer when training, else gives it back.</summary>
-    public static void FinishForward<T>(OpContext ctx, int index, T[] buffer, int length, bool training)
-    {
-        if (training)
-        {
-            ctx.SetOutput(index, NDArray.Variant(new FusedRnnWorkspace<T>(buffer, length)));
-        }
-        else
-        {
-            ArrayPool<T>.Shared.Return(buffer);
-            ctx.SetOutput(index, s_noWorkspace);
-        }
-    }
+    /// <summary>Sets the workspace output: the saved buffer when training, else nothing (the scratch goes back by itself).</summary>
+    public static void FinishForward<T>(OpContext ctx, int index, T[] buffer, int length, bool training) =>
+        ctx.SetOutput(index, training ? NDArray.Variant(new FusedRnnWorkspace<T>(buffer, length)) : s_noWorkspace);
 
     /// <summary>
     /// The workspace for a backward pass, which overwrites it: the forward buffer itself when this gradient op is its
@@ -240,6 +235,17 @@ internal static class FusedRnnCommon
         if (inputSize >= 0 && i != inputSize)
             ctx.FailArgument($"x must have depth {inputSize} (the kernel's input rows), but got shape {x.Shape}.");
         return (t, b, i);
+    }
+
+    /// <summary>
+    /// An incoming gradient of a fused op's output: empty (zeros) for the empty-vector marker that
+    /// <see cref="BuildGradient"/> passes where no gradient flows, else the values, which must have <paramref name="dims"/>.
+    /// </summary>
+    public static ReadOnlySpan<T> Gradient<T>(OpContext ctx, NDArray a, string what, params ReadOnlySpan<int> dims)
+    {
+        if (a.Rank == 1 && a.Size == 0) return default;
+        Expect(ctx, a, what, dims);
+        return a.AsSpan<T>();
     }
 
     /// <summary>Checks that <paramref name="a"/> has exactly <paramref name="dims"/>.</summary>

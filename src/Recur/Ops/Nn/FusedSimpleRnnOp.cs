@@ -65,7 +65,7 @@ internal static class FusedSimpleRnnOp
         var x = ctx.Input(0);
         bool training = ctx.IsOutputNeeded(2);
         int n = SimpleRnnKernel.WorkspaceSize(cfg, training);
-        var ws = FusedRnnCommon.RentWorkspace<T>(n);
+        var ws = FusedRnnCommon.RentWorkspace<T>(ctx, n, training);
         var y = ctx.AllocateOutput(0, FusedRnnCommon.SequenceDims(cfg.BatchMajor, cfg.Time, cfg.Batch, cfg.Units, stackalloc int[3]), x.DType);
         var h = ctx.AllocateOutput(1, [cfg.Batch, cfg.Units], x.DType);
         TApi.RnnForward(cfg, ctx.Input(3).AsSpan<T>(), ctx.Input(4).AsSpan<T>(), x.AsSpan<T>(), lengths, ctx.Input(2).AsSpan<T>(),
@@ -83,8 +83,8 @@ internal static class FusedSimpleRnnOp
         var x = ctx.Input(0);
         var dy = ctx.Input(6);   // forward inputs 0..4, workspace 5, dy 6, dh 7
         var dh = ctx.Input(7);
-        FusedRnnCommon.Expect(ctx, dy, "the gradient of y", FusedRnnCommon.SequenceDims(cfg.BatchMajor, cfg.Time, cfg.Batch, cfg.Units, stackalloc int[3]));
-        FusedRnnCommon.Expect(ctx, dh, "the gradient of the final h", cfg.Batch, cfg.Units);
+        var dySpan = FusedRnnCommon.Gradient<T>(ctx, dy, "the gradient of y", FusedRnnCommon.SequenceDims(cfg.BatchMajor, cfg.Time, cfg.Batch, cfg.Units, stackalloc int[3]));
+        var dhSpan = FusedRnnCommon.Gradient<T>(ctx, dh, "the gradient of the final h", cfg.Batch, cfg.Units);
         var dx = ctx.AllocateOutput(0, x.Shape, x.DType);
         var dh0 = ctx.AllocateOutput(1, ctx.Input(2).Shape, x.DType);
         var dk = ctx.AllocateOutput(2, ctx.Input(3).Shape, x.DType);
@@ -92,7 +92,7 @@ internal static class FusedSimpleRnnOp
         var ws = FusedRnnCommon.BeginBackward<T>(ctx, 5, SimpleRnnKernel.WorkspaceSize(cfg, training: true));
         try
         {
-            TApi.RnnBackward(cfg, ctx.Input(3).AsSpan<T>(), x.AsSpan<T>(), lengths, dy.AsSpan<T>(), dh.AsSpan<T>(),
+            TApi.RnnBackward(cfg, ctx.Input(3).AsSpan<T>(), x.AsSpan<T>(), lengths, dySpan, dhSpan,
                 FusedRnnCommon.BackwardSpan(ctx, ws), dx.Data<T>(), dh0.Data<T>(), dk.Data<T>(), db.Data<T>());
         }
         finally
