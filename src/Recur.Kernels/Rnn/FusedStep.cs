@@ -5,11 +5,13 @@ using System.Runtime.Intrinsics.X86;
 namespace Recur.Kernels.Rnn;
 
 /// <summary>
-/// The one-row recurrent step with the cell in the GEMV's epilogue (float, AVX2 + FMA): the DeepCPU / oneDNN
-/// post-GEMM idea for batch 1. The recurrent weights are packed once per call into one panel per 8 units holding,
-/// for every k, the 8 columns of each gate (<see cref="Pack"/>); a step then streams each panel once with
-/// h_{t-1}[k] broadcast from L1, keeps the gate sums in registers, and finishes those 8 units at once: bias, the
-/// activations, the state update, the saved activations. h_t goes to a separate buffer (every panel reads h_{t-1}).
+/// The one-row recurrent step (float, AVX2 + FMA) and the per-row cell passes shared with the batched steps. The
+/// recurrent weights are packed once per call into one panel per 8 units holding, for every k, the 8 columns of each
+/// gate (<see cref="Pack"/>); a one-row step streams each panel once with h_{t-1}[k] broadcast from L1 and keeps the
+/// gate sums in registers until the panel ends. The cell then runs as short row passes (bias and activations over
+/// the gates, then the state update): their iterations are independent, so the out-of-order core overlaps the
+/// long exp chains of neighbouring blocks, which one fused pass per 8 units could not (it was latency-bound at about
+/// twice the time). h_t goes to a separate buffer (every panel reads h_{t-1}).
 /// </summary>
 /// <remarks>
 /// The activations use a Cephes-style exp (degree-6 polynomial, 2^n by exponent bits; relative error ≤ 1.2e-7 on
@@ -68,13 +70,13 @@ internal static unsafe class FusedStep
     /// One LSTM step of one row (no peepholes, clip or projection). <paramref name="g"/>: the row's x·Wx (4H, gates
     /// i, j, f, o) in; with <paramref name="training"/>, the activations σ(i), tanh(j), σ(f), σ(o) out.
     /// <paramref name="c"/>: c_{t-1} in, c_t out; <paramref name="cSave"/> (training): c_t again, else null.
-    /// <paramref name="hOut"/>: h_t; must not be <paramref name="h"/>.
+    /// <paramref name="hOut"/>: h_t; must not be <paramref name="h"/>. <paramref name="rec"/>: 4H floats of scratch for the
+    /// recurrent sums.
     /// </summary>
-    public static void Lstm(float* panels, float* h, int k, int units, float* g, float* bias, float forgetBias, float* c, float* cSave, float* hOut, bool training)
+    public static void Lstm(
+        float* panels, float* h, int k, int units, float* g, float* rec, float* bias, float forgetBias, float* c, float* cSave, float* hOut, bool training)
     {
         int blocks = (units + Block - 1) / Block;
-        float* tmp = stackalloc float[6 * Block];
-        var fb = Vector256.Create(forgetBias);
         for (int b = 0; b < blocks; b++)
         {
             int u0 = b * Block, n = Math.Min(Block, units - u0);
@@ -107,41 +109,24 @@ internal static unsafe class FusedStep
                 o0 = Fma.MultiplyAdd(h0, Vector256.Load(r + 24), o0);
             }
 
-            LstmUnits(i0 + i1, j0 + j1, f0 + f1, o0 + o1, g, bias, fb, c, training ? cSave : null, hOut, units, u0, n, training, tmp);
+            StoreSums(rec + u0, units, n, i0 + i1, j0 + j1, f0 + f1, o0 + o1);
         }
+
+        // The cell as two row passes (see LstmCell); the activations land in g either way.
+        LstmCell(g, rec, bias, forgetBias, c, training ? cSave : c, hOut, units);
     }
 
-    /// <summary>
-    /// The cell of 8 units (n valid) of one LSTM row, given their recurrent sums: z = recurrent + x·Wx (in
-    /// <paramref name="g"/>) + bias (+ forget bias on f); c_t = σ(f)⊙c + σ(i)⊙tanh(j) into <paramref name="c"/> (and
-    /// <paramref name="cCopy"/> unless null), σ(o)⊙tanh(c_t) into <paramref name="hOut"/>, and with
-    /// <paramref name="storeGates"/> the activations over the pre-activations in <paramref name="g"/>.
-    /// </summary>
+    /// <summary>Stores the gate sums of one 8-unit block (n valid) at <paramref name="dst"/> + gate·<paramref name="units"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LstmUnits(
-        Vector256<float> ri, Vector256<float> rj, Vector256<float> rf, Vector256<float> ro, float* g, float* bias, Vector256<float> fb,
-        float* c, float* cCopy, float* hOut, int units, int u0, int n, bool storeGates, float* tmp)
+    private static void StoreSums(
+        float* dst, int units, int n, Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3, int gates = 4)
     {
-        float* gi = g + u0, gj = g + units + u0, gf = g + (2 * units) + u0, go = g + (3 * units) + u0;
-        float* bi = bias + u0, bj = bias + units + u0, bf = bias + (2 * units) + u0, bo = bias + (3 * units) + u0;
-        Vector256<float> ai = Sigmoid(ri + Load(gi, n, tmp) + Load(bi, n, tmp));
-        Vector256<float> aj = Tanh(rj + Load(gj, n, tmp) + Load(bj, n, tmp));
-        Vector256<float> af = Sigmoid(rf + Load(gf, n, tmp) + Load(bf, n, tmp) + fb);
-        Vector256<float> ao = Sigmoid(ro + Load(go, n, tmp) + Load(bo, n, tmp));
-        Vector256<float> cNew = Fma.MultiplyAdd(af, Load(c + u0, n, tmp), ai * aj);
-        Store(cNew, c + u0, n);
-        if (cCopy is not null)
+        Store(s0, dst, n);
+        Store(s1, dst + units, n);
+        Store(s2, dst + (2 * units), n);
+        if (gates > 3)
         {
-            Store(cNew, cCopy + u0, n);
-        }
-
-        Store(ao * Tanh(cNew), hOut + u0, n);
-        if (storeGates)
-        {
-            Store(ai, gi, n);
-            Store(aj, gj, n);
-            Store(af, gf, n);
-            Store(ao, go, n);
+            Store(s3, dst + (3 * units), n);
         }
     }
 
@@ -154,16 +139,61 @@ internal static unsafe class FusedStep
     /// </summary>
     public static void LstmCell(float* g, float* rec, float* bias, float forgetBias, float* c, float* cRaw, float* m, int units)
     {
-        float* tmp = stackalloc float[Block];
-        var fb = Vector256.Create(forgetBias);
-        for (int u0 = 0; u0 < units; u0 += Block)
+        // Two passes over the row rather than one per 8 units: each exp chain is ~25 dependent instructions, and
+        // an 8-unit block needs five of them plus tanh(c_t) after the other four, so a single fused pass is bound
+        // by that latency (≈220 cycles a block). Short loops with independent iterations let the out-of-order
+        // core overlap the chains of neighbouring blocks (≈2× faster); the extra traffic stays in L1.
+        Activate(g, g, rec, bias, 0f, tanh: false, units);
+        Activate(g + units, g + units, rec + units, bias + units, 0f, tanh: true, units);
+        Activate(g + (2 * units), g + (2 * units), rec + (2 * units), bias + (2 * units), forgetBias, tanh: false, units);
+        Activate(g + (3 * units), g + (3 * units), rec + (3 * units), bias + (3 * units), 0f, tanh: false, units);
+        float* gi = g, gj = g + units, gf = g + (2 * units), go = g + (3 * units);
+        int u = 0;
+        for (; u + Block <= units; u += Block)
         {
-            int n = Math.Min(Block, units - u0);
-            float* r = rec + u0;
-            LstmUnits(Load(r, n, tmp), Load(r + units, n, tmp), Load(r + (2 * units), n, tmp), Load(r + (3 * units), n, tmp),
-                g, bias, fb, c, cRaw, m, units, u0, n, storeGates: true, tmp);
+            Vector256<float> cNew = Fma.MultiplyAdd(Vector256.Load(gf + u), Vector256.Load(c + u), Vector256.Load(gi + u) * Vector256.Load(gj + u));
+            cNew.Store(c + u);
+            cNew.Store(cRaw + u);
+            (Vector256.Load(go + u) * Tanh(cNew)).Store(m + u);
+        }
+
+        if (u < units)
+        {
+            Vector256<float> mask = TailMask(units - u);
+            Vector256<float> cNew = Fma.MultiplyAdd(Avx.MaskLoad(gf + u, mask), Avx.MaskLoad(c + u, mask), Avx.MaskLoad(gi + u, mask) * Avx.MaskLoad(gj + u, mask));
+            Avx.MaskStore(c + u, mask, cNew);
+            Avx.MaskStore(cRaw + u, mask, cNew);
+            Avx.MaskStore(m + u, mask, Avx.MaskLoad(go + u, mask) * Tanh(cNew));
         }
     }
+
+    /// <summary>
+    /// <paramref name="dst"/>[i] = act(<paramref name="a"/>[i] + <paramref name="b"/>[i] + <paramref name="bias"/>[i] + <paramref name="add"/>)
+    /// for i &lt; <paramref name="n"/>, act = σ, or tanh when <paramref name="tanh"/> (as 2σ(2x) − 1); <paramref name="dst"/> may be
+    /// <paramref name="a"/>. One short loop whose iterations are independent, so their exp chains overlap.
+    /// </summary>
+    private static void Activate(float* dst, float* a, float* b, float* bias, float add, bool tanh, int n)
+    {
+        Vector256<float> vAdd = Vector256.Create(add), scale = Vector256.Create(tanh ? 2f : 1f), shift = Vector256.Create(tanh ? -1f : 0f);
+        int i = 0;
+        for (; i + Block <= n; i += Block)
+        {
+            Vector256<float> z = Vector256.Load(a + i) + Vector256.Load(b + i) + (Vector256.Load(bias + i) + vAdd);
+            Fma.MultiplyAdd(scale, Sigmoid(scale * z), shift).Store(dst + i);
+        }
+
+        if (i < n)
+        {
+            Vector256<float> mask = TailMask(n - i);
+            Vector256<float> z = Avx.MaskLoad(a + i, mask) + Avx.MaskLoad(b + i, mask) + (Avx.MaskLoad(bias + i, mask) + vAdd);
+            Avx.MaskStore(dst + i, mask, Fma.MultiplyAdd(scale, Sigmoid(scale * z), shift));
+        }
+    }
+
+    /// <summary>Lanes [0, n) set (n in 1..8): the mask of a partial block for <c>Avx.MaskLoad</c>/<c>MaskStore</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> TailMask(int n) =>
+        Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(n)).AsSingle();
 
     /// <summary>
     /// The gates and update of one reset-after GRU row after its recurrent products, in one pass. <paramref name="g"/>:
@@ -173,13 +203,33 @@ internal static unsafe class FusedStep
     /// </summary>
     public static void GruAfterCell(float* g, float* rec, float* gateBias, float* cBias, float* chBias, float* aux, float* hPrev, float* hNew, int units)
     {
-        float* tmp = stackalloc float[Block];
-        for (int u0 = 0; u0 < units; u0 += Block)
+        // r and u for the whole row first, then the candidate and the update (two passes, as in LstmCell).
+        Activate(g, g, rec, gateBias, 0f, tanh: false, 2 * units);
+        float* gr = g, gu = g + units, gc = g + (2 * units), rc = rec + (2 * units);
+        int u = 0;
+        for (; u + Block <= units; u += Block)
         {
-            int n = Math.Min(Block, units - u0);
-            float* r = rec + u0;
-            GruAfterUnits(Load(r, n, tmp), Load(r + units, n, tmp), Load(r + (2 * units), n, tmp),
-                g, gateBias, cBias, chBias, hPrev, aux, hNew, units, u0, n, storeGates: true, tmp);
+            Vector256<float> hc = Vector256.Load(rc + u) + Vector256.Load(chBias + u);
+            Vector256<float> ac = Tanh(Fma.MultiplyAdd(Vector256.Load(gr + u), hc, Vector256.Load(gc + u) + Vector256.Load(cBias + u)));
+            Fma.MultiplyAdd(Vector256.Load(gu + u), Vector256.Load(hPrev + u) - ac, ac).Store(hNew + u);
+            ac.Store(gc + u);
+            if (aux is not null)
+            {
+                hc.Store(aux + u);
+            }
+        }
+
+        if (u < units)
+        {
+            Vector256<float> mask = TailMask(units - u);
+            Vector256<float> hc = Avx.MaskLoad(rc + u, mask) + Avx.MaskLoad(chBias + u, mask);
+            Vector256<float> ac = Tanh(Fma.MultiplyAdd(Avx.MaskLoad(gr + u, mask), hc, Avx.MaskLoad(gc + u, mask) + Avx.MaskLoad(cBias + u, mask)));
+            Avx.MaskStore(hNew + u, mask, Fma.MultiplyAdd(Avx.MaskLoad(gu + u, mask), Avx.MaskLoad(hPrev + u, mask) - ac, ac));
+            Avx.MaskStore(gc + u, mask, ac);
+            if (aux is not null)
+            {
+                Avx.MaskStore(aux + u, mask, hc);
+            }
         }
     }
 
@@ -224,10 +274,9 @@ internal static unsafe class FusedStep
     /// Panels: gates r, u, c (from Wgh and Wch). h_t = u⊙h + (1−u)⊙c into <paramref name="hOut"/> (not <paramref name="h"/>).
     /// </summary>
     public static void GruResetAfter(
-        float* panels, float* h, int units, float* g, float* gateBias, float* cBias, float* chBias, float* hcSave, float* hOut, bool training)
+        float* panels, float* h, int units, float* g, float* rec, float* gateBias, float* cBias, float* chBias, float* hcSave, float* hOut, bool training)
     {
         int k = units, blocks = (units + Block - 1) / Block;
-        float* tmp = stackalloc float[Block];
         for (int b = 0; b < blocks; b++)
         {
             int u0 = b * Block, n = Math.Min(Block, units - u0);
@@ -256,39 +305,10 @@ internal static unsafe class FusedStep
                 c0 = Fma.MultiplyAdd(h0, Vector256.Load(q + 16), c0);
             }
 
-            GruAfterUnits(r0 + r1, x0 + x1, c0 + c1, g, gateBias, cBias, chBias, h, training ? hcSave : null, hOut, units, u0, n, training, tmp);
-        }
-    }
-
-    /// <summary>
-    /// The reset-after GRU cell of 8 units (n valid) of one row, given their recurrent sums for r, u and the candidate:
-    /// r, u = σ(recurrent + x·Wgx + bias), hc = recurrent_c + bch, c = tanh(x·Wcx + bcx + r⊙hc);
-    /// <paramref name="hOut"/> = u⊙h + (1−u)⊙c (may be <paramref name="h"/>); hc into <paramref name="hcSave"/> unless null,
-    /// and with <paramref name="storeGates"/> the activations r, u, c over the pre-activations in <paramref name="g"/>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void GruAfterUnits(
-        Vector256<float> rr, Vector256<float> ru, Vector256<float> rc, float* g, float* gateBias, float* cBias, float* chBias,
-        float* h, float* hcSave, float* hOut, int units, int u0, int n, bool storeGates, float* tmp)
-    {
-        float* gr = g + u0, gu = g + units + u0, gc = g + (2 * units) + u0;
-        Vector256<float> ar = Sigmoid(rr + Load(gr, n, tmp) + Load(gateBias + u0, n, tmp));
-        Vector256<float> au = Sigmoid(ru + Load(gu, n, tmp) + Load(gateBias + units + u0, n, tmp));
-        Vector256<float> hc = rc + Load(chBias + u0, n, tmp);
-        Vector256<float> ac = Tanh(Fma.MultiplyAdd(ar, hc, Load(gc, n, tmp) + Load(cBias + u0, n, tmp)));
-        Vector256<float> hPrev = Load(h + u0, n, tmp);
-        Store(Fma.MultiplyAdd(au, hPrev - ac, ac), hOut + u0, n);
-        if (hcSave is not null)
-        {
-            Store(hc, hcSave + u0, n);
+            StoreSums(rec + u0, units, n, r0 + r1, x0 + x1, c0 + c1, default, gates: 3);
         }
 
-        if (storeGates)
-        {
-            Store(ar, gr, n);
-            Store(au, gu, n);
-            Store(ac, gc, n);
-        }
+        GruAfterCell(g, rec, gateBias, cBias, chBias, training ? hcSave : null, h, hOut, units);
     }
 
     /// <summary>

@@ -163,12 +163,12 @@ internal static unsafe class GruCore<T>
             int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;
             if (nb == 1 && c.Fused)
             {
-                // One row: the GEMV with the cell in its epilogue.
+                // One row: the GEMV on the unit-block panels, then the cell's row passes.
                 Span<T> hRow = hS.Slice(r0 * H, H);
                 Span<T> hIn = training ? ws.Slice(L.Hp + (off * H), H) : tmp;
                 hRow.CopyTo(hIn);
                 FusedStep.GruResetAfter(
-                    (float*)Ptr(ws.Slice(L.Wv)), (float*)Ptr(hIn), H, (float*)Ptr(g.Slice(off * G3, G3)), (float*)c.GateBias, (float*)c.CandidateBias,
+                    (float*)Ptr(ws.Slice(L.Wv)), (float*)Ptr(hIn), H, (float*)Ptr(g.Slice(off * G3, G3)), (float*)Ptr(rec.Slice(r0 * G3, G3)), (float*)c.GateBias, (float*)c.CandidateBias,
                     (float*)c.HiddenBias, training ? (float*)Ptr(ws.Slice(L.Aux + (off * H), H)) : null, (float*)Ptr(hRow), training);
             }
             else if (nb > 0)

@@ -196,13 +196,13 @@ internal static unsafe class LstmCore<T>
             int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;
             if (nb == 1 && c.Fused)
             {
-                // One row: the GEMV with the cell in its epilogue.
+                // One row: the GEMV on the unit-block panels, then the cell's row passes.
                 Span<T> hRow = hS.Slice(r0 * P, P);
                 Span<T> hIn = training ? ws.Slice(L.Hp + (off * P), P) : tmp[..P];
                 hRow.CopyTo(hIn);
                 T* pc = Ptr(cS.Slice(r0 * H, H));
                 FusedStep.Lstm(
-                    (float*)Ptr(ws.Slice(L.Wv)), (float*)Ptr(hIn), P, H, (float*)Ptr(g.Slice(off * GH, GH)), (float*)c.Bias, float.CreateTruncating(cfg.ForgetBias),
+                    (float*)Ptr(ws.Slice(L.Wv)), (float*)Ptr(hIn), P, H, (float*)Ptr(g.Slice(off * GH, GH)), (float*)Ptr(rec.Slice(r0 * GH, GH)), (float*)c.Bias, float.CreateTruncating(cfg.ForgetBias),
                     (float*)pc, training ? (float*)Ptr(ws.Slice(L.C + (off * H), H)) : null, (float*)Ptr(hRow), training);
             }
             else if (nb > 0)
