@@ -77,6 +77,7 @@ internal static class RnnBench
                 case "--out": output = args[++i]; break;
                 case "--ab": abKnob = args[++i]; break;
                 case "--min-rows": Kernels.Rnn.RnnSettings.MinRowsPerThread = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--unit-split-rows": Kernels.Rnn.RnnSettings.UnitSplitMaxRows = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 default:
                     Console.Error.WriteLine($"rnn: unknown option '{args[i]}'.");
                     return 1;
@@ -136,7 +137,7 @@ internal static class RnnBench
     }
 
     /// <summary>
-    /// A/B of an internal knob on one thread: alternating rounds of ~<paramref name="seconds"/>/10 with the knob
+    /// A/B of an internal knob (on one thread; the unit split on two): alternating rounds of ~<paramref name="seconds"/>/10 with the knob
     /// off and on, median thread CPU time per call of each (both see the same background load).
     /// </summary>
     private static int RunAb(string knob, string filter, string mode, double seconds)
@@ -145,10 +146,15 @@ internal static class RnnBench
         {
             "pack" => on => Kernels.Rnn.RnnSettings.PackWeights = on,
             "fused" => on => Kernels.Rnn.RnnSettings.FusedStep = on,
-            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused)."),
+            "unit" => on => Kernels.Rnn.RnnSettings.UnitSplitMaxRows = on ? int.MaxValue : 0,
+            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, unit)."),
         };
-        Kernels.Gemm.MaxThreads = 1;
-        Console.WriteLine($"| case | mode | {knob} off CPU ms | {knob} on CPU ms | on / off |");
+
+        // The unit split is a 2-thread schedule: it is timed on 2 threads by wall clock, the others on 1 by thread CPU time.
+        bool wallClock = knob == "unit";
+        Kernels.Gemm.MaxThreads = wallClock ? 2 : 1;
+        string clock = wallClock ? "wall" : "CPU";
+        Console.WriteLine($"| case | mode | {knob} off {clock} ms | {knob} on {clock} ms | on / off |");
         Console.WriteLine("|---|---|---|---|---|");
         foreach (Case c in Grid.Where(c => c.Name.Contains(filter, StringComparison.Ordinal)))
         {
@@ -168,8 +174,8 @@ internal static class RnnBench
                     foreach (bool setting in new[] { false, true })
                     {
                         set(setting);
-                        (_, _, double cpu) = Measure(call, seconds / 10, 3);
-                        (setting ? on : off).Add(cpu);
+                        (double wall, _, double cpu) = Measure(call, seconds / 10, 3);
+                        (setting ? on : off).Add(wallClock ? wall : cpu);
                     }
                 }
 

@@ -144,6 +144,28 @@ internal static unsafe class GemmDriver<T>
     }
 
     /// <summary>
+    /// True when <see cref="MultiplyPanelsOnly"/> can run on panels of width <paramref name="nr"/> packed by
+    /// <see cref="PackB"/> (the register tile that packed them is still the one in use).
+    /// </summary>
+    public static bool PanelsUsable(int nr) => ChooseKernel() == KernelPath.Auto && nr == Kernel256<T>.NR;
+
+    /// <summary>
+    /// <c>C = alpha·A·B + beta·C</c> on the calling thread from B's packed panels alone, for any M ≥ 1 (A is packed
+    /// whole): the product a caller runs when B is a gathered set of column ranges with no unpacked form (the
+    /// unit-split RNN step). Requires <see cref="PanelsUsable"/> and K ≥ 1; <c>p.B</c> is not read.
+    /// </summary>
+    public static void MultiplyPanelsOnly(ref GemmProblem<T> p, T* packedB)
+    {
+        Debug.Assert(ChooseKernel() == KernelPath.Auto && p.K > 0, "panels packed for the AVX2 tile, K >= 1");
+        if (p.M == 0 || p.N == 0)
+        {
+            return;
+        }
+
+        Blocked<Kernel256<T>>.ComputePackedB(ref p, packedB);
+    }
+
+    /// <summary>
     /// <c>C = alpha·op(A)·op(B) + beta·C</c> on the calling thread with op(B) already packed by <see cref="PackB"/>
     /// (panel width <paramref name="nr"/>); <c>p.B</c> must still point at the unpacked B, which the products that
     /// do not use packed panels (one row, more rows than one MC block, a kernel change since packing) read instead.

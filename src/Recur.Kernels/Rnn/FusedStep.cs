@@ -137,17 +137,25 @@ internal static unsafe class FusedStep
     /// σ(f)⊙c_{t-1} + σ(i)⊙tanh(j), and <paramref name="m"/> = σ(o)⊙tanh(c_t). <paramref name="cRaw"/> may be
     /// <paramref name="c"/>.
     /// </summary>
-    public static void LstmCell(float* g, float* rec, float* bias, float forgetBias, float* c, float* cRaw, float* m, int units)
+    public static void LstmCell(float* g, float* rec, float* bias, float forgetBias, float* c, float* cRaw, float* m, int units) =>
+        LstmCell(g, units, rec, units, bias, forgetBias, c, cRaw, m, units);
+
+    /// <summary>
+    /// <see cref="LstmCell(float*, float*, float*, float, float*, float*, float*, int)"/> on a range of
+    /// <paramref name="units"/> units whose gates lie <paramref name="gStride"/> apart in <paramref name="g"/> and
+    /// the bias, and <paramref name="recStride"/> apart in <paramref name="rec"/> (a unit-split part's slice).
+    /// </summary>
+    public static void LstmCell(float* g, int gStride, float* rec, int recStride, float* bias, float forgetBias, float* c, float* cRaw, float* m, int units)
     {
         // Two passes over the row rather than one per 8 units: each exp chain is ~25 dependent instructions, and
         // an 8-unit block needs five of them plus tanh(c_t) after the other four, so a single fused pass is bound
         // by that latency (≈220 cycles a block). Short loops with independent iterations let the out-of-order
         // core overlap the chains of neighbouring blocks (≈2× faster); the extra traffic stays in L1.
         Activate(g, g, rec, bias, 0f, tanh: false, units);
-        Activate(g + units, g + units, rec + units, bias + units, 0f, tanh: true, units);
-        Activate(g + (2 * units), g + (2 * units), rec + (2 * units), bias + (2 * units), forgetBias, tanh: false, units);
-        Activate(g + (3 * units), g + (3 * units), rec + (3 * units), bias + (3 * units), 0f, tanh: false, units);
-        float* gi = g, gj = g + units, gf = g + (2 * units), go = g + (3 * units);
+        Activate(g + gStride, g + gStride, rec + recStride, bias + gStride, 0f, tanh: true, units);
+        Activate(g + (2 * gStride), g + (2 * gStride), rec + (2 * recStride), bias + (2 * gStride), forgetBias, tanh: false, units);
+        Activate(g + (3 * gStride), g + (3 * gStride), rec + (3 * recStride), bias + (3 * gStride), 0f, tanh: false, units);
+        float* gi = g, gj = g + gStride, gf = g + (2 * gStride), go = g + (3 * gStride);
         int u = 0;
         for (; u + Block <= units; u += Block)
         {

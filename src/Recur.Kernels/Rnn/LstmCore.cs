@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Recur.Kernels.Blas;
 
 namespace Recur.Kernels.Rnn;
 
@@ -85,20 +86,32 @@ internal static unsafe class LstmCore<T>
         RnnMath.Gemm(false, false, n, GH, I, xp, I, wx, GH, T.Zero, g, GH);
 
         // The time loop, its rows split between threads when the batch is large enough (no per-step barrier).
+        // The time loop: its units split between threads at small batches (one barrier a step), else its rows
+        // (no barrier), else one thread.
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
-        int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
-        int nr = PackRecurrent(cfg, s, parts, w.Kernel, ws.Slice(L.Wp), backward: false);
-        bool fused = PackFused(cfg, s, w.Kernel, ws.Slice(L.Wv));
+        Span<int> unitBounds = stackalloc int[RnnPartition.MaxParts + 1];
+        int unitParts = PackUnitSplit(cfg, s, w.Kernel, ws.Slice(L.Wp), unitBounds);
+        int parts = unitParts > 1 ? unitParts : RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
+        int nr = unitParts > 1 ? 0 : PackRecurrent(cfg, s, parts, w.Kernel, ws.Slice(L.Wp), backward: false);
+        bool fused = unitParts <= 1 && PackFused(cfg, s, w.Kernel, ws.Slice(L.Wv));
         fixed (T* pws = ws, pk = w.Kernel, pb = w.Bias, pwi = w.PeepholeInput, pwf = w.PeepholeForget, pwo = w.PeepholeOutput, pp = w.Projection, py = y)
+        fixed (int* pub = unitBounds)
         {
             var job = Job.Instance;
             job.C = new Ctx
             {
                 Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Wi = pwi, Wf = pwf, Wo = pwo, Proj = pp,
-                Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused,
+                Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused, UnitBounds = unitParts > 1 ? pub : null, UnitParts = unitParts,
             };
             job.Backward = false;
-            RnnPartition.Run(job, bounds, parts);
+            if (unitParts > 1)
+            {
+                RnnPartition.Run(job, unitBounds, unitParts, job.Barrier);
+            }
+            else
+            {
+                RnnPartition.Run(job, bounds, parts);
+            }
         }
 
         RnnMath.ScatterState(s, hS, P, hFinal);
@@ -129,6 +142,10 @@ internal static unsafe class LstmCore<T>
         /// <summary>Wh is packed for <see cref="FusedStep"/>: steps with one active row run it.</summary>
         public bool Fused;
 
+        /// <summary>The unit split's part bounds (<see cref="UnitParts"/> + 1 of them; null: no unit split).</summary>
+        public int* UnitBounds;
+        public int UnitParts;
+
         public readonly LstmWeights<T> Weights
         {
             get
@@ -154,6 +171,9 @@ internal static unsafe class LstmCore<T>
         public Ctx C;
         public bool Backward;
 
+        /// <summary>Where the unit split's parts meet each step.</summary>
+        public readonly SpinBarrier Barrier = new();
+
         /// <summary>The calling thread's job object (a concurrent call on another thread gets its own).</summary>
         public static Job Instance => t_instance ??= new Job();
 
@@ -162,6 +182,18 @@ internal static unsafe class LstmCore<T>
             if (Backward)
             {
                 BackwardSteps(C, r0, r1, gemmThreads);
+            }
+            else if (C.UnitBounds != null)
+            {
+                try
+                {
+                    ForwardUnits(C, r0, r1, Barrier);
+                }
+                catch
+                {
+                    Barrier.Abort();
+                    throw;
+                }
             }
             else
             {
@@ -257,6 +289,141 @@ internal static unsafe class LstmCore<T>
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The forward time loop for the unit-split parts inside units [u0, u1) (one part per thread, or all of them
+    /// on one thread when the pool was busy): per step, each part multiplies all active rows of h_{t−1} by its
+    /// own panels (its units' columns of every gate), runs the cell on its units, writes its columns of h_t and y,
+    /// and meets the other parts at the barrier. h alternates between the state buffer and a second one (the
+    /// <c>Tmp</c> region, B·H ≥ needed without projection); rows that finish keep their last h in the state buffer.
+    /// Float only, no peepholes, clip or projection (<see cref="PackUnitSplit"/> decides).
+    /// </summary>
+    private static void ForwardUnits(in Ctx c, int u0, int u1, SpinBarrier barrier)
+    {
+        LstmConfig cfg = c.Cfg;
+        int T_ = cfg.Time, B = cfg.Batch, H = cfg.Units, GH = 4 * H;
+        bool training = c.Training;
+        var L = new LstmLayout(cfg, training, RnnSchedule.Slots(T_, B));
+        var s = RnnSchedule.View(T_, B, new Span<T>(c.Ws, c.WsLength));
+        float* ws = (float*)c.Ws, g = ws + L.G, rec = ws + L.Rec, cS = ws + L.CState, bias = (float*)c.Bias, y = (float*)c.Seq;
+        float* hState = ws + L.HState, cur = hState, next = ws + L.Tmp;
+        float fb = (float)cfg.ForgetBias;
+        int p0 = 0;
+        while (c.UnitBounds[p0] < u0)
+        {
+            p0++;
+        }
+
+        for (int t = 0; t < T_; t++)
+        {
+            int nb = s.Active[t], off = s.Offset[t], finished = t > 0 ? s.Active[t - 1] : nb;
+            for (int p = p0; p < c.UnitParts && c.UnitBounds[p + 1] <= u1; p++)
+            {
+                int a = c.UnitBounds[p], w = c.UnitBounds[p + 1] - a;
+
+                // Rows that ran their last step at t − 1 hold their final h in cur: keep it in the state buffer.
+                if (cur != hState)
+                {
+                    for (int k = nb; k < finished; k++)
+                    {
+                        new ReadOnlySpan<float>(cur + ((long)k * H) + a, w).CopyTo(new Span<float>(hState + ((long)k * H) + a, w));
+                    }
+                }
+
+                if (nb > 0)
+                {
+                    if (training)
+                    {
+                        for (int k = 0; k < nb; k++)
+                        {
+                            new ReadOnlySpan<float>(cur + ((long)k * H) + a, w).CopyTo(new Span<float>(ws + L.Hp + ((long)(off + k) * H) + a, w));
+                        }
+                    }
+
+                    // rec[:, 4a .. 4a + 4w) = h_{t−1} · [Wi | Wj | Wf | Wo] restricted to units [a, a + w).
+                    var prob = new GemmProblem<float>
+                    {
+                        A = cur, Lda = H, C = rec + (4 * a), Ldc = GH, M = nb, N = 4 * w, K = H, Alpha = 1f, Beta = 0f,
+                    };
+                    GemmDriver<float>.MultiplyPanelsOnly(ref prob, ws + L.Wp + ((long)4 * a * H));
+                    for (int k = 0; k < nb; k++)
+                    {
+                        float* cRow = cS + ((long)k * H) + a;
+                        FusedStep.LstmCell(
+                            g + ((long)(off + k) * GH) + a, H, rec + ((long)k * GH) + (4 * a), w, bias + a, fb, cRow,
+                            training ? ws + L.C + ((long)(off + k) * H) + a : cRow, next + ((long)k * H) + a, w);
+                    }
+                }
+
+                for (int k = 0; k < B; k++)
+                {
+                    var row = new Span<float>(y + ((long)RnnMath.SequenceRow(cfg.BatchMajor, T_, B, t, s.Perm[k]) * H) + a, w);
+                    if (k < nb)
+                    {
+                        new ReadOnlySpan<float>(next + ((long)k * H) + a, w).CopyTo(row);
+                    }
+                    else
+                    {
+                        row.Clear();
+                    }
+                }
+            }
+
+            barrier.SignalAndWait();
+            float* swap = cur;
+            cur = next;
+            next = swap;
+        }
+
+        // The rows still running at the last step.
+        if (cur != hState && T_ > 0)
+        {
+            for (int p = p0; p < c.UnitParts && c.UnitBounds[p + 1] <= u1; p++)
+            {
+                int a = c.UnitBounds[p], w = c.UnitBounds[p + 1] - a;
+                for (int k = 0; k < s.Active[T_ - 1]; k++)
+                {
+                    new ReadOnlySpan<float>(cur + ((long)k * H) + a, w).CopyTo(new Span<float>(hState + ((long)k * H) + a, w));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Chooses the unit split for the forward loop and packs each part's panels: several threads, float with the
+    /// AVX2 tile, no peepholes, clip or projection, H a multiple of <see cref="RnnUnitSplit.Granule"/>, at least two
+    /// rows, and at most <see cref="RnnSettings.UnitSplitMaxRows"/> of them. Part p's panels (its units [a, a + w) of
+    /// gates i, j, f, o, each packed as a w-column matrix) start at 4·a·H in <paramref name="packed"/>. Returns the
+    /// number of parts (≤ 1: no unit split).
+    /// </summary>
+    private static int PackUnitSplit(in LstmConfig cfg, in RnnSchedule s, ReadOnlySpan<T> kernel, Span<T> packed, Span<int> bounds)
+    {
+        int H = cfg.Units, GH = 4 * H, B = cfg.Batch;
+        if (Kernels.Gemm.MaxThreads < 2 || B > RnnSettings.UnitSplitMaxRows || s.Time == 0 || s.Active[0] < 2 ||
+            !FusedStep.IsSupported<T>() || cfg.UsePeepholes || cfg.CellClip.HasValue || cfg.NumProj > 0 || !GemmDriver<T>.PanelsUsable(Kernel256<T>.NR))
+        {
+            return 0;
+        }
+
+        int parts = RnnUnitSplit.Split(H, Kernels.Gemm.MaxThreads, bounds);
+        if (parts < 2)
+        {
+            return 0;
+        }
+
+        ReadOnlySpan<T> wh = kernel.Slice(cfg.InputSize * GH, H * GH);
+        for (int p = 0; p < parts; p++)
+        {
+            int a = bounds[p], w = bounds[p + 1] - a;
+            for (int q = 0; q < 4; q++)
+            {
+                long at = ((long)4 * a * H) + ((long)q * w * H);
+                RnnMath.PackWeights(false, H, w, wh[((q * H) + a)..], GH, packed[(int)at..]);
+            }
+        }
+
+        return parts;
     }
 
     /// <summary>

@@ -14,6 +14,12 @@ internal static class RnnSettings
     /// <summary>Pack the recurrent weights into GEMM panels once per call (else every step's product packs them again).</summary>
     public static bool PackWeights { get; set; } = true;
 
+    /// <summary>
+    /// Batch rows at or below which a multi-threaded LSTM forward pass splits its units between threads
+    /// (<see cref="RnnUnitSplit"/>) instead of its rows; 0 turns the unit split off.
+    /// </summary>
+    public static int UnitSplitMaxRows { get; set; } = 32;
+
     /// <summary>Run steps with one active row through <see cref="Rnn.FusedStep"/> (the GEMV with the cell in its epilogue) where it applies.</summary>
     public static bool FusedStep { get; set; } = true;
 
@@ -93,15 +99,17 @@ internal static class RnnPartition
 
     /// <summary>
     /// Runs <paramref name="job"/> over the parts, on the pool when there are several and the pool is free,
-    /// else the whole batch as one part on the calling thread.
+    /// else the whole range as one part on the calling thread. A job whose parts meet at
+    /// <paramref name="barrier"/> gets it reset to the number of parts that actually run.
     /// </summary>
-    public static void Run<TJob>(TJob job, ReadOnlySpan<int> bounds, int parts)
+    public static void Run<TJob>(TJob job, ReadOnlySpan<int> bounds, int parts, SpinBarrier? barrier = null)
         where TJob : class, IRowJob
     {
         if (parts > 1 && WorkerPool.TryAcquire())
         {
             try
             {
+                barrier?.Reset(parts);
                 var runner = RowJobRunner.Instance;
                 runner.Set(job, bounds[..(parts + 1)]);
                 WorkerPool.Run(runner, parts);
@@ -114,6 +122,7 @@ internal static class RnnPartition
             }
         }
 
+        barrier?.Reset(1);
         job.Run(0, bounds[parts], 0);
     }
 

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Recur.Kernels.Blas;
 using Recur.Kernels.Rnn;
 using static Recur.Kernels.Tests.Rnn.RnnTest;
 
@@ -404,6 +405,43 @@ public sealed class LstmKernelTests
         Close(got.DWf, FiniteDifference(q.Wf, Loss), Tol, "dw_f");
         Close(got.DWo, FiniteDifference(q.Wo, Loss), Tol, "dw_o");
         Close(got.DProj, FiniteDifference(q.Proj, Loss), Tol, "dProjection");
+    }
+
+    [Fact]
+    public void Lstm_UnitSplit_WithThePoolBusy_RunsAllPartsOnTheCallingThread()
+    {
+        // H = 48 on 3 threads splits the units into three parts; with the pool held elsewhere the kernel runs the
+        // three parts step by step on its own thread, and the packed per-part panels must still line up.
+        var cfg = new LstmConfig(6, 5, 3, 48);
+        var q = Make<float>(cfg, "6,2,5,0,3", 11);
+        var one = RnnThreads.With(1, () => RunKernel<float>(q, true));
+        using var held = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var holder = new Thread(() =>
+        {
+            while (!WorkerPool.TryAcquire())
+            {
+                Thread.Sleep(1);
+            }
+
+            held.Set();
+            release.Wait();
+            WorkerPool.Release();
+        });
+        holder.Start();
+        held.Wait();
+        try
+        {
+            var busy = RnnThreads.With(3, () => RunKernel<float>(q, true));
+            var busyInfer = RnnThreads.With(3, () => RunKernel<float>(q, false));
+            Compare<float>(busy, one, true);
+            Compare<float>(busyInfer, Reference(q, false), false);
+        }
+        finally
+        {
+            release.Set();
+            holder.Join();
+        }
     }
 
     [Fact]

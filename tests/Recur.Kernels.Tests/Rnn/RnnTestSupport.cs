@@ -153,6 +153,12 @@ internal static class RnnThreads
         { 9, 12, 5, 16, "9,1,4,9,0,7,2,9,3,5,6,8", 2 },
         { 5, 16, 4, 8, "", 4 },
         { 3, 4, 2, 8, "0,0,0,0", 2 },
+
+        // H a multiple of 16: the LSTM forward splits units between threads (float, no peepholes, clip or projection).
+        { 9, 12, 5, 32, "9,1,4,9,0,7,2,9,3,5,6,8", 2 },
+        { 5, 7, 4, 48, "", 3 },
+        { 6, 2, 3, 64, "6,3", 2 },
+        { 4, 3, 3, 32, "0,0,0", 2 },
     };
 
     /// <summary>

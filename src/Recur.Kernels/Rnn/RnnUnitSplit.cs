@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using Recur.Kernels.Blas;
+
+namespace Recur.Kernels.Rnn;
+
+/// <summary>
+/// The unit-parallel split of a fused RNN kernel's forward time loop (oneDNN's and DeepCPU's split of the
+/// recurrent weights by output columns): each thread owns a contiguous range of hidden units, with every gate's
+/// columns for those units packed into its own panels, and computes all active rows for them each step. Against
+/// the row split (<see cref="RnnPartition"/>) this keeps the register tile's full row count at small batches
+/// (16 rows on two threads: 6 + 6 + 4 rows a thread instead of 6 + 2) and halves the weights each core streams
+/// a step, at the price of one barrier per step: every part needs all of h_{t−1}. h alternates between two
+/// buffers so that one barrier a step suffices.
+/// </summary>
+internal static class RnnUnitSplit
+{
+    /// <summary>Units per part are a multiple of this (the AVX2 tile's panel width), so each part's gate ranges pack into whole panels.</summary>
+    public const int Granule = 16;
+
+    /// <summary>
+    /// Cuts units [0, <paramref name="units"/>) into at most <paramref name="maxThreads"/> parts of whole
+    /// <see cref="Granule"/>s, as equal as they come; returns the number of parts (1: no split).
+    /// </summary>
+    public static int Split(int units, int maxThreads, Span<int> bounds)
+    {
+        int granules = units / Granule;
+        int parts = Math.Min(Math.Min(maxThreads, RnnPartition.MaxParts), granules);
+        bounds[0] = 0;
+        bounds[1] = units;
+        if (parts < 2 || units % Granule != 0)
+        {
+            return 1;
+        }
+
+        for (int p = 1; p < parts; p++)
+        {
+            bounds[p] = (int)((long)granules * p / parts) * Granule;
+        }
+
+        bounds[parts] = units;
+        return parts;
+    }
+}
+
+/// <summary>
+/// A reusable barrier for the parts of one pool dispatch, which all run at once (<see cref="WorkerPool.Run"/>
+/// starts every part): waiting parts spin, yielding past a short budget, and never block. A part that fails calls
+/// <see cref="Abort"/> so that the others stop waiting instead of hanging the dispatch.
+/// </summary>
+internal sealed class SpinBarrier
+{
+    private static readonly long s_spinTicks = Stopwatch.Frequency / 5000; // 200 µs of pure spinning, then yield between checks
+    private int _participants = 1;
+    private int _remaining = 1;
+    private int _phase;
+    private int _aborted;
+
+    /// <summary>Prepares for a dispatch of <paramref name="participants"/> parts.</summary>
+    public void Reset(int participants)
+    {
+        _participants = participants;
+        _remaining = participants;
+        _aborted = 0;
+        Volatile.Write(ref _phase, 0);
+    }
+
+    /// <summary>Releases the waiting parts of a dispatch in which one part failed; they throw.</summary>
+    public void Abort() => Volatile.Write(ref _aborted, 1);
+
+    /// <summary>Returns once every part has arrived (at once with one part).</summary>
+    public void SignalAndWait()
+    {
+        if (_participants == 1)
+        {
+            return;
+        }
+
+        int phase = Volatile.Read(ref _phase);
+        if (Interlocked.Decrement(ref _remaining) == 0)
+        {
+            _remaining = _participants;
+            Volatile.Write(ref _phase, phase + 1);
+            return;
+        }
+
+        long start = Stopwatch.GetTimestamp();
+        int n = 0;
+        while (Volatile.Read(ref _phase) == phase)
+        {
+            if (Volatile.Read(ref _aborted) != 0)
+            {
+                throw new OperationCanceledException("SpinBarrier: another part of the parallel RNN loop failed.");
+            }
+
+            if ((++n & 63) != 0 || Stopwatch.GetTimestamp() - start < s_spinTicks)
+            {
+                Thread.SpinWait(4);
+            }
+            else
+            {
+                Thread.Yield();
+            }
+        }
+    }
+}
