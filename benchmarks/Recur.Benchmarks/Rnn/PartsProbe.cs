@@ -31,8 +31,8 @@ internal static unsafe class PartsProbe
         float[] y = new float[t * b * h], cf = new float[b * h], hf = new float[b * h];
 
         double flopsX = 2.0 * t * b * i * gh, flopsH = 2.0 * t * b * h * gh;
-        var parts = new (string Name, double Flops, Action Act)[]
-        {
+        (string Name, double Flops, Action Act)[] parts =
+        [
             ("input GEMM", flopsX, () => RnnMath.Gemm(false, false, t * b, gh, i, x, i, kernel, gh, 0f, g, gh, 1)),
             ("recurrent GEMMs", flopsH, () =>
             {
@@ -75,9 +75,14 @@ internal static unsafe class PartsProbe
                 }
             }),
             ("whole forward", flopsX + flopsH, () => LstmKernel.Forward(cfg, new LstmWeights<float> { Kernel = kernel, Bias = bias }, x, default, default, default, y, cf, hf, ws, false)),
-        };
+        ];
 
-        Console.WriteLine($"LSTM B={b} T={t} I={i} H={h}, 1 thread, ms by thread CPU time (median of 15 rounds)");
+        if (args.Length >= 5 && args[4] == "gru")
+        {
+            parts = GruParts(b, t, i, h);
+        }
+
+        Console.WriteLine($"{(args.Length >= 5 ? args[4] : "lstm")} B={b} T={t} I={i} H={h}, 1 thread, ms by thread CPU time (median of 15 rounds)");
         foreach (var (name, flops, act) in parts)
         {
             var v = new List<double>();
@@ -92,6 +97,58 @@ internal static unsafe class PartsProbe
         }
 
         return 0;
+    }
+
+    /// <summary>The reset-before GRU's parts: input GEMM (3H), the gates' recurrent GEMM (2H), the candidate's (H), the whole forward.</summary>
+    private static (string Name, double Flops, Action Act)[] GruParts(int b, int t, int i, int h)
+    {
+        var rng = new Random(1);
+        float[] Rand(int n) { var a = new float[n]; for (int k = 0; k < n; k++) { a[k] = (float)(rng.NextDouble() - 0.5) * 0.2f; } return a; }
+        float[] x = Rand(t * b * i), k1 = Rand((i + h) * 2 * h), k2 = Rand((i + h) * h), b1 = Rand(2 * h), b2 = Rand(h), hs = Rand(b * h);
+        float[] wx = new float[i * 3 * h], g = new float[t * b * 3 * h], rec = new float[b * 3 * h];
+        float[] p1 = new float[RnnMath.PackedSize(h, 2 * h)], p2 = new float[RnnMath.PackedSize(h, h)];
+        int nr = RnnMath.PackWeights(false, h, 2 * h, k1.AsSpan(i * 2 * h), 2 * h, p1);
+        RnnMath.PackWeights(false, h, h, k2.AsSpan(i * h), h, p2);
+        var cfg = new GruConfig(t, b, i, h);
+        float[] ws = new float[GruKernel.WorkspaceSize(cfg, false)], y = new float[t * b * h], hf = new float[b * h];
+        double fx = 2.0 * t * b * i * 3 * h, f1 = 2.0 * t * b * h * 2 * h, f2 = 2.0 * t * b * h * h;
+        int ih = i * h;
+        return
+        [
+            ("input GEMM (3H)", fx, () => RnnMath.Gemm(false, false, t * b, 3 * h, i, x, i, wx, 3 * h, 0f, g, 3 * h, 1)),
+            ("gates' recurrent GEMMs (2H)", f1, () =>
+            {
+                for (int s = 0; s < t; s++)
+                {
+                    RnnMath.GemmPacked(false, b, 2 * h, h, hs, h, k1.AsSpan(i * 2 * h), 2 * h, p1, nr, 0f, rec, 3 * h, 1);
+                }
+            }),
+            ("candidate's recurrent GEMMs (H)", f2, () =>
+            {
+                for (int s = 0; s < t; s++)
+                {
+                    RnnMath.GemmPacked(false, b, h, h, hs, h, k2.AsSpan(i * h), h, p2, nr, 0f, rec.AsSpan(2 * h), 3 * h, 1);
+                }
+            }),
+            ("cell passes (gates, candidate)", 0, () =>
+            {
+                fixed (float* pg = g, pr = rec, pb1 = b1, pb2 = b2, ph = hs, prh = wx)
+                {
+                    for (int s = 0; s < t; s++)
+                    {
+                        for (int r = 0; r < b; r++)
+                        {
+                            float* gr = pg + ((long)((s * b) + r) * 3 * h);
+                            FusedStep.GruBeforeGates(gr, pr, pb1, ph + (r * h), prh + (r * h), h);
+                            FusedStep.GruBeforeCandidate(gr + (2 * h), pr + (2 * h), pb2, gr + h, ph + (r * h), ph + (r * h), h);
+                        }
+                    }
+                }
+            }),
+            ("whole forward", fx + f1 + f2, () => GruKernel.Forward(
+                cfg, new GruWeights<float> { GateKernel = k1, GateBias = b1, CandidateInputKernel = k2.AsSpan(0, ih), CandidateHiddenKernel = k2.AsSpan(ih), CandidateBias = b2 },
+                x, default, default, y, hf, ws, false)),
+        ];
     }
 
     private static double Round(Action action)

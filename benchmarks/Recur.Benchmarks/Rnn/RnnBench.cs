@@ -54,6 +54,9 @@ internal static class RnnBench
         new(Cell.Rnn, 64, 100, 256, 256, 31.0, 21.4, 107, 67.6),
     ];
 
+    /// <summary>--var: lengths round(linspace(T, T/2, B)), longest first (recur bench's variable-length rows), instead of every row T steps.</summary>
+    private static bool VariableLengths { get; set; }
+
     public static int Run(string[] args)
     {
         bool quick = false;
@@ -77,6 +80,7 @@ internal static class RnnBench
                 case "--out": output = args[++i]; break;
                 case "--ab": abKnob = args[++i]; break;
                 case "--min-rows": Kernels.Rnn.RnnSettings.MinRowsPerThread = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--var": VariableLengths = true; break;
                 case "--unit-split-rows": Kernels.Rnn.RnnSettings.UnitSplitMaxRows = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 default:
                     Console.Error.WriteLine($"rnn: unknown option '{args[i]}'.");
@@ -222,6 +226,7 @@ internal static class RnnBench
     private sealed class Runner
     {
         private readonly Case _c;
+        private readonly int[] _lengths;
         private readonly float[] _x, _y, _dy, _dx, _hF, _cF, _wsInfer, _wsTrain;
         private readonly float[] _k1, _b1, _k2, _b2, _b3, _dk1, _db1, _dk2, _dk3, _db2, _db3;
 
@@ -237,6 +242,7 @@ internal static class RnnBench
             _dx = new float[t * b * i];
             _hF = new float[b * h];
             _cF = new float[b * h];
+            _lengths = VariableLengths ? Enumerable.Range(0, b).Select(k => (int)Math.Round(t - (b > 1 ? (double)k * (t - (t / 2)) / (b - 1) : 0))).ToArray() : [];
             double ws = 1 / Math.Sqrt(i + h);
             switch (c.Cell)
             {
@@ -294,17 +300,17 @@ internal static class RnnBench
             {
                 case Cell.Lstm:
                     LstmKernel.Backward(
-                        Lstm, new LstmWeights<float> { Kernel = _k1, Bias = _b1 }, _x, default, _dy, default, default, _wsTrain, _dx, default, default,
+                        Lstm, new LstmWeights<float> { Kernel = _k1, Bias = _b1 }, _x, _lengths, _dy, default, default, _wsTrain, _dx, default, default,
                         new LstmGradients<float> { Kernel = _dk1, Bias = _db1 });
                     break;
                 case Cell.GruBefore:
                 case Cell.GruAfter:
                     GruKernel.Backward(
-                        Gru, GruW(), _x, default, _dy, default, _wsTrain, _dx, default,
+                        Gru, GruW(), _x, _lengths, _dy, default, _wsTrain, _dx, default,
                         new GruGradients<float> { GateKernel = _dk1, GateBias = _db1, CandidateInputKernel = _dk2, CandidateHiddenKernel = _dk3, CandidateBias = _db2, CandidateHiddenBias = _db3 });
                     break;
                 default:
-                    SimpleRnnKernel.Backward(Simple, _k1, _x, default, _dy, default, _wsTrain, _dx, default, _dk1, _db1);
+                    SimpleRnnKernel.Backward(Simple, _k1, _x, _lengths, _dy, default, _wsTrain, _dx, default, _dk1, _db1);
                     break;
             }
         }
@@ -324,14 +330,14 @@ internal static class RnnBench
             switch (_c.Cell)
             {
                 case Cell.Lstm:
-                    LstmKernel.Forward(Lstm, new LstmWeights<float> { Kernel = _k1, Bias = _b1 }, _x, default, default, default, _y, _cF, _hF, ws, training);
+                    LstmKernel.Forward(Lstm, new LstmWeights<float> { Kernel = _k1, Bias = _b1 }, _x, _lengths, default, default, _y, _cF, _hF, ws, training);
                     break;
                 case Cell.GruBefore:
                 case Cell.GruAfter:
-                    GruKernel.Forward(Gru, GruW(), _x, default, default, _y, _hF, ws, training);
+                    GruKernel.Forward(Gru, GruW(), _x, _lengths, default, _y, _hF, ws, training);
                     break;
                 default:
-                    SimpleRnnKernel.Forward(Simple, _k1, _b1, _x, default, default, _y, _hF, ws, training);
+                    SimpleRnnKernel.Forward(Simple, _k1, _b1, _x, _lengths, default, _y, _hF, ws, training);
                     break;
             }
         }

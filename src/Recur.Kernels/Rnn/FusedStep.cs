@@ -242,20 +242,23 @@ internal static unsafe class FusedStep
     }
 
     /// <summary>
-    /// The gates of one reset-before GRU row, in one pass: <paramref name="ru"/> (2H: r, u) = σ(x·Wgx + h·Wgh + bias) in
-    /// place (<paramref name="rec"/> holds h·Wgh), and <paramref name="rh"/> = r ⊙ h for the candidate's product.
+    /// The gates of one reset-before GRU row: <paramref name="ru"/> (2H: r, u) = σ(x·Wgx + h·Wgh + bias) in place
+    /// (<paramref name="rec"/> holds h·Wgh; one <see cref="Activate"/> pass over both gates), then
+    /// <paramref name="rh"/> = r ⊙ h for the candidate's product.
     /// </summary>
     public static void GruBeforeGates(float* ru, float* rec, float* gateBias, float* hPrev, float* rh, int units)
     {
-        float* tmp = stackalloc float[Block];
-        for (int u0 = 0; u0 < units; u0 += Block)
+        Activate(ru, ru, rec, gateBias, 0f, tanh: false, 2 * units);
+        int u = 0;
+        for (; u + Block <= units; u += Block)
         {
-            int n = Math.Min(Block, units - u0);
-            Vector256<float> ar = Sigmoid(Load(ru + u0, n, tmp) + Load(rec + u0, n, tmp) + Load(gateBias + u0, n, tmp));
-            Vector256<float> au = Sigmoid(Load(ru + units + u0, n, tmp) + Load(rec + units + u0, n, tmp) + Load(gateBias + units + u0, n, tmp));
-            Store(ar, ru + u0, n);
-            Store(au, ru + units + u0, n);
-            Store(ar * Load(hPrev + u0, n, tmp), rh + u0, n);
+            (Vector256.Load(ru + u) * Vector256.Load(hPrev + u)).Store(rh + u);
+        }
+
+        if (u < units)
+        {
+            Vector256<float> mask = TailMask(units - u);
+            Avx.MaskStore(rh + u, mask, Avx.MaskLoad(ru + u, mask) * Avx.MaskLoad(hPrev + u, mask));
         }
     }
 
@@ -265,14 +268,19 @@ internal static unsafe class FusedStep
     /// </summary>
     public static void GruBeforeCandidate(float* gc, float* recC, float* cBias, float* u, float* hPrev, float* hNew, int units)
     {
-        float* tmp = stackalloc float[Block];
-        for (int u0 = 0; u0 < units; u0 += Block)
+        Activate(gc, gc, recC, cBias, 0f, tanh: true, units);
+        int i = 0;
+        for (; i + Block <= units; i += Block)
         {
-            int n = Math.Min(Block, units - u0);
-            Vector256<float> ac = Tanh(Load(gc + u0, n, tmp) + Load(recC + u0, n, tmp) + Load(cBias + u0, n, tmp));
-            Vector256<float> au = Load(u + u0, n, tmp), h = Load(hPrev + u0, n, tmp);
-            Store(ac, gc + u0, n);
-            Store(Fma.MultiplyAdd(au, h - ac, ac), hNew + u0, n);
+            Vector256<float> ac = Vector256.Load(gc + i);
+            Fma.MultiplyAdd(Vector256.Load(u + i), Vector256.Load(hPrev + i) - ac, ac).Store(hNew + i);
+        }
+
+        if (i < units)
+        {
+            Vector256<float> mask = TailMask(units - i);
+            Vector256<float> ac = Avx.MaskLoad(gc + i, mask);
+            Avx.MaskStore(hNew + i, mask, Fma.MultiplyAdd(Avx.MaskLoad(u + i, mask), Avx.MaskLoad(hPrev + i, mask) - ac, ac));
         }
     }
 
