@@ -198,6 +198,25 @@ internal static unsafe class FusedStep
         }
     }
 
+    /// <summary><paramref name="z"/>[i] = tanh(<paramref name="z"/>[i] + <paramref name="bias"/>[i]) for i &lt; <paramref name="n"/>: a batched simple-RNN row after its recurrent product.</summary>
+    public static void BiasTanh(float* z, float* bias, int n)
+    {
+        Vector256<float> two = Vector256.Create(2f);
+        int i = 0;
+        for (; i + Block <= n; i += Block)
+        {
+            Vector256<float> v = Vector256.Load(z + i) + Vector256.Load(bias + i);
+            Fma.MultiplySubtract(two, Sigmoid(v + v), Vector256<float>.One).Store(z + i);
+        }
+
+        if (i < n)
+        {
+            Vector256<float> mask = TailMask(n - i);
+            Vector256<float> v = Avx.MaskLoad(z + i, mask) + Avx.MaskLoad(bias + i, mask);
+            Avx.MaskStore(z + i, mask, Fma.MultiplySubtract(two, Sigmoid(v + v), Vector256<float>.One));
+        }
+    }
+
     /// <summary>Lanes [0, n) set (n in 1..8): the mask of a partial block for <c>Avx.MaskLoad</c>/<c>MaskStore</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> TailMask(int n) =>

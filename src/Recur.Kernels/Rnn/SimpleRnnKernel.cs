@@ -305,6 +305,21 @@ internal static unsafe class SimpleRnnCore<T>
                 }
 
                 RnnMath.GemmPacked(false, nb, H, H, hPrev, H, wh, H, ws[L.Wp..], c.PanelWidth, T.One, z, H, gemmThreads);
+                if (cfg.Activation == RnnActivation.Tanh && FusedStep.IsSupported<T>())
+                {
+                    // One vectorised pass per row (the fused step's tanh) instead of an add and a tanh call.
+                    fixed (T* pz = z)
+                    {
+                        for (int k = 0; k < nb; k++)
+                        {
+                            FusedStep.BiasTanh((float*)pz + ((long)k * H), (float*)c.Bias, H);
+                        }
+                    }
+
+                    z.CopyTo(hRows);
+                    goto WriteOutputs;
+                }
+
                 for (int k = 0; k < nb; k++)
                 {
                     Span<T> zr = z.Slice(k * H, H);
