@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Recur.Kernels.Blas;
 
 namespace Recur.Kernels.Rnn;
 
@@ -183,10 +184,23 @@ internal static unsafe class GruCore<T>
                 }
 
                 Span<T> recRows = rec.Slice(r0 * G3, nb * G3);
-                RnnMath.GemmPacked(false, nb, G2, H, hPrev, H, wgh, G2, ws[L.Wp..], c.PanelWidth, T.Zero, recRows, G3, gemmThreads);
-                if (after)
+                if (after && JointPanels(c, L, nb, gemmThreads))
                 {
-                    RnnMath.GemmPacked(false, nb, H, H, hPrev, H, wch, H, ws[L.Wcp..], c.PanelWidth, T.Zero, recRows[G2..], G3, gemmThreads);
+                    // Wgh's and Wch's panels lie back to back: one product h·[Wgh | Wch] (N = 3H) packs h once.
+                    var p = new GemmProblem<T>
+                    {
+                        A = Ptr(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(hPrev), hPrev.Length)), Lda = H, C = Ptr(recRows), Ldc = G3,
+                        M = nb, N = G3, K = H, Alpha = T.One, Beta = T.Zero,
+                    };
+                    GemmDriver<T>.MultiplyPanelsOnly(ref p, c.Ws + L.Wp);
+                }
+                else
+                {
+                    RnnMath.GemmPacked(false, nb, G2, H, hPrev, H, wgh, G2, ws[L.Wp..], c.PanelWidth, T.Zero, recRows, G3, gemmThreads);
+                    if (after)
+                    {
+                        RnnMath.GemmPacked(false, nb, H, H, hPrev, H, wch, H, ws[L.Wcp..], c.PanelWidth, T.Zero, recRows[G2..], G3, gemmThreads);
+                    }
                 }
 
                 Span<T> aux = training ? ws.Slice(L.Aux + (off * H), nb * H) : ws.Slice(L.Rh + (r0 * H), nb * H);
@@ -277,6 +291,15 @@ internal static unsafe class GruCore<T>
     /// Packs Wgh and Wch (forward) or their transposes (backward) into GEMM panels once for all steps when the
     /// steps' products will use them (more than one active row, single-threaded products); returns the panel width, or 0.
     /// </summary>
+    /// <summary>
+    /// True when a forward step's two products on h (Wgh, Wch) can run as one on their packed panels: they are packed,
+    /// lie back to back (H a multiple of 16, so Wgh's panels end where Wch's start), the register tile that packed
+    /// them is in use, and the step's product runs on this thread with at least two rows.
+    /// </summary>
+    private static bool JointPanels(in Ctx c, in GruLayout L, int rows, int gemmThreads) =>
+        c.PanelWidth > 0 && rows >= 2 && c.Cfg.Units % 16 == 0 && L.Wcp - L.Wp == RnnMath.PackedSize(c.Cfg.Units, 2 * c.Cfg.Units) &&
+        (gemmThreads == 1 || (gemmThreads <= 0 && Kernels.Gemm.MaxThreads == 1)) && GemmDriver<T>.PanelsUsable(c.PanelWidth);
+
     private static int PackRecurrent(in GruConfig cfg, in RnnSchedule s, int parts, GruWeights<T> w, Span<T> ws, in GruLayout L, bool backward)
     {
         int I = cfg.InputSize, H = cfg.Units, G2 = 2 * H;
