@@ -150,8 +150,9 @@ internal static class RnnBench
         {
             "pack" => on => Kernels.Rnn.RnnSettings.PackWeights = on,
             "fused" => on => Kernels.Rnn.RnnSettings.FusedStep = on,
+            "joint" => on => Kernels.Rnn.RnnSettings.JointGruPanels = on,
             "unit" => on => Kernels.Rnn.RnnSettings.UnitSplitMaxRows = on ? int.MaxValue : 0,
-            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, unit)."),
+            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, unit)."),
         };
 
         // The unit split is a 2-thread schedule: it is timed on 2 threads by wall clock, the others on 1 by thread CPU time.

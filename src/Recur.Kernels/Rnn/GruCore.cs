@@ -297,7 +297,7 @@ internal static unsafe class GruCore<T>
     /// them is in use, and the step's product runs on this thread with at least two rows.
     /// </summary>
     private static bool JointPanels(in Ctx c, in GruLayout L, int rows, int gemmThreads) =>
-        c.PanelWidth > 0 && rows >= 2 && c.Cfg.Units % 16 == 0 && L.Wcp - L.Wp == RnnMath.PackedSize(c.Cfg.Units, 2 * c.Cfg.Units) &&
+        RnnSettings.JointGruPanels && c.PanelWidth > 0 && rows >= 2 && c.Cfg.Units % 16 == 0 && L.Wcp - L.Wp == RnnMath.PackedSize(c.Cfg.Units, 2 * c.Cfg.Units) &&
         (gemmThreads == 1 || (gemmThreads <= 0 && Kernels.Gemm.MaxThreads == 1)) && GemmDriver<T>.PanelsUsable(c.PanelWidth);
 
     private static int PackRecurrent(in GruConfig cfg, in RnnSchedule s, int parts, GruWeights<T> w, Span<T> ws, in GruLayout L, bool backward)

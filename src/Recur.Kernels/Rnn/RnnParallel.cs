@@ -20,6 +20,9 @@ internal static class RnnSettings
     /// </summary>
     public static int UnitSplitMaxRows { get; set; } = 32;
 
+    /// <summary>The reset-after GRU's forward step multiplies h by [Wgh | Wch] in one product where their panels allow it.</summary>
+    public static bool JointGruPanels { get; set; } = true;
+
     /// <summary>Run steps with one active row through <see cref="Rnn.FusedStep"/> (the GEMV with the cell in its epilogue) where it applies.</summary>
     public static bool FusedStep { get; set; } = true;
 
