@@ -17,7 +17,8 @@ public sealed record GemmShape(string Name, int M, int N, int K, bool TransA = f
     public static IReadOnlyList<GemmShape> All { get; } = Build();
 
     /// <summary>
-    /// The big products of LSTM training at B = 64, T = 50, I = H = 512 (K or M = B·T = 3200 tokens):
+    /// The big products of LSTM training at B = 64, T = 50, I = H = 512 (K or M = B·T = 3200 tokens), and of one
+    /// half (Wx or Wh) at B = 64, T = 100, I = H = 256 (6400 tokens):
     /// the weight gradient dW = Xᵀ·dG (M = I + H, N = 4H, K = B·T; A transposed) and dx = dG·Wxᵀ
     /// (M = B·T, N = I, K = 4H; B transposed).
     /// </summary>
@@ -25,6 +26,8 @@ public sealed record GemmShape(string Name, int M, int N, int K, bool TransA = f
     [
         new GemmShape("dw-h512", 1024, 2048, 3200, TransA: true),
         new GemmShape("dx-h512", 3200, 512, 2048, TransB: true),
+        new GemmShape("dw-h256", 256, 1024, 6400, TransA: true),
+        new GemmShape("dx-h256", 6400, 256, 1024, TransB: true),
     ];
 
     public static GemmShape Parse(string name) => All.Concat(Training).First(s => s.Name == name);

@@ -82,7 +82,48 @@ internal static unsafe class PartsProbe
             parts = GruParts(b, t, i, h);
         }
 
-        Console.WriteLine($"{(args.Length >= 5 ? args[4] : "lstm")} B={b} T={t} I={i} H={h}, 1 thread, ms by thread CPU time (median of 15 rounds)");
+        if (args.Length >= 5 && args[4] == "lstm-train")
+        {
+            // Training on Gemm.MaxThreads threads (args[5], default 2), by wall clock: the forward with saves, the backward, and the
+            // backward's three all-token products alone (dWx = Xᵀ·dG, dWh = Hpᵀ·dG, dx = dG·Wxᵀ).
+            Kernels.Gemm.MaxThreads = args.Length >= 6 ? int.Parse(args[5]) : 2;
+            s_wall = true;
+            int n = t * b;
+            float[] wsT = new float[LstmKernel.WorkspaceSize(cfg, true)], dy = new float[t * b * h], dx = new float[t * b * i];
+            float[] dk = new float[kernel.Length], db = new float[gh], dG = Rand(n * gh), hp = Rand(n * h);
+            var w = new LstmWeights<float> { Kernel = kernel, Bias = bias };
+            Array.Fill(dy, 1f);
+            float[] xt = new float[x.Length];
+            for (int r = 0; r < n; r++)
+            {
+                for (int q = 0; q < i; q++)
+                {
+                    xt[(q * n) + r] = x[(r * i) + q];
+                }
+            }
+
+            parts =
+            [
+                ("forward (training)", flopsX + flopsH, () => LstmKernel.Forward(cfg, new LstmWeights<float> { Kernel = kernel, Bias = bias }, x, default, default, default, y, cf, hf, wsT, true)),
+                ("forward + backward", 3 * (flopsX + flopsH), () =>
+                {
+                    LstmKernel.Forward(cfg, new LstmWeights<float> { Kernel = kernel, Bias = bias }, x, default, default, default, y, cf, hf, wsT, true);
+                    LstmKernel.Backward(cfg, new LstmWeights<float> { Kernel = kernel, Bias = bias }, x, default, dy, default, default, wsT, dx, default, default,
+                        new LstmGradients<float> { Kernel = dk, Bias = db });
+                }),
+                ("dWx = Xt·dG", flopsX, () => RnnMath.Gemm(true, false, i, gh, n, x, i, dG, gh, 0f, dk, gh)),
+                ("dWx, Xᵀ stored (no transposed packing)", flopsX, () => RnnMath.Gemm(false, false, i, gh, n, xt, n, dG, gh, 0f, dk, gh)),
+                ("dWx in two K halves (1 thread each)", flopsX, () =>
+                {
+                    RnnMath.Gemm(true, false, i, gh, n / 2, x, i, dG, gh, 0f, dk, gh, 1);
+                    RnnMath.Gemm(true, false, i, gh, n - (n / 2), x.AsSpan((n / 2) * i), i, dG.AsSpan((n / 2) * gh), gh, 1f, dk, gh, 1);
+                }),
+                ("dWh = Hpt·dG", flopsH, () => RnnMath.Gemm(true, false, h, gh, n, hp, h, dG, gh, 0f, dk.AsSpan(i * gh), gh)),
+                ("dx = dG·Wxt", flopsX, () => RnnMath.Gemm(false, true, n, i, gh, dG, gh, kernel, gh, 0f, dx, i)),
+            ];
+        }
+
+        Console.WriteLine($"{(args.Length >= 5 ? args[4] : "lstm")} B={b} T={t} I={i} H={h}, {Kernels.Gemm.MaxThreads} thread(s), ms by {(s_wall ? "wall" : "thread CPU")} time (median of 15 rounds)");
         foreach (var (name, flops, act) in parts)
         {
             var v = new List<double>();
@@ -151,9 +192,25 @@ internal static unsafe class PartsProbe
         ];
     }
 
+    /// <summary>Time rounds by wall clock (multi-threaded parts) instead of thread CPU time.</summary>
+    private static bool s_wall;
+
     private static double Round(Action action)
     {
         action();
+        if (s_wall)
+        {
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            int k = 0;
+            while (sw.Elapsed.TotalSeconds < 0.3)
+            {
+                action();
+                k++;
+            }
+
+            return sw.Elapsed.TotalSeconds / k;
+        }
+
         double start = AbProbe.ThreadCpuSeconds();
         int calls = 0;
         while (AbProbe.ThreadCpuSeconds() - start < 0.2)
