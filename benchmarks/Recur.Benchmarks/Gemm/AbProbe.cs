@@ -10,7 +10,7 @@ internal static unsafe partial class AbProbe
     {
         string filter = args.Length > 0 ? args[0] : "rnn";
         Kernels.Gemm.MaxThreads = 1;
-        foreach (GemmShape s in GemmShape.All.Where(s => s.Name.Contains(filter, StringComparison.Ordinal)))
+        foreach (GemmShape s in GemmShape.All.Concat(GemmShape.Training).Where(s => s.Name.Contains(filter, StringComparison.Ordinal)))
         {
             var rng = new Random(1);
             float[] a = Enumerable.Range(0, s.M * s.K).Select(_ => (float)rng.NextDouble()).ToArray();
@@ -28,7 +28,7 @@ internal static unsafe partial class AbProbe
                     int calls = 0;
                     while (Stopwatch.GetElapsedTime(start).TotalMilliseconds < 10)
                     {
-                        Kernels.Gemm.Multiply(false, false, s.M, s.N, s.K, 1f, a, s.K, b, s.N, 0f, c, s.N);
+                        Kernels.Gemm.Multiply(s.TransA, s.TransB, s.M, s.N, s.K, 1f, a, s.Lda, b, s.Ldb, 0f, c, s.N);
                         calls++;
                     }
 
