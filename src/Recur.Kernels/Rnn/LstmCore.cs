@@ -11,15 +11,23 @@ internal readonly struct LstmLayout
 {
     public readonly int Xg, G, C, Hp, M, Hr, C0, HState, CState, MState, Rec, Tmp, Wp, Wv, Total;
 
+    /// <summary>
+    /// The row stride of the packed input: I in inference; I + P in training, where each packed token row holds
+    /// [x_t | h_{t−1}] (<see cref="Hp"/> = <see cref="Xg"/> + I), so that the weight gradient of the whole kernel
+    /// is one product [X | H_prev]ᵀ · dGates that streams dGates once.
+    /// </summary>
+    public readonly int XStride;
+
     public LstmLayout(in LstmConfig c, bool training, int slots)
     {
         int n = c.Time * c.Batch, h = c.Units, p = c.OutputSize, b = c.Batch;
         bool proj = c.NumProj > 0;
         long o = slots;
-        Xg = Take(ref o, (long)n * c.InputSize);
+        XStride = training ? c.InputSize + p : c.InputSize;
+        Xg = Take(ref o, (long)n * XStride);
         G = Take(ref o, (long)n * 4 * h);
         C = training ? Take(ref o, (long)n * h) : -1;
-        Hp = training ? Take(ref o, (long)n * p) : -1;
+        Hp = training ? Xg + c.InputSize : -1;
         M = training && proj ? Take(ref o, (long)n * h) : -1;
         Hr = training && proj ? Take(ref o, (long)n * p) : -1;
         C0 = training ? Take(ref o, (long)b * h) : -1;
@@ -74,16 +82,19 @@ internal static unsafe class LstmCore<T>
             cS.CopyTo(ws.Slice(L.C0, B * H));
         }
 
-        // The input projection for every real token as one GEMM: G = X_packed · Wx.
+        // The input projection for every real token as one GEMM: G = X_packed · Wx. Dense time-major x is read in
+        // place in inference; training always packs it, next to the h_{t−1} the loop saves (LstmLayout.XStride).
         ReadOnlySpan<T> xp = x;
-        if (!s.Dense || cfg.BatchMajor)
+        int ldx = I;
+        if (!s.Dense || cfg.BatchMajor || training)
         {
-            Span<T> xg = ws.Slice(L.Xg, n * I);
-            RnnMath.Gather(s, x, I, cfg.BatchMajor, xg);
+            Span<T> xg = ws.Slice(L.Xg, n * L.XStride);
+            RnnMath.Gather(s, x, I, cfg.BatchMajor, xg, L.XStride);
             xp = xg;
+            ldx = L.XStride;
         }
 
-        RnnMath.Gemm(false, false, n, GH, I, xp, I, wx, GH, T.Zero, g, GH);
+        RnnMath.Gemm(false, false, n, GH, I, xp, ldx, wx, GH, T.Zero, g, GH);
 
         // The time loop, its rows split between threads when the batch is large enough (no per-step barrier).
         // The time loop: its units split between threads at small batches (one barrier a step), else its rows
@@ -230,7 +241,7 @@ internal static unsafe class LstmCore<T>
             {
                 // One row: the GEMV on the unit-block panels, then the cell's row passes.
                 Span<T> hRow = hS.Slice(r0 * P, P);
-                Span<T> hIn = training ? ws.Slice(L.Hp + (off * P), P) : tmp[..P];
+                Span<T> hIn = training ? ws.Slice(L.Hp + (off * L.XStride), P) : tmp[..P];
                 hRow.CopyTo(hIn);
                 T* pc = Ptr(cS.Slice(r0 * H, H));
                 FusedStep.Lstm(
@@ -241,15 +252,22 @@ internal static unsafe class LstmCore<T>
             {
                 // The recurrent product for the active rows: rec = h_{t-1} · Wh (a GEMV at one row).
                 ReadOnlySpan<T> hPrev = hS.Slice(r0 * P, nb * P);
+                int ldh = P;
                 if (training)
                 {
-                    Span<T> saved = ws.Slice(L.Hp + (off * P), nb * P);
-                    hPrev.CopyTo(saved);
+                    // Saved beside each token's x (LstmLayout.XStride), and the product reads the saved rows.
+                    Span<T> saved = ws.Slice(L.Hp + (off * L.XStride), ((nb - 1) * L.XStride) + P);
+                    for (int k = 0; k < nb; k++)
+                    {
+                        hPrev.Slice(k * P, P).CopyTo(saved.Slice(k * L.XStride, P));
+                    }
+
                     hPrev = saved;
+                    ldh = L.XStride;
                 }
 
                 Span<T> recRows = rec.Slice(r0 * GH, nb * GH);
-                RnnMath.GemmPacked(false, nb, GH, P, hPrev, P, wh, GH, ws[L.Wp..], c.PanelWidth, T.Zero, recRows, GH, gemmThreads);
+                RnnMath.GemmPacked(false, nb, GH, P, hPrev, ldh, wh, GH, ws[L.Wp..], c.PanelWidth, T.Zero, recRows, GH, gemmThreads);
 
                 Span<T> mRows = training && proj ? ws.Slice(L.M + (off * H), nb * H) : mS.Slice(r0 * H, nb * H);
                 for (int k = 0; k < nb; k++)
@@ -337,7 +355,7 @@ internal static unsafe class LstmCore<T>
                     {
                         for (int k = 0; k < nb; k++)
                         {
-                            new ReadOnlySpan<float>(cur + ((long)k * H) + a, w).CopyTo(new Span<float>(ws + L.Hp + ((long)(off + k) * H) + a, w));
+                            new ReadOnlySpan<float>(cur + ((long)k * H) + a, w).CopyTo(new Span<float>(ws + L.Hp + ((long)(off + k) * L.XStride) + a, w));
                         }
                     }
 
@@ -495,8 +513,7 @@ internal static unsafe class LstmCore<T>
         var s = RnnSchedule.Build(T_, B, lengths, ws);
         int n = s.Tokens;
 
-        // Dense time-major x is the packed input itself (the forward pass read it in place, dx is written in place);
-        // otherwise the forward pass gathered it into Xg.
+        // The forward pass (training) packed x into Xg beside the saved h_{t−1}; dense time-major dx is written in place.
         bool inPlace = s.Dense && !cfg.BatchMajor;
 
         ReadOnlySpan<T> wx = w.Kernel[..(I * GH)];
@@ -521,10 +538,9 @@ internal static unsafe class LstmCore<T>
             RnnPartition.Run(job, bounds, parts);
         }
 
-        // The weight gradients for all steps at once: dKernel = [X; H_prev]ᵀ · dGates, dBias = Σ dGates.
-        ReadOnlySpan<T> xp = inPlace ? x : ws.Slice(L.Xg, n * I);
-        RnnMath.Gemm(true, false, I, GH, n, xp, I, g, GH, T.Zero, grads.Kernel, GH);
-        RnnMath.Gemm(true, false, P, GH, n, ws.Slice(L.Hp, n * P), P, g, GH, T.Zero, grads.Kernel[(I * GH)..], GH);
+        // The weight gradients for all steps at once: dKernel = [X | H_prev]ᵀ · dGates as one product over the packed
+        // [x_t | h_{t−1}] rows (dGates streamed once), dBias = Σ dGates.
+        RnnMath.Gemm(true, false, I + P, GH, n, ws.Slice(L.Xg, n * L.XStride), L.XStride, g, GH, T.Zero, grads.Kernel, GH);
         RnnMath.ColumnSums<T>(g, n, GH, GH, grads.Bias);
         if (proj)
         {
@@ -544,9 +560,9 @@ internal static unsafe class LstmCore<T>
             }
             else
             {
-                Span<T> dxp = ws.Slice(L.Xg, n * I);
-                RnnMath.Gemm(false, true, n, I, GH, g, GH, wx, GH, T.Zero, dxp, I);
-                RnnMath.Scatter(s, dxp, I, cfg.BatchMajor, dx);
+                Span<T> dxp = ws.Slice(L.Xg, n * L.XStride);
+                RnnMath.Gemm(false, true, n, I, GH, g, GH, wx, GH, T.Zero, dxp, L.XStride);
+                RnnMath.Scatter(s, dxp, I, cfg.BatchMajor, dx, L.XStride);
             }
         }
 

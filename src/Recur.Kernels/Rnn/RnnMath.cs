@@ -148,21 +148,26 @@ internal static class RnnMath
     /// Copies the active rows of each step, in length order, from a (T, B, width) buffer — (B, T, width) when
     /// <paramref name="batchMajor"/> — into the packed buffer.
     /// </summary>
-    public static void Gather<T>(in RnnSchedule s, ReadOnlySpan<T> source, int width, bool batchMajor, Span<T> packed)
+    public static void Gather<T>(in RnnSchedule s, ReadOnlySpan<T> source, int width, bool batchMajor, Span<T> packed, int packedStride = 0)
     {
+        int ps = packedStride > 0 ? packedStride : width;
         for (int t = 0; t < s.Time; t++)
         {
             int nb = s.Active[t], off = s.Offset[t];
             for (int k = 0; k < nb; k++)
             {
-                source.Slice(SequenceRow(batchMajor, s.Time, s.Batch, t, s.Perm[k]) * width, width).CopyTo(packed.Slice((off + k) * width, width));
+                source.Slice(SequenceRow(batchMajor, s.Time, s.Batch, t, s.Perm[k]) * width, width).CopyTo(packed.Slice((off + k) * ps, width));
             }
         }
     }
 
-    /// <summary>The inverse of <see cref="Gather"/>: packed rows back to (T, B, width) or (B, T, width) with zeros in the rows past each length.</summary>
-    public static void Scatter<T>(in RnnSchedule s, ReadOnlySpan<T> packed, int width, bool batchMajor, Span<T> destination)
+    /// <summary>
+    /// The inverse of <see cref="Gather"/>: packed rows (<paramref name="packedStride"/> apart; 0: <paramref name="width"/>) back to
+    /// (T, B, width) or (B, T, width) with zeros in the rows past each length.
+    /// </summary>
+    public static void Scatter<T>(in RnnSchedule s, ReadOnlySpan<T> packed, int width, bool batchMajor, Span<T> destination, int packedStride = 0)
     {
+        int ps = packedStride > 0 ? packedStride : width;
         for (int t = 0; t < s.Time; t++)
         {
             int nb = s.Active[t], off = s.Offset[t];
@@ -171,7 +176,7 @@ internal static class RnnMath
                 Span<T> row = destination.Slice(SequenceRow(batchMajor, s.Time, s.Batch, t, s.Perm[k]) * width, width);
                 if (k < nb)
                 {
-                    packed.Slice((off + k) * width, width).CopyTo(row);
+                    packed.Slice((off + k) * ps, width).CopyTo(row);
                 }
                 else
                 {
