@@ -10,14 +10,13 @@ namespace Recur.Kernels.Rnn;
 /// gate (<see cref="Pack"/>); a one-row step streams each panel once with h_{t-1}[k] broadcast from L1 and keeps the
 /// gate sums in registers until the panel ends. The cell then runs as short row passes (bias and activations over
 /// the gates, then the state update): their iterations are independent, so the out-of-order core overlaps the
-/// long exp chains of neighbouring blocks, which one fused pass per 8 units could not (it was latency-bound at about
-/// twice the time). h_t goes to a separate buffer (every panel reads h_{t-1}).
+/// long activation chains of neighbouring blocks, which one fused pass per 8 units could not (it was latency-bound at
+/// about twice the time). h_t goes to a separate buffer (every panel reads h_{t-1}).
 /// </summary>
 /// <remarks>
-/// The activations use a Cephes-style exp (degree-6 polynomial, 2^n by exponent bits; relative error ≤ 1.2e-7 on
-/// [-87, 88]): σ(x) = 1/(1 + e^-x), tanh(x) = 2σ(2x) − 1, whose error is absolute (≈1e-7), like
-/// <c>TensorPrimitives.Tanh</c>'s near 0. Callers fall back to GEMV plus the span-level cell where
-/// <see cref="IsSupported"/> is false (no AVX2/FMA, double).
+/// The activations use Eigen's float tanh (the 13/6-degree rational interpolant on [−9, 9] that TensorFlow's CPU
+/// kernels use; a couple of ulp) and σ(x) = ½·tanh(x/2) + ½, whose error is absolute (≈1e-7). Callers fall back to
+/// GEMV plus the span-level cell where <see cref="IsSupported"/> is false (no AVX2/FMA, double).
 /// </remarks>
 internal static unsafe class FusedStep
 {
@@ -147,9 +146,9 @@ internal static unsafe class FusedStep
     /// </summary>
     public static void LstmCell(float* g, int gStride, float* rec, int recStride, float* bias, float forgetBias, float* c, float* cRaw, float* m, int units)
     {
-        // Two passes over the row rather than one per 8 units: each exp chain is ~25 dependent instructions, and
-        // an 8-unit block needs five of them plus tanh(c_t) after the other four, so a single fused pass is bound
-        // by that latency (≈220 cycles a block). Short loops with independent iterations let the out-of-order
+        // Two passes over the row rather than one per 8 units: each activation is a chain of ~15–25 dependent
+        // instructions, and an 8-unit block needs five of them plus tanh(c_t) after the other four, so a single fused
+        // pass is bound by that latency (≈220 cycles a block with the exp form). Short loops with independent iterations let the out-of-order
         // core overlap the chains of neighbouring blocks (≈2× faster); the extra traffic stays in L1.
         Activate(g, g, rec, bias, 0f, tanh: false, units);
         Activate(g + gStride, g + gStride, rec + recStride, bias + gStride, 0f, tanh: true, units);
@@ -177,43 +176,43 @@ internal static unsafe class FusedStep
 
     /// <summary>
     /// <paramref name="dst"/>[i] = act(<paramref name="a"/>[i] + <paramref name="b"/>[i] + <paramref name="bias"/>[i] + <paramref name="add"/>)
-    /// for i &lt; <paramref name="n"/>, act = σ, or tanh when <paramref name="tanh"/> (as 2σ(2x) − 1); <paramref name="dst"/> may be
-    /// <paramref name="a"/>. One short loop whose iterations are independent, so their exp chains overlap.
+    /// for i &lt; <paramref name="n"/>, act = σ, or tanh when <paramref name="tanh"/>; <paramref name="dst"/> may be
+    /// <paramref name="a"/>. One short loop whose iterations are independent, so their activation chains overlap.
     /// </summary>
     private static void Activate(float* dst, float* a, float* b, float* bias, float add, bool tanh, int n)
     {
-        Vector256<float> vAdd = Vector256.Create(add), scale = Vector256.Create(tanh ? 2f : 1f), shift = Vector256.Create(tanh ? -1f : 0f);
+        // act(z) = scale·tanh(scale·z) + shift: tanh itself (scale 1, shift 0, exact), or σ(z) = ½·tanh(z/2) + ½.
+        Vector256<float> vAdd = Vector256.Create(add), scale = Vector256.Create(tanh ? 1f : 0.5f), shift = Vector256.Create(tanh ? 0f : 0.5f);
         int i = 0;
         for (; i + Block <= n; i += Block)
         {
             Vector256<float> z = Vector256.Load(a + i) + Vector256.Load(b + i) + (Vector256.Load(bias + i) + vAdd);
-            Fma.MultiplyAdd(scale, Sigmoid(scale * z), shift).Store(dst + i);
+            Fma.MultiplyAdd(scale, Tanh(scale * z), shift).Store(dst + i);
         }
 
         if (i < n)
         {
             Vector256<float> mask = TailMask(n - i);
             Vector256<float> z = Avx.MaskLoad(a + i, mask) + Avx.MaskLoad(b + i, mask) + (Avx.MaskLoad(bias + i, mask) + vAdd);
-            Avx.MaskStore(dst + i, mask, Fma.MultiplyAdd(scale, Sigmoid(scale * z), shift));
+            Avx.MaskStore(dst + i, mask, Fma.MultiplyAdd(scale, Tanh(scale * z), shift));
         }
     }
 
     /// <summary><paramref name="z"/>[i] = tanh(<paramref name="z"/>[i] + <paramref name="bias"/>[i]) for i &lt; <paramref name="n"/>: a batched simple-RNN row after its recurrent product.</summary>
     public static void BiasTanh(float* z, float* bias, int n)
     {
-        Vector256<float> two = Vector256.Create(2f);
         int i = 0;
         for (; i + Block <= n; i += Block)
         {
             Vector256<float> v = Vector256.Load(z + i) + Vector256.Load(bias + i);
-            Fma.MultiplySubtract(two, Sigmoid(v + v), Vector256<float>.One).Store(z + i);
+            Tanh(v).Store(z + i);
         }
 
         if (i < n)
         {
             Vector256<float> mask = TailMask(n - i);
             Vector256<float> v = Avx.MaskLoad(z + i, mask) + Avx.MaskLoad(bias + i, mask);
-            Avx.MaskStore(z + i, mask, Fma.MultiplySubtract(two, Sigmoid(v + v), Vector256<float>.One));
+            Avx.MaskStore(z + i, mask, Tanh(v));
         }
     }
 
@@ -410,34 +409,34 @@ internal static unsafe class FusedStep
         }
     }
 
-    /// <summary>σ(x) = 1 / (1 + e^−x).</summary>
+    /// <summary>σ(x) = ½·tanh(x/2) + ½ (absolute error ≈ 1e-7, as the exp form's 1 / (1 + e^−x)).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Sigmoid(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Exp(-x));
+    public static Vector256<float> Sigmoid(Vector256<float> x)
+    {
+        var half = Vector256.Create(0.5f);
+        return Fma.MultiplyAdd(half, Tanh(x * half), half);
+    }
 
-    /// <summary>tanh(x) = 2σ(2x) − 1 (absolute error ≈ 1e-7).</summary>
+    /// <summary>
+    /// tanh(x) by the 13/6-degree rational interpolant on [−9, 9] that Eigen (and so TensorFlow's CPU kernels) use for
+    /// float, ±1 outside, kept in [−1, 1]: accurate to a couple of ulp, with 16 vector operations and no exp.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Tanh(Vector256<float> x)
     {
-        var two = Vector256.Create(2f);
-        return Fma.MultiplySubtract(two, Sigmoid(x + x), Vector256<float>.One);
-    }
+        x = Vector256.Min(Vector256.Max(x, Vector256.Create(-9f)), Vector256.Create(9f));
+        Vector256<float> x2 = x * x;
+        Vector256<float> p = Fma.MultiplyAdd(x2, Vector256.Create(-2.76076847742355e-16f), Vector256.Create(2.00018790482477e-13f));
+        p = Fma.MultiplyAdd(x2, p, Vector256.Create(-8.60467152213735e-11f));
+        p = Fma.MultiplyAdd(x2, p, Vector256.Create(5.12229709037114e-08f));
+        p = Fma.MultiplyAdd(x2, p, Vector256.Create(1.48572235717979e-05f));
+        p = Fma.MultiplyAdd(x2, p, Vector256.Create(6.37261928875436e-04f));
+        p = Fma.MultiplyAdd(x2, p, Vector256.Create(4.89352455891786e-03f));
+        Vector256<float> q = Fma.MultiplyAdd(x2, Vector256.Create(1.19825839466702e-06f), Vector256.Create(1.18534705686654e-04f));
+        q = Fma.MultiplyAdd(x2, q, Vector256.Create(2.26843463243900e-03f));
+        q = Fma.MultiplyAdd(x2, q, Vector256.Create(4.89352518554385e-03f));
 
-    /// <summary>e^x, Cephes expf: x = n·ln2 + r (ln2 in two parts), e^r by a degree-6 polynomial, 2^n by exponent bits; x clamped to [−87.3, 88.3].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Exp(Vector256<float> x)
-    {
-        x = Vector256.Min(Vector256.Max(x, Vector256.Create(-87.3f)), Vector256.Create(88.3f));
-        Vector256<float> n = Avx.RoundToNearestInteger(x * Vector256.Create(1.44269504088896341f));
-        Vector256<float> r = Fma.MultiplyAddNegated(n, Vector256.Create(0.693359375f), x);
-        r = Fma.MultiplyAddNegated(n, Vector256.Create(-2.12194440e-4f), r);
-        Vector256<float> p = Vector256.Create(1.9875691500e-4f);
-        p = Fma.MultiplyAdd(p, r, Vector256.Create(1.3981999507e-3f));
-        p = Fma.MultiplyAdd(p, r, Vector256.Create(8.3334519073e-3f));
-        p = Fma.MultiplyAdd(p, r, Vector256.Create(4.1665795894e-2f));
-        p = Fma.MultiplyAdd(p, r, Vector256.Create(1.6666665459e-1f));
-        p = Fma.MultiplyAdd(p, r, Vector256.Create(5.0000001201e-1f));
-        p = Fma.MultiplyAdd(p, r * r, r + Vector256<float>.One);
-        Vector256<int> e = Avx2.ShiftLeftLogical(Avx.ConvertToVector256Int32(n) + Vector256.Create(127), 23);
-        return p * e.AsSingle();
+        // The interpolant overshoots ±1 by an ulp near the clamp; a gate or state must stay in [−1, 1] (and σ in [0, 1]).
+        return Vector256.Min(Vector256.Max(x * p / q, Vector256.Create(-1f)), Vector256<float>.One);
     }
 }
