@@ -48,7 +48,7 @@ internal static class WorkerPool
     private static IParallelJob? s_job;
     private static int s_pending;
     private static int s_callerSleeping;
-    private static readonly ManualResetEventSlim s_done = new(false, 1);
+    private static readonly ManualResetEventSlim s_done = CreateDoneEvent();
     private static long s_published;
 
     /// <summary>
@@ -181,6 +181,18 @@ internal static class WorkerPool
                 return false;
             }
         }
+    }
+
+    /// <summary>
+    /// The caller's "workers done" event, with its internal lock object already made: ManualResetEventSlim creates
+    /// it lazily on the first wait that blocks, which would otherwise put a 24-byte allocation into whichever
+    /// steady-state call first has to sleep (seen as a flaky zero-allocation test on a busy machine).
+    /// </summary>
+    private static ManualResetEventSlim CreateDoneEvent()
+    {
+        var e = new ManualResetEventSlim(false, 1);
+        e.Wait(1);
+        return e;
     }
 
     private static void EnsureWorkers(int count)
