@@ -83,4 +83,92 @@ public sealed class RnnPartitionTests
 
         Assert.Equal(65, tokens.Sum());
     }
+
+    [Theory]
+    [InlineData(256, 2, new[] { 0, 128, 256 })]
+    [InlineData(48, 3, new[] { 0, 16, 32, 48 })]
+    [InlineData(80, 2, new[] { 0, 32, 80 })]
+    [InlineData(64, 16, new[] { 0, 16, 32, 48, 64 })]
+    public void UnitSplit_CutsWholeGranules(int units, int threads, int[] expected)
+    {
+        var bounds = new int[RnnPartition.MaxParts + 1];
+        int parts = RnnUnitSplit.Split(units, threads, bounds);
+        Assert.Equal(expected, bounds[..(parts + 1)]);
+    }
+
+    [Theory]
+    [InlineData(16, 2)] // one granule
+    [InlineData(40, 2)] // not a multiple of 16: the parts' panels would not line up
+    [InlineData(256, 1)]
+    public void UnitSplit_TooFewGranulesOrOneThread_IsOnePart(int units, int threads)
+    {
+        var bounds = new int[RnnPartition.MaxParts + 1];
+        Assert.Equal(1, RnnUnitSplit.Split(units, threads, bounds));
+        Assert.Equal(units, bounds[1]);
+    }
+
+    [Fact]
+    public void SpinBarrier_HoldsEachPartUntilAllArrive()
+    {
+        var barrier = new SpinBarrier();
+        barrier.Reset(2);
+        int stepsA = 0, stepsB = 0, maxLead = 0;
+        var other = new Thread(() =>
+        {
+            for (int i = 0; i < 2000; i++)
+            {
+                Interlocked.Increment(ref stepsB);
+                barrier.SignalAndWait();
+            }
+        });
+        other.Start();
+        for (int i = 0; i < 2000; i++)
+        {
+            Interlocked.Increment(ref stepsA);
+            barrier.SignalAndWait();
+
+            // Past the barrier both parts have finished step i: neither can be more than one step ahead.
+            maxLead = Math.Max(maxLead, Math.Abs(Volatile.Read(ref stepsA) - Volatile.Read(ref stepsB)));
+        }
+
+        other.Join();
+        Assert.Equal(2000, stepsB);
+        Assert.True(maxLead <= 1, $"a part ran {maxLead} steps ahead of the other");
+    }
+
+    [Fact]
+    public void SpinBarrier_Abort_ReleasesTheWaitingPart()
+    {
+        var barrier = new SpinBarrier();
+        barrier.Reset(2);
+        Exception? seen = null;
+        var waiter = new Thread(() =>
+        {
+            try
+            {
+                barrier.SignalAndWait();
+            }
+            catch (Exception e)
+            {
+                seen = e;
+            }
+        });
+        waiter.Start();
+        Thread.Sleep(20);
+        barrier.Abort();
+        Assert.True(waiter.Join(TimeSpan.FromSeconds(10)), "the waiting part was not released");
+        Assert.IsType<OperationCanceledException>(seen);
+        Assert.Contains("another part", seen!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SpinBarrier_OneParticipant_NeverWaits()
+    {
+        var barrier = new SpinBarrier();
+        barrier.Reset(1);
+        for (int i = 0; i < 100; i++)
+        {
+            barrier.SignalAndWait();
+        }
+    }
 }
