@@ -28,6 +28,7 @@ public sealed record GemmShape(string Name, int M, int N, int K, bool TransA = f
         new GemmShape("dx-h512", 3200, 512, 2048, TransB: true),
         new GemmShape("dw-h256", 256, 1024, 6400, TransA: true),
         new GemmShape("dx-h256", 6400, 256, 1024, TransB: true),
+        new GemmShape("dwxh-h256", 512, 1024, 6400, TransA: true),
     ];
 
     public static GemmShape Parse(string name) => All.Concat(Training).First(s => s.Name == name);

@@ -157,6 +157,11 @@ internal static unsafe class PartsProbe
         return
         [
             ("input GEMM (3H)", fx, () => RnnMath.Gemm(false, false, t * b, 3 * h, i, x, i, wx, 3 * h, 0f, g, 3 * h, 1)),
+            ("input GEMMs as two products (2H, H)", fx, () =>
+            {
+                RnnMath.Gemm(false, false, t * b, 2 * h, i, x, i, wx, 2 * h, 0f, g, 3 * h, 1);
+                RnnMath.Gemm(false, false, t * b, h, i, x, i, k2, h, 0f, g.AsSpan(2 * h), 3 * h, 1);
+            }),
             ("gates' recurrent GEMMs (2H)", f1, () =>
             {
                 for (int s = 0; s < t; s++)
