@@ -54,6 +54,9 @@ internal static class RnnBench
         new(Cell.Rnn, 64, 100, 256, 256, 31.0, 21.4, 107, 67.6),
     ];
 
+    /// <summary>--batch-major: (B, T, ·) input and output, as <c>recur bench</c>'s graphs feed them, instead of time-major.</summary>
+    private static bool BatchMajor { get; set; }
+
     /// <summary>--var: lengths round(linspace(T, T/2, B)), longest first (recur bench's variable-length rows), instead of every row T steps.</summary>
     private static bool VariableLengths { get; set; }
 
@@ -81,6 +84,7 @@ internal static class RnnBench
                 case "--ab": abKnob = args[++i]; break;
                 case "--min-rows": Kernels.Rnn.RnnSettings.MinRowsPerThread = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--var": VariableLengths = true; break;
+                case "--batch-major": BatchMajor = true; break;
                 case "--unit-split-rows": Kernels.Rnn.RnnSettings.UnitSplitMaxRows = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 default:
                     Console.Error.WriteLine($"rnn: unknown option '{args[i]}'.");
@@ -286,11 +290,11 @@ internal static class RnnBench
             }
         }
 
-        private LstmConfig Lstm => new(_c.T, _c.B, _c.I, _c.H);
+        private LstmConfig Lstm => new(_c.T, _c.B, _c.I, _c.H) { BatchMajor = BatchMajor };
 
-        private GruConfig Gru => new(_c.T, _c.B, _c.I, _c.H) { ResetAfter = _c.Cell == Cell.GruAfter };
+        private GruConfig Gru => new(_c.T, _c.B, _c.I, _c.H) { ResetAfter = _c.Cell == Cell.GruAfter, BatchMajor = BatchMajor };
 
-        private SimpleRnnConfig Simple => new(_c.T, _c.B, _c.I, _c.H);
+        private SimpleRnnConfig Simple => new(_c.T, _c.B, _c.I, _c.H) { BatchMajor = BatchMajor };
 
         public void Infer() => Forward(_wsInfer, false);
 

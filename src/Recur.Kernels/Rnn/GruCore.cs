@@ -63,7 +63,8 @@ internal static unsafe class GruCore<T>
 
         // Input projections for every real token: G[:, 0:2H] = X·Wgx, G[:, 2H:3H] = X·Wcx.
         ReadOnlySpan<T> xp = x;
-        if (!s.Dense || cfg.BatchMajor)
+        bool gBatchMajor = RnnMath.InPlaceBatchMajor(s, cfg.BatchMajor, training);
+        if ((!s.Dense || cfg.BatchMajor) && !gBatchMajor)
         {
             Span<T> xg = ws.Slice(L.Xg, n * I);
             RnnMath.Gather(s, x, I, cfg.BatchMajor, xg);
@@ -86,7 +87,7 @@ internal static unsafe class GruCore<T>
             job.C = new Ctx
             {
                 Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, GateKernel = pgk, GateBias = pgb, HiddenKernel = pck,
-                CandidateBias = pcb, HiddenBias = pchb, Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused,
+                CandidateBias = pcb, HiddenBias = pchb, Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused, GBatchMajor = gBatchMajor,
             };
             job.Backward = false;
             RnnPartition.Run(job, bounds, parts);
@@ -117,6 +118,9 @@ internal static unsafe class GruCore<T>
 
         /// <summary>The recurrent weights are packed for <see cref="FusedStep"/>: steps with one active row run it.</summary>
         public bool Fused;
+
+        /// <summary>G's rows follow x's batch-major (b, t) order (<see cref="RnnMath.GateRow"/>).</summary>
+        public bool GBatchMajor;
     }
 
     /// <summary>The time loop as a row job (one per calling thread; the pool runs one dispatch at a time).</summary>
@@ -169,7 +173,7 @@ internal static unsafe class GruCore<T>
                 Span<T> hIn = training ? ws.Slice(L.Hp + (off * H), H) : tmp;
                 hRow.CopyTo(hIn);
                 FusedStep.GruResetAfter(
-                    (float*)Ptr(ws.Slice(L.Wv)), (float*)Ptr(hIn), H, (float*)Ptr(g.Slice(off * G3, G3)), (float*)Ptr(rec.Slice(r0 * G3, G3)), (float*)c.GateBias, (float*)c.CandidateBias,
+                    (float*)Ptr(ws.Slice(L.Wv)), (float*)Ptr(hIn), H, (float*)Ptr(g.Slice(RnnMath.GateRow(c.GBatchMajor, s, t, r0) * G3, G3)), (float*)Ptr(rec.Slice(r0 * G3, G3)), (float*)c.GateBias, (float*)c.CandidateBias,
                     (float*)c.HiddenBias, training ? (float*)Ptr(ws.Slice(L.Aux + (off * H), H)) : null, (float*)Ptr(hRow), training);
             }
             else if (nb > 0)
@@ -210,7 +214,7 @@ internal static unsafe class GruCore<T>
                     if (vec)
                     {
                         // One vectorised pass per row instead of a handful of TensorPrimitives calls.
-                        T* pg = Ptr(g.Slice((off + k) * G3, G3)), pr = Ptr(recRows.Slice(k * G3, G3)), pa = Ptr(aux.Slice(k * H, H));
+                        T* pg = Ptr(g.Slice(RnnMath.GateRow(c.GBatchMajor, s, t, r0 + k) * G3, G3)), pr = Ptr(recRows.Slice(k * G3, G3)), pa = Ptr(aux.Slice(k * H, H));
                         T* ph = Ptr(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(hPrev), hPrev.Length).Slice(k * H, H)), pn = Ptr(hRows.Slice(k * H, H));
                         fixed (T* pgb = gateBias)
                         fixed (T* pcb = cBias)
@@ -225,7 +229,7 @@ internal static unsafe class GruCore<T>
                         continue;
                     }
 
-                    Span<T> gr = g.Slice((off + k) * G3, G3), rr = recRows.Slice(k * G3, G3);
+                    Span<T> gr = g.Slice(RnnMath.GateRow(c.GBatchMajor, s, t, r0 + k) * G3, G3), rr = recRows.Slice(k * G3, G3);
                     Span<T> ru = gr[..G2], r = gr[..H], gc = gr.Slice(G2, H), a = aux.Slice(k * H, H);
                     TensorPrimitives.Add(ru, rr[..G2], ru);
                     TensorPrimitives.Add(ru, gateBias, ru);
@@ -251,7 +255,7 @@ internal static unsafe class GruCore<T>
                     RnnMath.GemmPacked(false, nb, H, H, aux, H, wch, H, ws[L.Wcp..], c.PanelWidth, T.Zero, recRows[G2..], G3, gemmThreads);
                     for (int k = 0; k < nb; k++)
                     {
-                        Span<T> gr = g.Slice((off + k) * G3, G3), gc = gr.Slice(G2, H);
+                        Span<T> gr = g.Slice(RnnMath.GateRow(c.GBatchMajor, s, t, r0 + k) * G3, G3), gc = gr.Slice(G2, H);
                         if (vec)
                         {
                             T* ph = Ptr(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(hPrev), hPrev.Length).Slice(k * H, H));

@@ -82,11 +82,13 @@ internal static unsafe class LstmCore<T>
             cS.CopyTo(ws.Slice(L.C0, B * H));
         }
 
-        // The input projection for every real token as one GEMM: G = X_packed · Wx. Dense time-major x is read in
-        // place in inference; training always packs it, next to the h_{t−1} the loop saves (LstmLayout.XStride).
+        // The input projection for every real token as one GEMM: G = X_packed · Wx. Dense x is read in place in
+        // inference (batch-major too: G then keeps x's (b, t) row order, RnnMath.GateRow); training always packs it,
+        // next to the h_{t−1} the loop saves (LstmLayout.XStride).
         ReadOnlySpan<T> xp = x;
         int ldx = I;
-        if (!s.Dense || cfg.BatchMajor || training)
+        bool gBatchMajor = RnnMath.InPlaceBatchMajor(s, cfg.BatchMajor, training);
+        if ((!s.Dense || cfg.BatchMajor || training) && !gBatchMajor)
         {
             Span<T> xg = ws.Slice(L.Xg, n * L.XStride);
             RnnMath.Gather(s, x, I, cfg.BatchMajor, xg, L.XStride);
@@ -113,6 +115,7 @@ internal static unsafe class LstmCore<T>
             {
                 Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Wi = pwi, Wf = pwf, Wo = pwo, Proj = pp,
                 Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused, UnitBounds = unitParts > 1 ? pub : null, UnitParts = unitParts,
+                GBatchMajor = gBatchMajor,
             };
             job.Backward = false;
             if (unitParts > 1)
@@ -152,6 +155,9 @@ internal static unsafe class LstmCore<T>
 
         /// <summary>Wh is packed for <see cref="FusedStep"/>: steps with one active row run it.</summary>
         public bool Fused;
+
+        /// <summary>G's rows follow x's batch-major (b, t) order (<see cref="RnnMath.GateRow"/>).</summary>
+        public bool GBatchMajor;
 
         /// <summary>The unit split's part bounds (<see cref="UnitParts"/> + 1 of them; null: no unit split).</summary>
         public int* UnitBounds;
@@ -245,7 +251,7 @@ internal static unsafe class LstmCore<T>
                 hRow.CopyTo(hIn);
                 T* pc = Ptr(cS.Slice(r0 * H, H));
                 FusedStep.Lstm(
-                    (float*)Ptr(ws.Slice(L.Wv)), (float*)Ptr(hIn), P, H, (float*)Ptr(g.Slice(off * GH, GH)), (float*)Ptr(rec.Slice(r0 * GH, GH)), (float*)c.Bias, float.CreateTruncating(cfg.ForgetBias),
+                    (float*)Ptr(ws.Slice(L.Wv)), (float*)Ptr(hIn), P, H, (float*)Ptr(g.Slice(RnnMath.GateRow(c.GBatchMajor, s, t, r0) * GH, GH)), (float*)Ptr(rec.Slice(r0 * GH, GH)), (float*)c.Bias, float.CreateTruncating(cfg.ForgetBias),
                     (float*)pc, training ? (float*)Ptr(ws.Slice(L.C + (off * H), H)) : null, (float*)Ptr(hRow), training);
             }
             else if (nb > 0)
@@ -272,7 +278,7 @@ internal static unsafe class LstmCore<T>
                 Span<T> mRows = training && proj ? ws.Slice(L.M + (off * H), nb * H) : mS.Slice(r0 * H, nb * H);
                 for (int k = 0; k < nb; k++)
                 {
-                    Span<T> gr = g.Slice((off + k) * GH, GH);
+                    Span<T> gr = g.Slice(RnnMath.GateRow(c.GBatchMajor, s, t, r0 + k) * GH, GH);
                     Span<T> cRow = cS.Slice((r0 + k) * H, H);
                     Span<T> cRaw = training ? ws.Slice(L.C + ((off + k) * H), H) : tmp[..H];
                     CellForward(gr, recRows.Slice(k * GH, GH), w, forgetBias, peep, cellClip, cClip, cRow, cRaw, mRows.Slice(k * H, H));
@@ -369,7 +375,7 @@ internal static unsafe class LstmCore<T>
                     {
                         float* cRow = cS + ((long)k * H) + a;
                         FusedStep.LstmCell(
-                            g + ((long)(off + k) * GH) + a, H, rec + ((long)k * GH) + (4 * a), w, bias + a, fb, cRow,
+                            g + ((long)RnnMath.GateRow(c.GBatchMajor, s, t, k) * GH) + a, H, rec + ((long)k * GH) + (4 * a), w, bias + a, fb, cRow,
                             training ? ws + L.C + ((long)(off + k) * H) + a : cRow, next + ((long)k * H) + a, w);
                     }
                 }

@@ -145,6 +145,20 @@ internal static class RnnMath
         batchMajor ? (b * time) + t : (t * batch) + b;
 
     /// <summary>
+    /// The row of a kernel's gate buffer G for step <paramref name="t"/> and sorted row <paramref name="k"/>: the packed
+    /// token order (Offset[t] + k), or, when <paramref name="batchMajorRows"/> (dense batch-major inference, whose input
+    /// projection ran on x in place, so G's rows follow x's (b, t) order and the rows are unsorted), k·T + t.
+    /// </summary>
+    public static int GateRow(bool batchMajorRows, in RnnSchedule s, int t, int k) => batchMajorRows ? (k * s.Time) + t : s.Offset[t] + k;
+
+    /// <summary>
+    /// True when a forward pass may run its input projection on x in place and keep G in x's (b, t) row order: dense
+    /// (every row T steps, so the schedule's order is the identity), batch-major, and inference (training keeps the
+    /// packed order that the backward pass's all-token products pair with).
+    /// </summary>
+    public static bool InPlaceBatchMajor(in RnnSchedule s, bool batchMajor, bool training) => batchMajor && s.Dense && !training;
+
+    /// <summary>
     /// Copies the active rows of each step, in length order, from a (T, B, width) buffer — (B, T, width) when
     /// <paramref name="batchMajor"/> — into the packed buffer.
     /// </summary>

@@ -193,7 +193,8 @@ internal static unsafe class SimpleRnnCore<T>
         Span<T> g = ws.Slice(L.G, T_ * B * H), hS = ws.Slice(L.HState, B * H);
         RnnMath.GatherState(s, h0, H, hS);
         ReadOnlySpan<T> xp = x;
-        if (!s.Dense || cfg.BatchMajor)
+        bool gBatchMajor = RnnMath.InPlaceBatchMajor(s, cfg.BatchMajor, training);
+        if ((!s.Dense || cfg.BatchMajor) && !gBatchMajor)
         {
             Span<T> xg = ws.Slice(L.Xg, n * I);
             RnnMath.Gather(s, x, I, cfg.BatchMajor, xg);
@@ -210,7 +211,7 @@ internal static unsafe class SimpleRnnCore<T>
             var job = Job.Instance;
             job.C = new Ctx
             {
-                Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused,
+                Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused, GBatchMajor = gBatchMajor,
             };
             job.Backward = false;
             RnnPartition.Run(job, bounds, parts);
@@ -238,6 +239,9 @@ internal static unsafe class SimpleRnnCore<T>
 
         /// <summary>Wh is packed for <see cref="FusedStep"/>: steps with one active row run it.</summary>
         public bool Fused;
+
+        /// <summary>G's rows follow x's batch-major (b, t) order (<see cref="RnnMath.GateRow"/>).</summary>
+        public bool GBatchMajor;
     }
 
     /// <summary>The time loop as a row job (one per calling thread; the pool runs one dispatch at a time).</summary>
@@ -290,8 +294,10 @@ internal static unsafe class SimpleRnnCore<T>
                     hPrev = saved;
                 }
 
-                // z_t = x_t·Wx (already in G) + h_{t-1}·Wh, accumulated in place; then one pass: act(z + bias).
-                Span<T> z = g.Slice(off * H, nb * H);
+                // z_t = x_t·Wx (already in G) + h_{t-1}·Wh, accumulated in place; then one pass: act(z + bias). The rows
+                // are consecutive in G, or T·H apart when G follows x's batch-major order.
+                int zs = c.GBatchMajor ? T_ * H : H;
+                Span<T> z = g.Slice(RnnMath.GateRow(c.GBatchMajor, s, t, r0) * H, ((nb - 1) * zs) + H);
                 if (nb == 1 && c.Fused)
                 {
                     // One row: the GEMV with the activation in its epilogue.
@@ -304,7 +310,7 @@ internal static unsafe class SimpleRnnCore<T>
                     goto WriteOutputs;
                 }
 
-                RnnMath.GemmPacked(false, nb, H, H, hPrev, H, wh, H, ws[L.Wp..], c.PanelWidth, T.One, z, H, gemmThreads);
+                RnnMath.GemmPacked(false, nb, H, H, hPrev, H, wh, H, ws[L.Wp..], c.PanelWidth, T.One, z, zs, gemmThreads);
                 if (cfg.Activation == RnnActivation.Tanh && FusedStep.IsSupported<T>())
                 {
                     // One vectorised pass per row (the fused step's tanh) instead of an add and a tanh call.
@@ -312,17 +318,17 @@ internal static unsafe class SimpleRnnCore<T>
                     {
                         for (int k = 0; k < nb; k++)
                         {
-                            FusedStep.BiasTanh((float*)pz + ((long)k * H), (float*)c.Bias, H);
+                            FusedStep.BiasTanh((float*)pz + ((long)k * zs), (float*)c.Bias, H);
                         }
                     }
 
-                    z.CopyTo(hRows);
+                    CopyRows(z, zs, hRows, nb, H);
                     goto WriteOutputs;
                 }
 
                 for (int k = 0; k < nb; k++)
                 {
-                    Span<T> zr = z.Slice(k * H, H);
+                    Span<T> zr = z.Slice(k * zs, H);
                     TensorPrimitives.Add(zr, bias, zr);
                     if (cfg.Activation == RnnActivation.Tanh)
                     {
@@ -334,7 +340,7 @@ internal static unsafe class SimpleRnnCore<T>
                     }
                 }
 
-                z.CopyTo(hRows);
+                CopyRows(z, zs, hRows, nb, H);
             }
 
         WriteOutputs:
@@ -426,6 +432,15 @@ internal static unsafe class SimpleRnnCore<T>
             }
 
             RnnMath.GemmPacked(true, nb, H, H, g.Slice(off * H, nb * H), H, wh, H, ws[L.Wp..], c.PanelWidth, T.Zero, dhRows, H, gemmThreads);
+        }
+    }
+
+    /// <summary><paramref name="rows"/> rows of <paramref name="width"/> values, <paramref name="stride"/> apart in <paramref name="source"/>, into consecutive rows.</summary>
+    private static void CopyRows(ReadOnlySpan<T> source, int stride, Span<T> destination, int rows, int width)
+    {
+        for (int k = 0; k < rows; k++)
+        {
+            source.Slice(k * stride, width).CopyTo(destination.Slice(k * width, width));
         }
     }
 
