@@ -57,6 +57,9 @@ internal static class RnnBench
     /// <summary>--batch-major: (B, T, ·) input and output, as <c>recur bench</c>'s graphs feed them, instead of time-major.</summary>
     private static bool BatchMajor { get; set; }
 
+    /// <summary>--ab-threads N: the thread count of an A/B (default 1; the unit split's is at least 2); above 1 it is timed by wall clock.</summary>
+    private static int AbThreads { get; set; } = 1;
+
     /// <summary>--var: lengths round(linspace(T, T/2, B)), longest first (recur bench's variable-length rows), instead of every row T steps.</summary>
     private static bool VariableLengths { get; set; }
 
@@ -85,6 +88,7 @@ internal static class RnnBench
                 case "--min-rows": Kernels.Rnn.RnnSettings.MinRowsPerThread = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--var": VariableLengths = true; break;
                 case "--batch-major": BatchMajor = true; break;
+                case "--ab-threads": AbThreads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--unit-split-rows": Kernels.Rnn.RnnSettings.UnitSplitMaxRows = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 default:
                     Console.Error.WriteLine($"rnn: unknown option '{args[i]}'.");
@@ -155,13 +159,14 @@ internal static class RnnBench
             "pack" => on => Kernels.Rnn.RnnSettings.PackWeights = on,
             "fused" => on => Kernels.Rnn.RnnSettings.FusedStep = on,
             "joint" => on => Kernels.Rnn.RnnSettings.JointGruPanels = on,
+            "inplace" => on => Kernels.Rnn.RnnSettings.InPlaceBatchMajor = on,
             "unit" => on => Kernels.Rnn.RnnSettings.UnitSplitMaxRows = on ? int.MaxValue : 0,
-            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, unit)."),
+            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, inplace, unit)."),
         };
 
         // The unit split is a 2-thread schedule: it is timed on 2 threads by wall clock, the others on 1 by thread CPU time.
-        bool wallClock = knob == "unit";
-        Kernels.Gemm.MaxThreads = wallClock ? 2 : 1;
+        bool wallClock = knob == "unit" || AbThreads > 1;
+        Kernels.Gemm.MaxThreads = knob == "unit" ? Math.Max(2, AbThreads) : AbThreads;
         string clock = wallClock ? "wall" : "CPU";
         Console.WriteLine($"| case | mode | {knob} off {clock} ms | {knob} on {clock} ms | on / off |");
         Console.WriteLine("|---|---|---|---|---|");

@@ -152,11 +152,12 @@ internal static class RnnMath
     public static int GateRow(bool batchMajorRows, in RnnSchedule s, int t, int k) => batchMajorRows ? (k * s.Time) + t : s.Offset[t] + k;
 
     /// <summary>
-    /// True when a forward pass may run its input projection on x in place and keep G in x's (b, t) row order: dense
-    /// (every row T steps, so the schedule's order is the identity), batch-major, and inference (training keeps the
-    /// packed order that the backward pass's all-token products pair with).
+    /// True when a GRU or simple-RNN forward pass may run its input projection on x in place and keep G in x's (b, t)
+    /// row order: dense (every row T steps, so the schedule's order is the identity), batch-major, and inference
+    /// (training keeps the packed order that the backward pass's all-token products pair with). The LSTM always packs.
     /// </summary>
-    public static bool InPlaceBatchMajor(in RnnSchedule s, bool batchMajor, bool training) => batchMajor && s.Dense && !training;
+    public static bool InPlaceBatchMajor(in RnnSchedule s, bool batchMajor, bool training) =>
+        batchMajor && s.Dense && !training && RnnSettings.InPlaceBatchMajor;
 
     /// <summary>
     /// Copies the active rows of each step, in length order, from a (T, B, width) buffer — (B, T, width) when

@@ -20,6 +20,9 @@ internal static class RnnSettings
     /// </summary>
     public static int UnitSplitMaxRows { get; set; } = 32;
 
+    /// <summary>Dense batch-major inference runs the input projection on x in place (<see cref="RnnMath.InPlaceBatchMajor"/>).</summary>
+    public static bool InPlaceBatchMajor { get; set; } = true;
+
     /// <summary>The reset-after GRU's forward step multiplies h by [Wgh | Wch] in one product where their panels allow it.</summary>
     public static bool JointGruPanels { get; set; } = true;
 
