@@ -352,7 +352,6 @@ internal static unsafe class FusedStep
     public static void SimpleRnn(float* panels, float* h, int units, float* z, float* bias, bool tanh)
     {
         int k = units, blocks = (units + Block - 1) / Block;
-        float* tmp = stackalloc float[Block];
         for (int b = 0; b < blocks; b++)
         {
             int u0 = b * Block, n = Math.Min(Block, units - u0);
@@ -373,39 +372,26 @@ internal static unsafe class FusedStep
                 a0 = Fma.MultiplyAdd(Vector256.Create(h[p]), Vector256.Load(w + (p * Block)), a0);
             }
 
-            Vector256<float> v = (a0 + a1) + (a2 + a3) + Load(z + u0, n, tmp) + Load(bias + u0, n, tmp);
+            Vector256<float> v = (a0 + a1) + (a2 + a3) + Load(z + u0, n) + Load(bias + u0, n);
             Store(tanh ? Tanh(v) : Vector256.Max(v, Vector256<float>.Zero), z + u0, n);
         }
     }
 
+    /// <summary>The first <paramref name="n"/> (1..8) floats at <paramref name="p"/>, zeros past them (a masked load; nothing past is read).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Load(float* p, int n, float* tmp)
-    {
-        if (n == Block)
-        {
-            return Vector256.Load(p);
-        }
+    private static Vector256<float> Load(float* p, int n) => n == Block ? Vector256.Load(p) : Avx.MaskLoad(p, TailMask(n));
 
-        for (int e = 0; e < Block; e++)
-        {
-            tmp[e] = e < n ? p[e] : 0f;
-        }
-
-        return Vector256.Load(tmp);
-    }
-
+    /// <summary>Stores the first <paramref name="n"/> (1..8) lanes of <paramref name="v"/> at <paramref name="p"/> (a masked store).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(Vector256<float> v, float* p, int n)
     {
         if (n == Block)
         {
             v.Store(p);
-            return;
         }
-
-        for (int e = 0; e < n; e++)
+        else
         {
-            p[e] = v.GetElement(e);
+            Avx.MaskStore(p, TailMask(n), v);
         }
     }
 
