@@ -34,6 +34,10 @@ public sealed class GemmTests
 
             // Rows that fit one register panel (B read in place when not transposed), and a 4-row remainder.
             (5, 33, 300), (6, 129, 17), (2, 300, 129), (4, 7, 33), (16, 300, 300),
+
+            // Row blocks of 6q + 1 and 6q + 2 rows end in 4 + 3 and 4 + 4 row panels (single row block; the last row block of
+            // a taller product, 152 = 144 + 8 floats or 2·72 + 8 doubles).
+            (8, 129, 300), (13, 300, 17), (14, 33, 300), (32, 129, 129), (152, 129, 300),
         ];
         foreach (var s in large)
         {
@@ -148,6 +152,8 @@ public sealed class GemmTests
     /// </summary>
     [Theory]
     [InlineData(16, 300, 129)]
+    [InlineData(8, 300, 129)]
+    [InlineData(13, 300, 300)]
     [InlineData(5, 129, 300)]
     [InlineData(33, 300, 33)]
     [InlineData(300, 129, 300)]

@@ -75,11 +75,22 @@ internal static unsafe class PartsProbe
                 }
             }),
             ("whole forward", flopsX + flopsH, () => LstmKernel.Forward(cfg, new LstmWeights<float> { Kernel = kernel, Bias = bias }, x, default, default, default, y, cf, hf, ws, false)),
+            ("whole forward, no row-tail split", flopsX + flopsH, () =>
+            {
+                Kernels.Blas.GemmSettings.SplitRowTail = false;
+                LstmKernel.Forward(cfg, new LstmWeights<float> { Kernel = kernel, Bias = bias }, x, default, default, default, y, cf, hf, ws, false);
+                Kernels.Blas.GemmSettings.SplitRowTail = true;
+            }),
         ];
 
         if (args.Length >= 5 && args[4] == "gru")
         {
             parts = GruParts(b, t, i, h);
+        }
+
+        if (args.Length >= 5 && args[4] == "rnn")
+        {
+            parts = SimpleRnnParts(b, t, i, h);
         }
 
         if (args.Length >= 5 && args[4] == "lstm-train")
@@ -123,15 +134,21 @@ internal static unsafe class PartsProbe
             ];
         }
 
-        Console.WriteLine($"{(args.Length >= 5 ? args[4] : "lstm")} B={b} T={t} I={i} H={h}, {Kernels.Gemm.MaxThreads} thread(s), ms by {(s_wall ? "wall" : "thread CPU")} time (median of 15 rounds)");
-        foreach (var (name, flops, act) in parts)
+        Console.WriteLine($"{(args.Length >= 5 ? args[4] : "lstm")} B={b} T={t} I={i} H={h}, {Kernels.Gemm.MaxThreads} thread(s), ms by {(s_wall ? "wall" : "thread CPU")} time (median of 15 interleaved rounds)");
+        // Rounds interleave the parts, so load that comes and goes hits each part alike.
+        var times = parts.Select(_ => new List<double>()).ToArray();
+        for (int r = 0; r < 15; r++)
         {
-            var v = new List<double>();
-            for (int r = 0; r < 15; r++)
+            for (int p = 0; p < parts.Length; p++)
             {
-                v.Add(Round(act));
+                times[p].Add(Round(parts[p].Act));
             }
+        }
 
+        for (int p = 0; p < parts.Length; p++)
+        {
+            var (name, flops, _) = parts[p];
+            var v = times[p];
             v.Sort();
             double ms = v[v.Count / 2] * 1e3;
             Console.WriteLine(flops > 0 ? $"{name,-34} {ms,8:F2} ms {flops / ms / 1e6,7:F1} GFLOP/s" : $"{name,-34} {ms,8:F2} ms");
@@ -194,6 +211,72 @@ internal static unsafe class PartsProbe
             ("whole forward", fx + f1 + f2, () => GruKernel.Forward(
                 cfg, new GruWeights<float> { GateKernel = k1, GateBias = b1, CandidateInputKernel = k2.AsSpan(0, ih), CandidateHiddenKernel = k2.AsSpan(ih), CandidateBias = b2 },
                 x, default, default, y, hf, ws, false)),
+            ("whole forward, no row-tail split", fx + f1 + f2, () =>
+            {
+                Kernels.Blas.GemmSettings.SplitRowTail = false;
+                GruKernel.Forward(
+                    cfg, new GruWeights<float> { GateKernel = k1, GateBias = b1, CandidateInputKernel = k2.AsSpan(0, ih), CandidateHiddenKernel = k2.AsSpan(ih), CandidateBias = b2 },
+                    x, default, default, y, hf, ws, false);
+                Kernels.Blas.GemmSettings.SplitRowTail = true;
+            }),
+        ];
+    }
+
+    /// <summary>The tanh RNN's parts: input GEMM, the recurrent GEMMs into G (beta 1), the bias + tanh passes, the whole forward.</summary>
+    private static (string Name, double Flops, Action Act)[] SimpleRnnParts(int b, int t, int i, int h)
+    {
+        var rng = new Random(1);
+        float[] Rand(int n) { var a = new float[n]; for (int k = 0; k < n; k++) { a[k] = (float)(rng.NextDouble() - 0.5) * 0.2f; } return a; }
+        float[] x = Rand(t * b * i), kernel = Rand((i + h) * h), bias = Rand(h), hs = Rand(b * h);
+        float[] g = new float[t * b * h], y = new float[t * b * h], hf = new float[b * h];
+        float[] packedRaw = GC.AllocateUninitializedArray<float>((int)RnnMath.PackedSize(h, h) + 64, pinned: true);
+        int mis = int.Parse(Environment.GetEnvironmentVariable("PACK_MISALIGN") ?? "0");
+        int start;
+        fixed (float* pp = packedRaw)
+        {
+            start = (int)(((64 - ((long)pp & 63)) & 63) / 4) + mis;
+        }
+
+        int nr = RnnMath.PackWeights(false, h, h, kernel.AsSpan(i * h), h, packedRaw.AsSpan(start, (int)RnnMath.PackedSize(h, h)));
+        RnnMath.PackWeights(false, h, h, kernel.AsSpan(i * h), h, packedRaw.AsSpan(start + 4, (int)RnnMath.PackedSize(h, h)));
+        var cfg = new SimpleRnnConfig(t, b, i, h);
+        float[] ws = new float[SimpleRnnKernel.WorkspaceSize(cfg, false)];
+        double fx = 2.0 * t * b * i * h, fh = 2.0 * t * b * h * h;
+        return
+        [
+            ("input GEMM", fx, () => RnnMath.Gemm(false, false, t * b, h, i, x, i, kernel, h, 0f, g, h, 1)),
+            ("recurrent GEMMs (into g, beta 1)", fh, () =>
+            {
+                for (int s = 0; s < t; s++)
+                {
+                    RnnMath.GemmPacked(false, b, h, h, hs, h, kernel.AsSpan(i * h), h, packedRaw.AsSpan(start), nr, 1f, g.AsSpan(s * b * h, b * h), h, 1);
+                }
+            }),
+            ("recurrent GEMMs, B panels 16 B off a cache line", fh, () =>
+            {
+                for (int s = 0; s < t; s++)
+                {
+                    RnnMath.GemmPacked(false, b, h, h, hs, h, kernel.AsSpan(i * h), h, packedRaw.AsSpan(start + 4), nr, 1f, g.AsSpan(s * b * h, b * h), h, 1);
+                }
+            }),
+            ("recurrent GEMMs (beta 0)", fh, () =>
+            {
+                for (int s = 0; s < t; s++)
+                {
+                    RnnMath.GemmPacked(false, b, h, h, hs, h, kernel.AsSpan(i * h), h, packedRaw.AsSpan(start), nr, 0f, g.AsSpan(s * b * h, b * h), h, 1);
+                }
+            }),
+            ("bias + tanh passes", 0, () =>
+            {
+                fixed (float* pg = g, pb = bias)
+                {
+                    for (int r = 0; r < t * b; r++)
+                    {
+                        FusedStep.BiasTanh(pg + ((long)r * h), pb, h);
+                    }
+                }
+            }),
+            ("whole forward", fx + fh, () => SimpleRnnKernel.Forward(cfg, kernel, bias, x, default, default, y, hf, ws, false)),
         ];
     }
 

@@ -44,6 +44,9 @@ internal static class GemmSettings
     /// panel is used, into an L1-sized buffer, instead of a whole KC x NC block up front.
     /// </summary>
     public static bool PackBPerPanel { get; set; } = true;
+
+    /// <summary>Run a row block of 6q + 1 or 6q + 2 rows with 4 + 3 or 4 + 4 row panels at its end instead of a 1- or 2-row panel.</summary>
+    public static bool SplitRowTail { get; set; } = true;
 }
 
 /// <summary>The operands of one GEMM call, as pinned pointers.</summary>
@@ -307,7 +310,7 @@ internal static unsafe class GemmDriver<T>
             }
 
             int ncAlloc = directB ? nr : RoundUp(Math.Min(ncMax, j1 - j0), nr);
-            int mPadded = RoundUp(Math.Min(mcMax, rows), mr);
+            int mPadded = PanelCount(Math.Min(mcMax, rows)) * mr;
             T* bufA = PackBuffer<T>.ForA(mPadded * (singleRowBlock ? p.K : KC));
             T* bufB = PackBuffer<T>.ForB(ncAlloc * KC);
             T* tile = stackalloc T[mr * nr];
@@ -316,7 +319,7 @@ internal static unsafe class GemmDriver<T>
             {
                 for (int pc = 0; pc < p.K; pc += KC)
                 {
-                    Packing<T, TK>.PackA(bufA + (pc * mPadded), p.A, p.Lda, p.TransA, i0, rows, pc, Math.Min(KC, p.K - pc));
+                    PackPanels(bufA + (pc * mPadded), ref p, i0, rows, pc, Math.Min(KC, p.K - pc));
                 }
             }
 
@@ -347,9 +350,10 @@ internal static unsafe class GemmDriver<T>
                         }
                         else
                         {
-                            Packing<T, TK>.PackA(bufA, p.A, p.Lda, p.TransA, ic, mc, pc, kc);
+                            PackPanels(bufA, ref p, ic, mc, pc, kc);
                         }
 
+                        int mPanels = PanelCount(mc);
                         for (int jr = 0; jr < nc; jr += nr)
                         {
                             int nrEff = Math.Min(nr, nc - jr);
@@ -371,10 +375,11 @@ internal static unsafe class GemmDriver<T>
                                 bs = nr;
                             }
 
-                            for (int ir = 0; ir < mc; ir += mr)
+                            for (int j = 0; j < mPanels; j++)
                             {
-                                int mrEff = Math.Min(mr, mc - ir);
-                                T* ap = blockA + (ir * kc);
+                                int ir = PanelStart(mc, j);
+                                int mrEff = PanelRows(mc, j);
+                                T* ap = blockA + (j * mr * kc);
                                 T* cp = p.C + ((ic + ir) * p.Ldc) + jc + jr;
                                 if (mrEff == mr && nrEff == nr)
                                 {
@@ -413,11 +418,11 @@ internal static unsafe class GemmDriver<T>
         private static T* PackAllA(ref GemmProblem<T> p, int i0, int i1)
         {
             int rows = i1 - i0;
-            int mPadded = RoundUp(rows, TK.MR);
+            int mPadded = PanelCount(rows) * TK.MR;
             T* bufA = PackBuffer<T>.ForA(mPadded * p.K);
             for (int pc = 0; pc < p.K; pc += KC)
             {
-                Packing<T, TK>.PackA(bufA + (pc * mPadded), p.A, p.Lda, p.TransA, i0, rows, pc, Math.Min(KC, p.K - pc));
+                PackPanels(bufA + (pc * mPadded), ref p, i0, rows, pc, Math.Min(KC, p.K - pc));
             }
 
             return bufA;
@@ -443,7 +448,8 @@ internal static unsafe class GemmDriver<T>
             int mr = TK.MR, nr = TK.NR;
             int rows = p.M;
             T* bufA = PackAllA(ref p, 0, rows);
-            int mPadded = RoundUp(rows, mr);
+            int panels = PanelCount(rows);
+            int mPadded = panels * mr;
             T* tile = stackalloc T[mr * nr];
             for (int jr = 0; jr < p.N; jr += nr)
             {
@@ -455,9 +461,9 @@ internal static unsafe class GemmDriver<T>
                     T betaEff = pc == 0 ? p.Beta : T.One;
                     T* bp = panel + (pc * nr);
                     T* blockA = bufA + (pc * mPadded);
-                    for (int ir = 0; ir < rows; ir += mr)
+                    for (int j = 0; j < panels; j++)
                     {
-                        RunTile(ref p, Math.Min(mr, rows - ir), nrEff, kc, blockA + (ir * kc), bp, nr, p.C + (ir * p.Ldc) + jr, betaEff, tile);
+                        RunTile(ref p, PanelRows(rows, j), nrEff, kc, blockA + (j * mr * kc), bp, nr, p.C + (PanelStart(rows, j) * p.Ldc) + jr, betaEff, tile);
                     }
                 }
             }
@@ -469,7 +475,8 @@ internal static unsafe class GemmDriver<T>
             int mr = TK.MR, nr = TK.NR;
             int rows = i1 - i0;
             bool directB = !p.TransB && rows <= mr;
-            int mPadded = RoundUp(rows, mr);
+            int panels = PanelCount(rows);
+            int mPadded = panels * mr;
             T* bufB = PackBuffer<T>.ForB(nr * KC);
             T* tile = stackalloc T[mr * nr];
             for (int jr = j0; jr < j1; jr += nr)
@@ -494,10 +501,11 @@ internal static unsafe class GemmDriver<T>
                     }
 
                     T* blockA = bufA + (pc * mPadded);
-                    for (int ir = 0; ir < rows; ir += mr)
+                    for (int j = 0; j < panels; j++)
                     {
-                        int mrEff = Math.Min(mr, rows - ir);
-                        T* ap = blockA + (ir * kc);
+                        int ir = PanelStart(rows, j);
+                        int mrEff = PanelRows(rows, j);
+                        T* ap = blockA + (j * mr * kc);
                         T* cp = p.C + ((i0 + ir) * p.Ldc) + jr;
                         if (mrEff == mr && nrEff == nr)
                         {
@@ -543,6 +551,51 @@ internal static unsafe class GemmDriver<T>
         private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
         /// <summary>
+        /// True when a row block of <paramref name="rows"/> ends in its own 4 + 3 or 4 + 4 row panels instead of a
+        /// full panel and a 1- or 2-row one (rows = 6q + 1 or 6q + 2, q ≥ 1). The few-rows kernel at 1–2 rows keeps
+        /// only 2–4 accumulators in flight, too few to cover the FMA latency: an 8-row block as 6 + 2 took as long
+        /// as 12 rows (ADR 0002, "Row panels"). Packed panels keep their MR-value stride either way.
+        /// </summary>
+        private static bool SplitTail(int rows)
+        {
+            int r = rows % TK.MR;
+            return TK.MR == 6 && TK.MaxPartialRows >= 4 && rows > TK.MR && (r == 1 || r == 2) && GemmSettings.SplitRowTail;
+        }
+
+        /// <summary>The number of register-tile row panels a row block of <paramref name="rows"/> is run as (a split tail takes the place of the last full panel and the short one).</summary>
+        private static int PanelCount(int rows) => (rows + TK.MR - 1) / TK.MR;
+
+        /// <summary>The first row (within the block) of panel <paramref name="j"/>.</summary>
+        private static int PanelStart(int rows, int j)
+        {
+            int full = (rows / TK.MR) - (SplitTail(rows) ? 1 : 0);
+            return j <= full ? j * TK.MR : (full * TK.MR) + 4;
+        }
+
+        /// <summary>The rows of panel <paramref name="j"/>.</summary>
+        private static int PanelRows(int rows, int j) =>
+            (j + 1 < PanelCount(rows) ? PanelStart(rows, j + 1) : rows) - PanelStart(rows, j);
+
+        /// <summary>Packs rows [i0, i0 + rows) of op(A), depth [pc, pc + kc), as the panels of <see cref="PanelCount"/> (panel j at j·MR·kc).</summary>
+        private static void PackPanels(T* dst, ref GemmProblem<T> p, int i0, int rows, int pc, int kc)
+        {
+            if (!SplitTail(rows))
+            {
+                Packing<T, TK>.PackA(dst, p.A, p.Lda, p.TransA, i0, rows, pc, kc);
+                return;
+            }
+
+            int full = ((rows / TK.MR) - 1) * TK.MR;
+            if (full > 0)
+            {
+                Packing<T, TK>.PackA(dst, p.A, p.Lda, p.TransA, i0, full, pc, kc);
+            }
+
+            Packing<T, TK>.PackA(dst + (full * kc), p.A, p.Lda, p.TransA, i0 + full, 4, pc, kc);
+            Packing<T, TK>.PackA(dst + ((full + TK.MR) * kc), p.A, p.Lda, p.TransA, i0 + full + 4, rows - full - 4, pc, kc);
+        }
+
+        /// <summary>
         /// Runs row panel [ir, ir + mr) of A against one packed (or in-place) B micro-panel and adds
         /// it into C, choosing the full kernel, the few-rows kernel or the stack tile for the edges.
         /// </summary>
@@ -585,7 +638,7 @@ internal static unsafe class GemmDriver<T>
                 _problem = p;
                 _minChunkPanels = 2;
                 _chunkDivisor = 2 * threads;
-                _aPanels = (p.M + TK.MR - 1) / TK.MR;
+                _aPanels = PanelCount(p.M);
                 _bufA = _sharedA.Get(_aPanels * TK.MR * p.K);
                 _nextA = 0;
                 _packedA = 0;
@@ -600,12 +653,12 @@ internal static unsafe class GemmDriver<T>
                 int q;
                 while ((q = Interlocked.Increment(ref _nextA) - 1) < _aPanels)
                 {
-                    int r0 = q * mr;
-                    int rows = Math.Min(mr, p.M - r0);
+                    int r0 = PanelStart(p.M, q);
+                    int rows = PanelRows(p.M, q);
                     for (int pc = 0; pc < p.K; pc += KC)
                     {
                         int kc = Math.Min(KC, p.K - pc);
-                        Packing<T, TK>.PackA(_bufA + (pc * mPadded) + (r0 * kc), p.A, p.Lda, p.TransA, r0, rows, pc, kc);
+                        Packing<T, TK>.PackA(_bufA + (pc * mPadded) + (q * mr * kc), p.A, p.Lda, p.TransA, r0, rows, pc, kc);
                     }
 
                     Interlocked.Increment(ref _packedA);
@@ -763,14 +816,15 @@ internal static unsafe class GemmDriver<T>
 
                         int i0 = chunk * _chunkPanels * mr;
                         int mc = Math.Min(p.M, i0 + (_chunkPanels * mr)) - i0;
-                        Packing<T, TK>.PackA(bufA, p.A, p.Lda, p.TransA, i0, mc, pc, kc);
+                        PackPanels(bufA, ref p, i0, mc, pc, kc);
+                        int mPanels = PanelCount(mc);
                         for (int jr = 0; jr < nc; jr += nr)
                         {
                             int nrEff = Math.Min(nr, nc - jr);
                             T* bp = bufB + (jr * kc);
-                            for (int ir = 0; ir < mc; ir += mr)
+                            for (int j = 0; j < mPanels; j++)
                             {
-                                RunTile(ref p, Math.Min(mr, mc - ir), nrEff, kc, bufA + (ir * kc), bp, nr, p.C + ((i0 + ir) * p.Ldc) + jc + jr, betaEff, tile);
+                                RunTile(ref p, PanelRows(mc, j), nrEff, kc, bufA + (j * mr * kc), bp, nr, p.C + ((i0 + PanelStart(mc, j)) * p.Ldc) + jc + jr, betaEff, tile);
                             }
                         }
 
