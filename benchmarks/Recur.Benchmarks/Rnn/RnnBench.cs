@@ -57,6 +57,16 @@ internal static class RnnBench
     /// <summary>--batch-major: (B, T, ·) input and output, as <c>recur bench</c>'s graphs feed them, instead of time-major.</summary>
     private static bool BatchMajor { get; set; }
 
+    /// <summary>--batch N: run the chosen rows at batch N instead of their own (an A/B or a probe; the peer figures no longer apply).</summary>
+    private static int BatchOverride { get; set; }
+
+    /// <summary>The grid rows whose name contains <paramref name="filter"/>, at <see cref="BatchOverride"/> when set.</summary>
+    private static IEnumerable<Case> Rows(string filter) =>
+        Grid.Where(c => c.Name.Contains(filter, StringComparison.Ordinal)).Select(c => BatchOverride > 0 ? c with { B = BatchOverride } : c);
+
+    /// <summary>--ab-p10: a wall-clock A/B compares each round's 10th-percentile call instead of its median (2-thread calls on this VM are bimodal).</summary>
+    private static bool AbP10 { get; set; }
+
     /// <summary>--ab-threads N: the thread count of an A/B (default 1; the unit split's is at least 2); above 1 it is timed by wall clock.</summary>
     private static int AbThreads { get; set; } = 1;
 
@@ -87,8 +97,10 @@ internal static class RnnBench
                 case "--ab": abKnob = args[++i]; break;
                 case "--min-rows": Kernels.Rnn.RnnSettings.MinRowsPerThread = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--var": VariableLengths = true; break;
+                case "--batch": BatchOverride = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--batch-major": BatchMajor = true; break;
                 case "--ab-threads": AbThreads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--ab-p10": AbP10 = true; break;
                 case "--unit-split-rows": Kernels.Rnn.RnnSettings.UnitSplitMaxRows = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 default:
                     Console.Error.WriteLine($"rnn: unknown option '{args[i]}'.");
@@ -110,7 +122,7 @@ internal static class RnnBench
         table.AppendLine("| case | mode | thr | wall med ms | wall p10 ms | thread CPU med ms | GFLOP/s | %pk | best peer ms | peer / ours | busy before |");
         table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         Console.Write(table.ToString());
-        foreach (Case c in Grid.Where(c => c.Name.Contains(filter, StringComparison.Ordinal)))
+        foreach (Case c in Rows(filter))
         {
             var run = new Runner(c);
             foreach (int threads in threadCounts)
@@ -168,10 +180,10 @@ internal static class RnnBench
         // The unit split is a 2-thread schedule: it is timed on 2 threads by wall clock, the others on 1 by thread CPU time.
         bool wallClock = knob == "unit" || AbThreads > 1;
         Kernels.Gemm.MaxThreads = knob == "unit" ? Math.Max(2, AbThreads) : AbThreads;
-        string clock = wallClock ? "wall" : "CPU";
+        string clock = wallClock ? (AbP10 ? "wall p10" : "wall") : "CPU";
         Console.WriteLine($"| case | mode | {knob} off {clock} ms | {knob} on {clock} ms | on / off |");
         Console.WriteLine("|---|---|---|---|---|");
-        foreach (Case c in Grid.Where(c => c.Name.Contains(filter, StringComparison.Ordinal)))
+        foreach (Case c in Rows(filter))
         {
             var run = new Runner(c);
             foreach (bool training in new[] { false, true })
@@ -189,8 +201,8 @@ internal static class RnnBench
                     foreach (bool setting in new[] { false, true })
                     {
                         set(setting);
-                        (double wall, _, double cpu) = Measure(call, seconds / 10, 3);
-                        (setting ? on : off).Add(wallClock ? wall : cpu);
+                        (double wall, double wallP10, double cpu) = Measure(call, seconds / 10, 3);
+                        (setting ? on : off).Add(wallClock ? (AbP10 ? wallP10 : wall) : cpu);
                     }
                 }
 

@@ -281,6 +281,28 @@ internal static unsafe class FusedStep
     }
 
     /// <summary>
+    /// <see cref="GruBeforeGates(float*, float*, float*, float*, float*, int)"/> on a range of <paramref name="units"/>
+    /// units whose r and u gates lie <paramref name="gStride"/> apart in <paramref name="ru"/> and the bias, and
+    /// <paramref name="recStride"/> apart in <paramref name="rec"/> (a unit-split part's slice).
+    /// </summary>
+    public static void GruBeforeGates(float* ru, int gStride, float* rec, int recStride, float* gateBias, float* hPrev, float* rh, int units)
+    {
+        Activate(ru, ru, rec, gateBias, 0f, tanh: false, units);
+        Activate(ru + gStride, ru + gStride, rec + recStride, gateBias + gStride, 0f, tanh: false, units);
+        int u = 0;
+        for (; u + Block <= units; u += Block)
+        {
+            (Vector256.Load(ru + u) * Vector256.Load(hPrev + u)).Store(rh + u);
+        }
+
+        if (u < units)
+        {
+            Vector256<float> mask = TailMask(units - u);
+            Avx.MaskStore(rh + u, mask, Avx.MaskLoad(ru + u, mask) * Avx.MaskLoad(hPrev + u, mask));
+        }
+    }
+
+    /// <summary>
     /// The candidate and update of one reset-before GRU row: <paramref name="gc"/> = tanh(x·Wcx + (r⊙h)·Wch + bc) in place
     /// (<paramref name="recC"/> holds (r⊙h)·Wch), <paramref name="hNew"/> = u⊙h + (1−u)⊙c (may be <paramref name="hPrev"/>).
     /// </summary>

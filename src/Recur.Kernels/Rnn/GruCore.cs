@@ -77,20 +77,33 @@ internal static unsafe class GruCore<T>
             RnnMath.Gemm(false, false, n, H, I, xp, I, w.CandidateInputKernel, H, T.Zero, g[G2..], G3);
         }
 
+        // The time loop: its units split between threads at small batches (reset before: two barriers a step), else
+        // its rows (no barrier), else one thread.
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
-        int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
-        int nr = PackRecurrent(cfg, s, parts, w, ws, L, backward: false);
-        bool fused = PackFused(cfg, s, w, ws.Slice(L.Wv));
+        Span<int> unitBounds = stackalloc int[RnnPartition.MaxParts + 1];
+        int unitParts = PackUnitSplit(cfg, s, w, ws, L, unitBounds);
+        int parts = unitParts > 1 ? unitParts : RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
+        int nr = unitParts > 1 ? 0 : PackRecurrent(cfg, s, parts, w, ws, L, backward: false);
+        bool fused = unitParts <= 1 && PackFused(cfg, s, w, ws.Slice(L.Wv));
         fixed (T* pws = ws, pgk = w.GateKernel, pgb = w.GateBias, pck = w.CandidateHiddenKernel, pcb = w.CandidateBias, pchb = w.CandidateHiddenBias, py = y)
+        fixed (int* pub = unitBounds)
         {
             var job = Job.Instance;
             job.C = new Ctx
             {
                 Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, GateKernel = pgk, GateBias = pgb, HiddenKernel = pck,
                 CandidateBias = pcb, HiddenBias = pchb, Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused, GBatchMajor = gBatchMajor,
+                UnitBounds = unitParts > 1 ? pub : null, UnitParts = unitParts,
             };
             job.Backward = false;
-            RnnPartition.Run(job, bounds, parts);
+            if (unitParts > 1)
+            {
+                RnnPartition.Run(job, unitBounds, unitParts, job.Barrier);
+            }
+            else
+            {
+                RnnPartition.Run(job, bounds, parts);
+            }
         }
 
         RnnMath.ScatterState(s, hS, H, hFinal);
@@ -121,6 +134,10 @@ internal static unsafe class GruCore<T>
 
         /// <summary>G's rows follow x's batch-major (b, t) order (<see cref="RnnMath.GateRow"/>).</summary>
         public bool GBatchMajor;
+
+        /// <summary>The unit split's part bounds (<see cref="UnitParts"/> + 1 of them; null: no unit split).</summary>
+        public int* UnitBounds;
+        public int UnitParts;
     }
 
     /// <summary>The time loop as a row job (one per calling thread; the pool runs one dispatch at a time).</summary>
@@ -132,6 +149,9 @@ internal static unsafe class GruCore<T>
         public Ctx C;
         public bool Backward;
 
+        /// <summary>Where the unit split's parts meet, twice a step.</summary>
+        public readonly SpinBarrier Barrier = new();
+
         public static Job Instance => t_instance ??= new Job();
 
         public void Run(int r0, int r1, int gemmThreads)
@@ -139,6 +159,18 @@ internal static unsafe class GruCore<T>
             if (Backward)
             {
                 BackwardSteps(C, r0, r1, gemmThreads);
+            }
+            else if (C.UnitBounds != null)
+            {
+                try
+                {
+                    ForwardUnits(C, r0, r1, Barrier);
+                }
+                catch
+                {
+                    Barrier.Abort();
+                    throw;
+                }
             }
             else
             {
@@ -289,6 +321,165 @@ internal static unsafe class GruCore<T>
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The reset-before forward time loop for the unit-split parts inside units [u0, u1) (one part per thread, or all
+    /// of them on one thread when the pool was busy). Per step, each part multiplies all active rows of h_{t−1} by its
+    /// r and u columns, runs the gates on its units and writes its columns of r ⊙ h; at the first barrier every part
+    /// has done so, and each multiplies r ⊙ h by its candidate columns, runs the candidate and update on its units and
+    /// writes its columns of h_t and y; the second barrier ends the step. h alternates between the state buffer and the
+    /// <c>Tmp</c> region (B·H); rows that finish keep their last h in the state buffer. Float, AVX2 tile only
+    /// (<see cref="PackUnitSplit"/> decides).
+    /// </summary>
+    private static void ForwardUnits(in Ctx c, int u0, int u1, SpinBarrier barrier)
+    {
+        GruConfig cfg = c.Cfg;
+        int T_ = cfg.Time, B = cfg.Batch, H = cfg.Units, G3 = 3 * H, G2 = 2 * H;
+        bool training = c.Training;
+        var L = new GruLayout(cfg, training, RnnSchedule.Slots(T_, B));
+        var s = RnnSchedule.View(T_, B, new Span<T>(c.Ws, c.WsLength));
+        float* ws = (float*)c.Ws, g = ws + L.G, rec = ws + L.Rec, gateBias = (float*)c.GateBias, cBias = (float*)c.CandidateBias, y = (float*)c.Seq;
+        float* hState = ws + L.HState, cur = hState, next = ws + L.Tmp;
+        int p0 = 0;
+        while (c.UnitBounds[p0] < u0)
+        {
+            p0++;
+        }
+
+        int p1 = p0;
+        while (p1 < c.UnitParts && c.UnitBounds[p1 + 1] <= u1)
+        {
+            p1++;
+        }
+
+        for (int t = 0; t < T_; t++)
+        {
+            int nb = s.Active[t], off = s.Offset[t], finished = t > 0 ? s.Active[t - 1] : nb;
+            float* rh = training ? ws + L.Aux + ((long)off * H) : ws + L.Rh;
+            for (int p = p0; p < p1; p++)
+            {
+                int a = c.UnitBounds[p], w = c.UnitBounds[p + 1] - a;
+
+                // Rows that ran their last step at t − 1 hold their final h in cur: keep it in the state buffer.
+                if (cur != hState)
+                {
+                    for (int k = nb; k < finished; k++)
+                    {
+                        new ReadOnlySpan<float>(cur + ((long)k * H) + a, w).CopyTo(new Span<float>(hState + ((long)k * H) + a, w));
+                    }
+                }
+
+                if (nb > 0)
+                {
+                    if (training)
+                    {
+                        for (int k = 0; k < nb; k++)
+                        {
+                            new ReadOnlySpan<float>(cur + ((long)k * H) + a, w).CopyTo(new Span<float>(ws + L.Hp + ((long)(off + k) * H) + a, w));
+                        }
+                    }
+
+                    // rec[:, 2a .. 2a + 2w) = h_{t−1} · [Wr | Wu] restricted to units [a, a + w).
+                    var prob = new GemmProblem<float>
+                    {
+                        A = cur, Lda = H, C = rec + (2 * a), Ldc = G3, M = nb, N = 2 * w, K = H, Alpha = 1f, Beta = 0f,
+                    };
+                    GemmDriver<float>.MultiplyPanelsOnly(ref prob, ws + L.Wp + ((long)2 * a * H));
+                    for (int k = 0; k < nb; k++)
+                    {
+                        float* gr = g + ((long)RnnMath.GateRow(c.GBatchMajor, s, t, k) * G3) + a;
+                        FusedStep.GruBeforeGates(gr, H, rec + ((long)k * G3) + (2 * a), w, gateBias + a, cur + ((long)k * H) + a, rh + ((long)k * H) + a, w);
+                    }
+                }
+            }
+
+            barrier.SignalAndWait();
+            for (int p = p0; p < p1; p++)
+            {
+                int a = c.UnitBounds[p], w = c.UnitBounds[p + 1] - a;
+                if (nb > 0)
+                {
+                    // rec[:, 2H + a .. 2H + a + w) = (r ⊙ h_{t−1}) · Wch restricted to units [a, a + w).
+                    var prob = new GemmProblem<float>
+                    {
+                        A = rh, Lda = H, C = rec + G2 + a, Ldc = G3, M = nb, N = w, K = H, Alpha = 1f, Beta = 0f,
+                    };
+                    GemmDriver<float>.MultiplyPanelsOnly(ref prob, ws + L.Wcp + ((long)a * H));
+                    for (int k = 0; k < nb; k++)
+                    {
+                        float* gr = g + ((long)RnnMath.GateRow(c.GBatchMajor, s, t, k) * G3) + a;
+                        FusedStep.GruBeforeCandidate(gr + G2, rec + ((long)k * G3) + G2 + a, cBias + a, gr + H, cur + ((long)k * H) + a, next + ((long)k * H) + a, w);
+                    }
+                }
+
+                for (int k = 0; k < B; k++)
+                {
+                    var row = new Span<float>(y + ((long)RnnMath.SequenceRow(cfg.BatchMajor, T_, B, t, s.Perm[k]) * H) + a, w);
+                    if (k < nb)
+                    {
+                        new ReadOnlySpan<float>(next + ((long)k * H) + a, w).CopyTo(row);
+                    }
+                    else
+                    {
+                        row.Clear();
+                    }
+                }
+            }
+
+            barrier.SignalAndWait();
+            float* swap = cur;
+            cur = next;
+            next = swap;
+        }
+
+        // The rows still running at the last step.
+        if (cur != hState && T_ > 0)
+        {
+            for (int p = p0; p < p1; p++)
+            {
+                int a = c.UnitBounds[p], w = c.UnitBounds[p + 1] - a;
+                for (int k = 0; k < s.Active[T_ - 1]; k++)
+                {
+                    new ReadOnlySpan<float>(cur + ((long)k * H) + a, w).CopyTo(new Span<float>(hState + ((long)k * H) + a, w));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Chooses the unit split for the reset-before forward loop and packs each part's panels: several threads, float
+    /// with the AVX2 tile, H a multiple of <see cref="RnnUnitSplit.Granule"/>, at least two rows, and a batch
+    /// <see cref="RnnSettings.UseUnitSplit"/> accepts. Part p (units [a, a + w)) has its r and u columns packed
+    /// as two w-column matrices at 2·a·H in Wp, its candidate columns at a·H in Wcp. Returns the number of parts
+    /// (≤ 1: no unit split).
+    /// </summary>
+    private static int PackUnitSplit(in GruConfig cfg, in RnnSchedule s, GruWeights<T> w, Span<T> ws, in GruLayout L, Span<int> bounds)
+    {
+        int I = cfg.InputSize, H = cfg.Units, G2 = 2 * H, B = cfg.Batch;
+        if (!RnnSettings.UseUnitSplit(B, Kernels.Gemm.MaxThreads) || s.Time == 0 || s.Active[0] < 2 || cfg.ResetAfter ||
+            !FusedStep.IsSupported<T>() || !GemmDriver<T>.PanelsUsable(Kernel256<T>.NR))
+        {
+            return 0;
+        }
+
+        int parts = RnnUnitSplit.Split(H, Kernels.Gemm.MaxThreads, bounds);
+        if (parts < 2)
+        {
+            return 0;
+        }
+
+        ReadOnlySpan<T> wgh = w.GateKernel.Slice(I * G2, H * G2);
+        Span<T> wp = ws[L.Wp..], wcp = ws[L.Wcp..];
+        for (int p = 0; p < parts; p++)
+        {
+            int a = bounds[p], width = bounds[p + 1] - a;
+            RnnMath.PackWeights(false, H, width, wgh[a..], G2, wp[(2 * a * H)..]);
+            RnnMath.PackWeights(false, H, width, wgh[(H + a)..], G2, wp[((2 * a * H) + (width * H))..]);
+            RnnMath.PackWeights(false, H, width, w.CandidateHiddenKernel[a..], H, wcp[(a * H)..]);
+        }
+
+        return parts;
     }
 
     /// <summary>

@@ -413,14 +413,14 @@ internal static unsafe class LstmCore<T>
     /// <summary>
     /// Chooses the unit split for the forward loop and packs each part's panels: several threads, float with the
     /// AVX2 tile, no peepholes, clip or projection, H a multiple of <see cref="RnnUnitSplit.Granule"/>, at least two
-    /// rows, and at most <see cref="RnnSettings.UnitSplitMaxRows"/> of them. Part p's panels (its units [a, a + w) of
+    /// rows, and a batch <see cref="RnnSettings.UseUnitSplit"/> accepts. Part p's panels (its units [a, a + w) of
     /// gates i, j, f, o, each packed as a w-column matrix) start at 4·a·H in <paramref name="packed"/>. Returns the
     /// number of parts (≤ 1: no unit split).
     /// </summary>
     private static int PackUnitSplit(in LstmConfig cfg, in RnnSchedule s, ReadOnlySpan<T> kernel, Span<T> packed, Span<int> bounds)
     {
         int H = cfg.Units, GH = 4 * H, B = cfg.Batch;
-        if (Kernels.Gemm.MaxThreads < 2 || B > RnnSettings.UnitSplitMaxRows || s.Time == 0 || s.Active[0] < 2 ||
+        if (!RnnSettings.UseUnitSplit(B, Kernels.Gemm.MaxThreads) || s.Time == 0 || s.Active[0] < 2 ||
             !FusedStep.IsSupported<T>() || cfg.UsePeepholes || cfg.CellClip.HasValue || cfg.NumProj > 0 || !GemmDriver<T>.PanelsUsable(Kernel256<T>.NR))
         {
             return 0;

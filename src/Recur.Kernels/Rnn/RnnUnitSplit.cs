@@ -6,11 +6,11 @@ namespace Recur.Kernels.Rnn;
 /// <summary>
 /// The unit-parallel split of a fused RNN kernel's forward time loop (oneDNN's and DeepCPU's split of the
 /// recurrent weights by output columns): each thread owns a contiguous range of hidden units, with every gate's
-/// columns for those units packed into its own panels, and computes all active rows for them each step. Against
-/// the row split (<see cref="RnnPartition"/>) this keeps the register tile's full row count at small batches
-/// (16 rows on two threads: 6 + 6 + 4 rows a thread instead of 6 + 2) and halves the weights each core streams
-/// a step, at the price of one barrier per step: every part needs all of h_{t−1}. h alternates between two
-/// buffers so that one barrier a step suffices.
+/// columns for those units packed into its own panels, and computes all active rows for them each step. It keeps
+/// every thread busy at batches too small for the row split (<see cref="RnnPartition"/>, which wants
+/// <see cref="RnnSettings.MinRowsPerThread"/> rows a part) and halves the weights each core streams a step, at the
+/// price of a barrier per step (two for the reset-before GRU, whose candidate product needs all of r ⊙ h): every
+/// part needs all of h_{t−1}. h alternates between two buffers so that one barrier a step suffices for the LSTM.
 /// </summary>
 internal static class RnnUnitSplit
 {

@@ -107,6 +107,31 @@ public sealed class RnnPartitionTests
         Assert.Equal(units, bounds[1]);
     }
 
+    [Theory]
+    [InlineData(-1, 8, 2, true)] // the row split would leave a thread idle (8 < 2 × 8 rows)
+    [InlineData(-1, 15, 2, true)]
+    [InlineData(-1, 16, 2, false)] // two row parts of 8: the row split
+    [InlineData(-1, 24, 4, true)] // 24 < 4 × 8
+    [InlineData(-1, 4, 1, false)] // one thread
+    [InlineData(0, 4, 2, false)] // off
+    [InlineData(32, 32, 2, true)] // up to a fixed batch
+    [InlineData(32, 33, 2, false)]
+    public void UseUnitSplit_FollowsTheSetting(int maxRows, int batch, int threads, bool expected)
+    {
+        int saved = RnnSettings.UnitSplitMaxRows, savedRows = RnnSettings.MinRowsPerThread;
+        try
+        {
+            RnnSettings.UnitSplitMaxRows = maxRows;
+            RnnSettings.MinRowsPerThread = 8;
+            Assert.Equal(expected, RnnSettings.UseUnitSplit(batch, threads));
+        }
+        finally
+        {
+            RnnSettings.UnitSplitMaxRows = saved;
+            RnnSettings.MinRowsPerThread = savedRows;
+        }
+    }
+
     [Fact]
     public void SpinBarrier_HoldsEachPartUntilAllArrive()
     {

@@ -130,9 +130,11 @@ internal static class RnnThreads
 {
     public static TResult With<TResult>(int threads, Func<TResult> run)
     {
-        int savedThreads = Gemm.MaxThreads, savedRows = RnnSettings.MinRowsPerThread;
+        // One row a part, and the unit split wherever it applies up to 32 rows, so that small test batches run both splits.
+        int savedThreads = Gemm.MaxThreads, savedRows = RnnSettings.MinRowsPerThread, savedUnit = RnnSettings.UnitSplitMaxRows;
         Gemm.MaxThreads = threads;
         RnnSettings.MinRowsPerThread = 1;
+        RnnSettings.UnitSplitMaxRows = 32;
         try
         {
             return run();
@@ -141,6 +143,7 @@ internal static class RnnThreads
         {
             Gemm.MaxThreads = savedThreads;
             RnnSettings.MinRowsPerThread = savedRows;
+            RnnSettings.UnitSplitMaxRows = savedUnit;
         }
     }
 
