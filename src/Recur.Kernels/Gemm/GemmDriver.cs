@@ -36,6 +36,9 @@ internal static class GemmSettings
     /// <summary>Prefetch the C tile at the start of the AVX2 kernel.</summary>
     public static bool PrefetchC { get; set; } = true;
 
+    /// <summary>The AVX2 register tiles run two rank-1 updates per loop iteration.</summary>
+    public static bool UnrollK { get; set; } = true;
+
     /// <summary>Forces a kernel (tests use this to run the portable kernels on AVX2 machines).</summary>
     public static KernelPath Path { get; set; }
 

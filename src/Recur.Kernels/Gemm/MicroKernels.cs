@@ -115,7 +115,59 @@ internal readonly struct Kernel256<T> : IMicroKernel<T>
 
         Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++)
+        int p = 0;
+        if (GemmSettings.UnrollK)
+        {
+            // Two rank-1 updates per iteration: half the loop's pointer and counter work per FMA.
+            nint ldb2 = 2 * ldb;
+            for (; p + 2 <= kc; p += 2)
+            {
+                Vector256<T> b0 = Vector256.Load(b);
+                Vector256<T> b1 = Vector256.Load(b + w);
+                Vector256<T> av = Vector256.Create(a[0]);
+                c00 = Simd.Fma256(av, b0, c00);
+                c01 = Simd.Fma256(av, b1, c01);
+                av = Vector256.Create(a[1]);
+                c10 = Simd.Fma256(av, b0, c10);
+                c11 = Simd.Fma256(av, b1, c11);
+                av = Vector256.Create(a[2]);
+                c20 = Simd.Fma256(av, b0, c20);
+                c21 = Simd.Fma256(av, b1, c21);
+                av = Vector256.Create(a[3]);
+                c30 = Simd.Fma256(av, b0, c30);
+                c31 = Simd.Fma256(av, b1, c31);
+                av = Vector256.Create(a[4]);
+                c40 = Simd.Fma256(av, b0, c40);
+                c41 = Simd.Fma256(av, b1, c41);
+                av = Vector256.Create(a[5]);
+                c50 = Simd.Fma256(av, b0, c50);
+                c51 = Simd.Fma256(av, b1, c51);
+                b0 = Vector256.Load(b + ldb);
+                b1 = Vector256.Load(b + ldb + w);
+                av = Vector256.Create(a[6]);
+                c00 = Simd.Fma256(av, b0, c00);
+                c01 = Simd.Fma256(av, b1, c01);
+                av = Vector256.Create(a[7]);
+                c10 = Simd.Fma256(av, b0, c10);
+                c11 = Simd.Fma256(av, b1, c11);
+                av = Vector256.Create(a[8]);
+                c20 = Simd.Fma256(av, b0, c20);
+                c21 = Simd.Fma256(av, b1, c21);
+                av = Vector256.Create(a[9]);
+                c30 = Simd.Fma256(av, b0, c30);
+                c31 = Simd.Fma256(av, b1, c31);
+                av = Vector256.Create(a[10]);
+                c40 = Simd.Fma256(av, b0, c40);
+                c41 = Simd.Fma256(av, b1, c41);
+                av = Vector256.Create(a[11]);
+                c50 = Simd.Fma256(av, b0, c50);
+                c51 = Simd.Fma256(av, b1, c51);
+                a += 12;
+                b += ldb2;
+            }
+        }
+
+        for (; p < kc; p++)
         {
             Vector256<T> b0 = Vector256.Load(b);
             Vector256<T> b1 = Vector256.Load(b + w);
@@ -172,7 +224,46 @@ internal readonly struct Kernel256<T> : IMicroKernel<T>
         nint w = Vector256<T>.Count;
         Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector256<T> c20 = default, c21 = default, c30 = default, c31 = default;
-        for (int p = 0; p < kc; p++)
+        int p = 0;
+        if (GemmSettings.UnrollK)
+        {
+            nint ldb2 = 2 * ldb;
+            for (; p + 2 <= kc; p += 2)
+            {
+                Vector256<T> b0 = Vector256.Load(b);
+                Vector256<T> b1 = Vector256.Load(b + w);
+                Vector256<T> av = Vector256.Create(a[0]);
+                c00 = Simd.Fma256(av, b0, c00);
+                c01 = Simd.Fma256(av, b1, c01);
+                av = Vector256.Create(a[1]);
+                c10 = Simd.Fma256(av, b0, c10);
+                c11 = Simd.Fma256(av, b1, c11);
+                av = Vector256.Create(a[2]);
+                c20 = Simd.Fma256(av, b0, c20);
+                c21 = Simd.Fma256(av, b1, c21);
+                av = Vector256.Create(a[3]);
+                c30 = Simd.Fma256(av, b0, c30);
+                c31 = Simd.Fma256(av, b1, c31);
+                b0 = Vector256.Load(b + ldb);
+                b1 = Vector256.Load(b + ldb + w);
+                av = Vector256.Create(a[6]);
+                c00 = Simd.Fma256(av, b0, c00);
+                c01 = Simd.Fma256(av, b1, c01);
+                av = Vector256.Create(a[7]);
+                c10 = Simd.Fma256(av, b0, c10);
+                c11 = Simd.Fma256(av, b1, c11);
+                av = Vector256.Create(a[8]);
+                c20 = Simd.Fma256(av, b0, c20);
+                c21 = Simd.Fma256(av, b1, c21);
+                av = Vector256.Create(a[9]);
+                c30 = Simd.Fma256(av, b0, c30);
+                c31 = Simd.Fma256(av, b1, c31);
+                a += 12;
+                b += ldb2;
+            }
+        }
+
+        for (; p < kc; p++)
         {
             Vector256<T> b0 = Vector256.Load(b);
             Vector256<T> b1 = Vector256.Load(b + w);
