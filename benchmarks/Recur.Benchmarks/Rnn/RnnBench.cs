@@ -174,7 +174,8 @@ internal static class RnnBench
             "inplace" => on => Kernels.Rnn.RnnSettings.InPlaceBatchMajor = on,
             "unit" => on => Kernels.Rnn.RnnSettings.UnitSplitMaxRows = on ? int.MaxValue : 0,
             "tail" => on => Kernels.Blas.GemmSettings.SplitRowTail = on,
-            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, inplace, unit, tail)."),
+            "iny" => on => Kernels.Rnn.RnnSettings.StepsInOutput = on,
+            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, inplace, unit, tail, iny)."),
         };
 
         // The unit split is a 2-thread schedule: it is timed on 2 threads by wall clock, the others on 1 by thread CPU time.

@@ -27,6 +27,9 @@ internal static class RnnSettings
     public static bool UseUnitSplit(int batch, int threads) =>
         threads >= 2 && (UnitSplitMaxRows < 0 ? batch < threads * Math.Max(1, MinRowsPerThread) : batch <= UnitSplitMaxRows);
 
+    /// <summary>Dense simple-RNN inference runs its steps in y itself (no copies of h between the state buffer, G and y).</summary>
+    public static bool StepsInOutput { get; set; } = true;
+
     /// <summary>Dense batch-major inference runs the input projection on x in place (<see cref="RnnMath.InPlaceBatchMajor"/>).</summary>
     public static bool InPlaceBatchMajor { get; set; } = true;
 

@@ -201,6 +201,14 @@ internal static unsafe class SimpleRnnCore<T>
             xp = xg;
         }
 
+        // Dense inference whose G rows line up with y's (time-major, or batch-major read in place): the steps run in y
+        // itself, each step's rows being h_t and the next step's h_{t−1}, with no copies of h.
+        bool inY = s.Dense && !training && (gBatchMajor || !cfg.BatchMajor) && RnnSettings.StepsInOutput;
+        if (inY)
+        {
+            g = y;
+        }
+
         RnnMath.Gemm(false, false, n, H, I, xp, I, wx, H, T.Zero, g, H);
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
         int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
@@ -212,9 +220,19 @@ internal static unsafe class SimpleRnnCore<T>
             job.C = new Ctx
             {
                 Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused, GBatchMajor = gBatchMajor,
+                InY = inY,
             };
             job.Backward = false;
             RnnPartition.Run(job, bounds, parts);
+        }
+
+        if (inY && T_ > 0)
+        {
+            // The last step's rows are the final state (dense: the schedule's order is the batch order).
+            for (int k = 0; k < B; k++)
+            {
+                y.Slice(RnnMath.GateRow(gBatchMajor, s, T_ - 1, k) * H, H).CopyTo(hS.Slice(k * H, H));
+            }
         }
 
         RnnMath.ScatterState(s, hS, H, hFinal);
@@ -242,6 +260,9 @@ internal static unsafe class SimpleRnnCore<T>
 
         /// <summary>G's rows follow x's batch-major (b, t) order (<see cref="RnnMath.GateRow"/>).</summary>
         public bool GBatchMajor;
+
+        /// <summary>G is y (dense inference): step t's rows are h_t, and h_{t−1} for step t + 1; hS holds only h0.</summary>
+        public bool InY;
     }
 
     /// <summary>The time loop as a row job (one per calling thread; the pool runs one dispatch at a time).</summary>
@@ -280,6 +301,12 @@ internal static unsafe class SimpleRnnCore<T>
         var y = new Span<T>(c.Seq, c.SeqLength);
         ReadOnlySpan<T> wh = new ReadOnlySpan<T>(c.Kernel, (I + H) * H).Slice(I * H, H * H), bias = new(c.Bias, H);
         Span<T> g = ws.Slice(L.G, T_ * B * H), hS = ws.Slice(L.HState, B * H);
+        if (c.InY)
+        {
+            InOutputSteps(c, r0, r1, gemmThreads);
+            return;
+        }
+
         for (int t = 0; t < T_; t++)
         {
             int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;
@@ -354,6 +381,68 @@ internal static unsafe class SimpleRnnCore<T>
                 else
                 {
                     row.Clear();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rows [r0, r1) through every step of a dense inference pass whose G is y: step t's rows hold x_t·Wx on entry and
+    /// h_t = act(x_t·Wx + h_{t−1}·Wh + bias) on exit, h_{t−1} being step t − 1's rows (h0 from the state buffer at t = 0).
+    /// </summary>
+    private static void InOutputSteps(in Ctx c, int r0, int r1, int gemmThreads)
+    {
+        SimpleRnnConfig cfg = c.Cfg;
+        int T_ = cfg.Time, B = cfg.Batch, I = cfg.InputSize, H = cfg.Units, nb = r1 - r0;
+        var ws = new Span<T>(c.Ws, c.WsLength);
+        var L = new SimpleRnnLayout(cfg, false);
+        var s = RnnSchedule.View(T_, B, ws);
+        var y = new Span<T>(c.Seq, c.SeqLength);
+        ReadOnlySpan<T> wh = new ReadOnlySpan<T>(c.Kernel, (I + H) * H).Slice(I * H, H * H), bias = new(c.Bias, H);
+        int zs = c.GBatchMajor ? T_ * H : H;
+        bool vec = cfg.Activation == RnnActivation.Tanh && FusedStep.IsSupported<T>();
+        if (nb <= 0)
+        {
+            return;
+        }
+
+        for (int t = 0; t < T_; t++)
+        {
+            Span<T> z = y.Slice(RnnMath.GateRow(c.GBatchMajor, s, t, r0) * H, ((nb - 1) * zs) + H);
+            ReadOnlySpan<T> hPrev = t == 0 ? ws.Slice(L.HState + (r0 * H), nb * H) : y.Slice(RnnMath.GateRow(c.GBatchMajor, s, t - 1, r0) * H, ((nb - 1) * zs) + H);
+            int ldh = t == 0 ? H : zs;
+            if (nb == 1 && c.Fused)
+            {
+                fixed (T* ph = hPrev, pz = z)
+                {
+                    FusedStep.SimpleRnn((float*)c.Ws + L.Wv, (float*)ph, H, (float*)pz, (float*)c.Bias, cfg.Activation == RnnActivation.Tanh);
+                }
+
+                continue;
+            }
+
+            RnnMath.GemmPacked(false, nb, H, H, hPrev, ldh, wh, H, ws[L.Wp..], c.PanelWidth, T.One, z, zs, gemmThreads);
+            for (int k = 0; k < nb; k++)
+            {
+                Span<T> zr = z.Slice(k * zs, H);
+                if (vec)
+                {
+                    fixed (T* pz = zr)
+                    {
+                        FusedStep.BiasTanh((float*)pz, (float*)c.Bias, H);
+                    }
+
+                    continue;
+                }
+
+                TensorPrimitives.Add(zr, bias, zr);
+                if (cfg.Activation == RnnActivation.Tanh)
+                {
+                    RnnMath.Tanh<T>(zr, zr);
+                }
+                else
+                {
+                    TensorPrimitives.Max(zr, T.Zero, zr);
                 }
             }
         }
