@@ -85,6 +85,7 @@ internal static unsafe class GruCore<T>
         int parts = unitParts > 1 ? unitParts : RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
         int nr = unitParts > 1 ? 0 : PackRecurrent(cfg, s, parts, w, ws, L, backward: false);
         bool fused = unitParts <= 1 && PackFused(cfg, s, w, ws.Slice(L.Wv));
+        bool inY = unitParts <= 1 && s.Dense && !training && RnnSettings.StepsInOutput;
         fixed (T* pws = ws, pgk = w.GateKernel, pgb = w.GateBias, pck = w.CandidateHiddenKernel, pcb = w.CandidateBias, pchb = w.CandidateHiddenBias, py = y)
         fixed (int* pub = unitBounds)
         {
@@ -93,7 +94,7 @@ internal static unsafe class GruCore<T>
             {
                 Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, GateKernel = pgk, GateBias = pgb, HiddenKernel = pck,
                 CandidateBias = pcb, HiddenBias = pchb, Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused, GBatchMajor = gBatchMajor,
-                UnitBounds = unitParts > 1 ? pub : null, UnitParts = unitParts,
+                UnitBounds = unitParts > 1 ? pub : null, UnitParts = unitParts, InY = inY,
             };
             job.Backward = false;
             if (unitParts > 1)
@@ -103,6 +104,15 @@ internal static unsafe class GruCore<T>
             else
             {
                 RnnPartition.Run(job, bounds, parts);
+            }
+        }
+
+        if (inY && T_ > 0)
+        {
+            // The last step's rows of y are the final state (dense: the schedule's order is the batch order).
+            for (int k = 0; k < B; k++)
+            {
+                y.Slice(RnnMath.SequenceRow(cfg.BatchMajor, T_, B, T_ - 1, k) * H, H).CopyTo(hS.Slice(k * H, H));
             }
         }
 
@@ -138,6 +148,9 @@ internal static unsafe class GruCore<T>
         /// <summary>The unit split's part bounds (<see cref="UnitParts"/> + 1 of them; null: no unit split).</summary>
         public int* UnitBounds;
         public int UnitParts;
+
+        /// <summary>Dense inference on the row split: h_t goes straight into y, whose rows are the next step's h_{t−1}.</summary>
+        public bool InY;
     }
 
     /// <summary>The time loop as a row job (one per calling thread; the pool runs one dispatch at a time).</summary>
@@ -179,12 +192,16 @@ internal static unsafe class GruCore<T>
         }
     }
 
-    /// <summary>Sorted rows [r0, r1) through every step of the forward pass.</summary>
+    /// <summary>
+    /// Sorted rows [r0, r1) through every step of the forward pass. With <see cref="Ctx.InY"/> (dense inference) h_t is
+    /// written straight into y's rows of step t, which are h_{t−1} for step t + 1 (h0 from the state buffer); otherwise
+    /// h lives in the state buffer and is copied to y each step.
+    /// </summary>
     private static void ForwardSteps(in Ctx c, int r0, int r1, int gemmThreads)
     {
         GruConfig cfg = c.Cfg;
         int T_ = cfg.Time, B = cfg.Batch, I = cfg.InputSize, H = cfg.Units, G3 = 3 * H, G2 = 2 * H;
-        bool after = cfg.ResetAfter, training = c.Training;
+        bool after = cfg.ResetAfter, training = c.Training, inY = c.InY;
         var L = new GruLayout(cfg, training, RnnSchedule.Slots(T_, B));
         var ws = new Span<T>(c.Ws, c.WsLength);
         var s = RnnSchedule.View(T_, B, ws);
@@ -193,29 +210,43 @@ internal static unsafe class GruCore<T>
         ReadOnlySpan<T> wch = new(c.HiddenKernel, H * H), gateBias = new(c.GateBias, G2), cBias = new(c.CandidateBias, H);
         ReadOnlySpan<T> chBias = new(c.HiddenBias, after ? H : 0);
 
+        // y's rows of one step lie ys apart (dense: the schedule's order is the batch order).
+        int ys = cfg.BatchMajor ? T_ * H : H;
         Span<T> g = ws.Slice(L.G, T_ * B * G3), hS = ws.Slice(L.HState, B * H), rec = ws.Slice(L.Rec, B * G3);
         Span<T> tmp = ws.Slice(L.Tmp + (r0 * H), H);
         for (int t = 0; t < T_; t++)
         {
             int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;
+
+            // Where this step reads h_{t−1} and writes h_t: the state buffer (rows H apart), or y's rows (ys apart).
+            int ldp = inY && t > 0 ? ys : H, ldn = inY ? ys : H;
+            Span<T> hOut = nb <= 0 ? default
+                : inY ? y.Slice(RnnMath.SequenceRow(cfg.BatchMajor, T_, B, t, r0) * H, ((nb - 1) * ys) + H)
+                : hS.Slice(r0 * H, nb * H);
+            Span<T> hIn = nb <= 0 ? default
+                : inY && t > 0 ? y.Slice(RnnMath.SequenceRow(cfg.BatchMajor, T_, B, t - 1, r0) * H, ((nb - 1) * ys) + H)
+                : hS.Slice(r0 * H, nb * H);
             if (nb == 1 && c.Fused)
             {
                 // One row: the GEMV on the unit-block panels, then the cell's row passes.
-                Span<T> hRow = hS.Slice(r0 * H, H);
-                Span<T> hIn = training ? ws.Slice(L.Hp + (off * H), H) : tmp;
-                hRow.CopyTo(hIn);
+                Span<T> hRow = hOut[..H];
+                Span<T> hFrom = training ? ws.Slice(L.Hp + (off * H), H) : inY ? hIn[..H] : tmp;
+                if (hFrom != hIn[..H])
+                {
+                    hIn[..H].CopyTo(hFrom);
+                }
+
                 FusedStep.GruResetAfter(
-                    (float*)Ptr(ws.Slice(L.Wv)), (float*)Ptr(hIn), H, (float*)Ptr(g.Slice(RnnMath.GateRow(c.GBatchMajor, s, t, r0) * G3, G3)), (float*)Ptr(rec.Slice(r0 * G3, G3)), (float*)c.GateBias, (float*)c.CandidateBias,
+                    (float*)Ptr(ws.Slice(L.Wv)), (float*)Ptr(hFrom), H, (float*)Ptr(g.Slice(RnnMath.GateRow(c.GBatchMajor, s, t, r0) * G3, G3)), (float*)Ptr(rec.Slice(r0 * G3, G3)), (float*)c.GateBias, (float*)c.CandidateBias,
                     (float*)c.HiddenBias, training ? (float*)Ptr(ws.Slice(L.Aux + (off * H), H)) : null, (float*)Ptr(hRow), training);
             }
             else if (nb > 0)
             {
-                Span<T> hRows = hS.Slice(r0 * H, nb * H);
-                ReadOnlySpan<T> hPrev = hRows;
+                ReadOnlySpan<T> hPrev = hIn;
                 if (training)
                 {
                     Span<T> saved = ws.Slice(L.Hp + (off * H), nb * H);
-                    hRows.CopyTo(saved);
+                    hIn.CopyTo(saved);
                     hPrev = saved;
                 }
 
@@ -225,17 +256,17 @@ internal static unsafe class GruCore<T>
                     // Wgh's and Wch's panels lie back to back: one product h·[Wgh | Wch] (N = 3H) packs h once.
                     var p = new GemmProblem<T>
                     {
-                        A = Ptr(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(hPrev), hPrev.Length)), Lda = H, C = Ptr(recRows), Ldc = G3,
+                        A = Ptr(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(hPrev), hPrev.Length)), Lda = ldp, C = Ptr(recRows), Ldc = G3,
                         M = nb, N = G3, K = H, Alpha = T.One, Beta = T.Zero,
                     };
                     GemmDriver<T>.MultiplyPanelsOnly(ref p, c.Ws + L.Wp);
                 }
                 else
                 {
-                    RnnMath.GemmPacked(false, nb, G2, H, hPrev, H, wgh, G2, ws[L.Wp..], c.PanelWidth, T.Zero, recRows, G3, gemmThreads);
+                    RnnMath.GemmPacked(false, nb, G2, H, hPrev, ldp, wgh, G2, ws[L.Wp..], c.PanelWidth, T.Zero, recRows, G3, gemmThreads);
                     if (after)
                     {
-                        RnnMath.GemmPacked(false, nb, H, H, hPrev, H, wch, H, ws[L.Wcp..], c.PanelWidth, T.Zero, recRows[G2..], G3, gemmThreads);
+                        RnnMath.GemmPacked(false, nb, H, H, hPrev, ldp, wch, H, ws[L.Wcp..], c.PanelWidth, T.Zero, recRows[G2..], G3, gemmThreads);
                     }
                 }
 
@@ -243,11 +274,13 @@ internal static unsafe class GruCore<T>
                 bool vec = FusedStep.IsSupported<T>();
                 for (int k = 0; k < nb; k++)
                 {
+                    ReadOnlySpan<T> hp = hPrev.Slice(k * ldp, H);
+                    Span<T> hn = hOut.Slice(k * ldn, H);
                     if (vec)
                     {
                         // One vectorised pass per row instead of a handful of TensorPrimitives calls.
                         T* pg = Ptr(g.Slice(RnnMath.GateRow(c.GBatchMajor, s, t, r0 + k) * G3, G3)), pr = Ptr(recRows.Slice(k * G3, G3)), pa = Ptr(aux.Slice(k * H, H));
-                        T* ph = Ptr(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(hPrev), hPrev.Length).Slice(k * H, H)), pn = Ptr(hRows.Slice(k * H, H));
+                        T* ph = Ptr(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(hp), H)), pn = Ptr(hn);
                         fixed (T* pgb = gateBias)
                         fixed (T* pcb = cBias)
                         fixed (T* pchb = chBias)
@@ -273,11 +306,11 @@ internal static unsafe class GruCore<T>
                         TensorPrimitives.Add(gc, cBias, gc);
                         TensorPrimitives.MultiplyAdd(r, a, gc, gc);
                         RnnMath.Tanh<T>(gc, gc);
-                        Update(gr.Slice(H, H), gc, hPrev.Slice(k * H, H), hRows.Slice(k * H, H), tmp);
+                        Update(gr.Slice(H, H), gc, hp, hn, tmp);
                     }
                     else
                     {
-                        TensorPrimitives.Multiply(r, hPrev.Slice(k * H, H), a);
+                        TensorPrimitives.Multiply(r, hp, a);
                     }
                 }
 
@@ -288,13 +321,15 @@ internal static unsafe class GruCore<T>
                     for (int k = 0; k < nb; k++)
                     {
                         Span<T> gr = g.Slice(RnnMath.GateRow(c.GBatchMajor, s, t, r0 + k) * G3, G3), gc = gr.Slice(G2, H);
+                        ReadOnlySpan<T> hp = hPrev.Slice(k * ldp, H);
+                        Span<T> hn = hOut.Slice(k * ldn, H);
                         if (vec)
                         {
-                            T* ph = Ptr(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(hPrev), hPrev.Length).Slice(k * H, H));
+                            T* ph = Ptr(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(hp), H));
                             fixed (T* pcb = cBias)
                             {
                                 FusedStep.GruBeforeCandidate(
-                                    (float*)Ptr(gc), (float*)Ptr(recRows.Slice((k * G3) + G2, H)), (float*)pcb, (float*)Ptr(gr.Slice(H, H)), (float*)ph, (float*)Ptr(hRows.Slice(k * H, H)), H);
+                                    (float*)Ptr(gc), (float*)Ptr(recRows.Slice((k * G3) + G2, H)), (float*)pcb, (float*)Ptr(gr.Slice(H, H)), (float*)ph, (float*)Ptr(hn), H);
                             }
 
                             continue;
@@ -303,9 +338,14 @@ internal static unsafe class GruCore<T>
                         TensorPrimitives.Add(gc, recRows.Slice((k * G3) + G2, H), gc);
                         TensorPrimitives.Add(gc, cBias, gc);
                         RnnMath.Tanh<T>(gc, gc);
-                        Update(gr.Slice(H, H), gc, hPrev.Slice(k * H, H), hRows.Slice(k * H, H), tmp);
+                        Update(gr.Slice(H, H), gc, hp, hn, tmp);
                     }
                 }
+            }
+
+            if (inY)
+            {
+                continue;
             }
 
             for (int k = r0; k < r1; k++)
