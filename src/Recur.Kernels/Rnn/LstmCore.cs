@@ -107,6 +107,7 @@ internal static unsafe class LstmCore<T>
         int parts = unitParts > 1 ? unitParts : RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
         int nr = unitParts > 1 ? 0 : PackRecurrent(cfg, s, parts, w.Kernel, ws.Slice(L.Wp), backward: false);
         bool fused = unitParts <= 1 && PackFused(cfg, s, w.Kernel, ws.Slice(L.Wv));
+        bool inY = unitParts <= 1 && s.Dense && !training && cfg.NumProj == 0 && RnnSettings.StepsInOutput;
         fixed (T* pws = ws, pk = w.Kernel, pb = w.Bias, pwi = w.PeepholeInput, pwf = w.PeepholeForget, pwo = w.PeepholeOutput, pp = w.Projection, py = y)
         fixed (int* pub = unitBounds)
         {
@@ -114,7 +115,7 @@ internal static unsafe class LstmCore<T>
             job.C = new Ctx
             {
                 Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Wi = pwi, Wf = pwf, Wo = pwo, Proj = pp,
-                Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused, UnitBounds = unitParts > 1 ? pub : null, UnitParts = unitParts,
+                Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused, UnitBounds = unitParts > 1 ? pub : null, UnitParts = unitParts, InY = inY,
             };
             job.Backward = false;
             if (unitParts > 1)
@@ -124,6 +125,15 @@ internal static unsafe class LstmCore<T>
             else
             {
                 RnnPartition.Run(job, bounds, parts);
+            }
+        }
+
+        if (inY && T_ > 0)
+        {
+            // The last step's rows of y are the final h (dense: the schedule's order is the batch order).
+            for (int k = 0; k < B; k++)
+            {
+                y.Slice(RnnMath.SequenceRow(cfg.BatchMajor, T_, B, T_ - 1, k) * P, P).CopyTo(hS.Slice(k * P, P));
             }
         }
 
@@ -158,6 +168,9 @@ internal static unsafe class LstmCore<T>
         /// <summary>The unit split's part bounds (<see cref="UnitParts"/> + 1 of them; null: no unit split).</summary>
         public int* UnitBounds;
         public int UnitParts;
+
+        /// <summary>Dense inference without projection on the row split: h_t goes straight into y, whose rows are the next step's h_{t−1}.</summary>
+        public bool InY;
 
         public readonly LstmWeights<T> Weights
         {
@@ -236,15 +249,25 @@ internal static unsafe class LstmCore<T>
         bool cellClip = cfg.CellClip.HasValue, projClip = proj && cfg.ProjClip.HasValue;
         T cClip = T.CreateTruncating(cfg.CellClip ?? 0), pClip = T.CreateTruncating(cfg.ProjClip ?? 0);
 
+        // With InY (dense inference, no projection), h_t goes straight into y's rows of step t (ys apart), which the
+        // next step reads as h_{t−1}; h0 comes from the state buffer.
+        bool inY = c.InY;
+        int ys = cfg.BatchMajor ? T_ * P : P;
         for (int t = 0; t < T_; t++)
         {
             int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;
             if (nb == 1 && c.Fused)
             {
                 // One row: the GEMV on the unit-block panels, then the cell's row passes.
-                Span<T> hRow = hS.Slice(r0 * P, P);
-                Span<T> hIn = training ? ws.Slice(L.Hp + (off * L.XStride), P) : tmp[..P];
-                hRow.CopyTo(hIn);
+                Span<T> hRow = inY ? y.Slice(RnnMath.SequenceRow(cfg.BatchMajor, T_, B, t, r0) * P, P) : hS.Slice(r0 * P, P);
+                Span<T> hIn = training ? ws.Slice(L.Hp + (off * L.XStride), P)
+                    : inY ? (t == 0 ? hS.Slice(r0 * P, P) : y.Slice(RnnMath.SequenceRow(cfg.BatchMajor, T_, B, t - 1, r0) * P, P))
+                    : tmp[..P];
+                if (!inY)
+                {
+                    hRow.CopyTo(hIn);
+                }
+
                 T* pc = Ptr(cS.Slice(r0 * H, H));
                 FusedStep.Lstm(
                     (float*)Ptr(ws.Slice(L.Wv)), (float*)Ptr(hIn), P, H, (float*)Ptr(g.Slice(off * GH, GH)), (float*)Ptr(rec.Slice(r0 * GH, GH)), (float*)c.Bias, float.CreateTruncating(cfg.ForgetBias),
@@ -253,8 +276,8 @@ internal static unsafe class LstmCore<T>
             else if (nb > 0)
             {
                 // The recurrent product for the active rows: rec = h_{t-1} · Wh (a GEMV at one row).
-                ReadOnlySpan<T> hPrev = hS.Slice(r0 * P, nb * P);
-                int ldh = P;
+                ReadOnlySpan<T> hPrev = inY && t > 0 ? y.Slice(RnnMath.SequenceRow(cfg.BatchMajor, T_, B, t - 1, r0) * P, ((nb - 1) * ys) + P) : hS.Slice(r0 * P, nb * P);
+                int ldh = inY && t > 0 ? ys : P;
                 if (training)
                 {
                     // Saved beside each token's x (LstmLayout.XStride), and the product reads the saved rows.
@@ -277,7 +300,8 @@ internal static unsafe class LstmCore<T>
                     Span<T> gr = g.Slice((off + k) * GH, GH);
                     Span<T> cRow = cS.Slice((r0 + k) * H, H);
                     Span<T> cRaw = training ? ws.Slice(L.C + ((off + k) * H), H) : tmp[..H];
-                    CellForward(gr, recRows.Slice(k * GH, GH), w, forgetBias, peep, cellClip, cClip, cRow, cRaw, mRows.Slice(k * H, H));
+                    Span<T> m = inY ? y.Slice(RnnMath.SequenceRow(cfg.BatchMajor, T_, B, t, r0 + k) * P, P) : mRows.Slice(k * H, H);
+                    CellForward(gr, recRows.Slice(k * GH, GH), w, forgetBias, peep, cellClip, cClip, cRow, cRaw, m);
                 }
 
                 if (proj)
@@ -294,6 +318,11 @@ internal static unsafe class LstmCore<T>
                         hRaw.CopyTo(hRows);
                     }
                 }
+            }
+
+            if (inY)
+            {
+                continue;
             }
 
             for (int k = r0; k < r1; k++)
