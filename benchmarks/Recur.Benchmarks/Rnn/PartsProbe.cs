@@ -5,8 +5,10 @@ using Recur.Kernels.Rnn;
 namespace Recur.Benchmarks.Rnn;
 
 /// <summary>
-/// Diagnostic: where one LSTM forward call's time goes on one thread (thread CPU time): the input-projection GEMM,
-/// the T recurrent GEMMs on pre-packed Wh, the T·B cell passes, and the whole kernel. <c>rnn-parts [B T I H]</c>.
+/// Diagnostic: where one forward call's time goes on one thread (thread CPU time): the input-projection GEMM,
+/// the T recurrent GEMMs on pre-packed weights, the T·B cell passes, and the whole kernel (with and without the GEMM's
+/// row-tail split), in rounds that interleave the parts. <c>rnn-parts [B T I H [gru|rnn|lstm-train [threads]]]</c>
+/// (LSTM by default; lstm-train times the training call's parts by wall clock on several threads).
 /// </summary>
 internal static unsafe class PartsProbe
 {
