@@ -211,14 +211,23 @@ public sealed class GemmTests
                 Gemm.Multiply(true, true, m, n, k, 1f, a, m, b, k, 1f, c, n);
             }
 
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 10; i++)
+            // A window of 10 call pairs that allocates nothing, out of up to 5: a per-call allocation shows in every
+            // window, while the runtime's own one-off work on this thread (tiered-JIT call counting reaching its
+            // threshold mid-window, ~1 KB, seen in 1 of ~20 full runs on a busy machine) shows in one at most.
+            long least = long.MaxValue;
+            for (int window = 0; window < 5 && least != 0; window++)
             {
-                Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
-                Gemm.Multiply(true, true, m, n, k, 1f, a, m, b, k, 1f, c, n);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 10; i++)
+                {
+                    Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+                    Gemm.Multiply(true, true, m, n, k, 1f, a, m, b, k, 1f, c, n);
+                }
+
+                least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
             }
 
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(0, least);
         });
 
     [Fact]

@@ -39,6 +39,9 @@ internal static class GemmSettings
     /// <summary>The AVX2 register tiles run two rank-1 updates per loop iteration.</summary>
     public static bool UnrollK { get; set; } = true;
 
+    /// <summary>Full 6-row panels of a transposed A are packed with a vector copy per K step.</summary>
+    public static bool VectorPackAT { get; set; } = true;
+
     /// <summary>Forces a kernel (tests use this to run the portable kernels on AVX2 machines).</summary>
     public static KernelPath Path { get; set; }
 

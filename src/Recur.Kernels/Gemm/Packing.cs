@@ -64,6 +64,37 @@ internal static unsafe class Packing<T, TK>
             {
                 // A(i, p) = a[p * lda + i]: mr contiguous values per k step.
                 T* src = a + (p0 * lda) + i0 + ir;
+                if (mr == 6 && mrFull == 6 && GemmSettings.VectorPackAT)
+                {
+                    // A full panel: four values as one vector, then two.
+                    for (int p = 0; p < kc; p++)
+                    {
+                        T* s = src + (p * lda);
+                        T* d = dst + (p * 6);
+                        if (Vector128<T>.Count == 4 && Vector128.IsHardwareAccelerated)
+                        {
+                            Vector128.Load(s).Store(d);
+                        }
+                        else if (Vector256<T>.Count == 4 && Vector256.IsHardwareAccelerated)
+                        {
+                            Vector256.Load(s).Store(d);
+                        }
+                        else
+                        {
+                            d[0] = s[0];
+                            d[1] = s[1];
+                            d[2] = s[2];
+                            d[3] = s[3];
+                        }
+
+                        d[4] = s[4];
+                        d[5] = s[5];
+                    }
+
+                    dst += mrFull * kc;
+                    continue;
+                }
+
                 for (int p = 0; p < kc; p++)
                 {
                     T* s = src + (p * lda);

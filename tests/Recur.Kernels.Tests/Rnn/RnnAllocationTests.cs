@@ -62,9 +62,18 @@ public sealed class RnnAllocationTests
         {
             run();
             run();
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            run();
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+            // One call out of up to five that allocates nothing: a per-call allocation shows in every call, the
+            // runtime's one-off work on this thread (tiered-JIT call counting) in one at most.
+            long least = long.MaxValue;
+            for (int attempt = 0; attempt < 5 && least != 0; attempt++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                run();
+                least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
+
+            Assert.Equal(0, least);
         }
     }
 }
