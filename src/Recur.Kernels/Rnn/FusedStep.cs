@@ -261,24 +261,11 @@ internal static unsafe class FusedStep
 
     /// <summary>
     /// The gates of one reset-before GRU row: <paramref name="ru"/> (2H: r, u) = σ(x·Wgx + h·Wgh + bias) in place
-    /// (<paramref name="rec"/> holds h·Wgh; one <see cref="Activate"/> pass over both gates), then
+    /// (<paramref name="rec"/> holds h·Wgh; an <see cref="Activate"/> pass over each gate), then
     /// <paramref name="rh"/> = r ⊙ h for the candidate's product.
     /// </summary>
-    public static void GruBeforeGates(float* ru, float* rec, float* gateBias, float* hPrev, float* rh, int units)
-    {
-        Activate(ru, ru, rec, gateBias, 0f, tanh: false, 2 * units);
-        int u = 0;
-        for (; u + Block <= units; u += Block)
-        {
-            (Vector256.Load(ru + u) * Vector256.Load(hPrev + u)).Store(rh + u);
-        }
-
-        if (u < units)
-        {
-            Vector256<float> mask = TailMask(units - u);
-            Avx.MaskStore(rh + u, mask, Avx.MaskLoad(ru + u, mask) * Avx.MaskLoad(hPrev + u, mask));
-        }
-    }
+    public static void GruBeforeGates(float* ru, float* rec, float* gateBias, float* hPrev, float* rh, int units) =>
+        GruBeforeGates(ru, units, rec, units, gateBias, hPrev, rh, units);
 
     /// <summary>
     /// <see cref="GruBeforeGates(float*, float*, float*, float*, float*, int)"/> on a range of <paramref name="units"/>

@@ -496,15 +496,14 @@ internal static unsafe class GruCore<T>
     /// </summary>
     private static int PackUnitSplit(in GruConfig cfg, in RnnSchedule s, GruWeights<T> w, Span<T> ws, in GruLayout L, Span<int> bounds)
     {
-        int I = cfg.InputSize, H = cfg.Units, G2 = 2 * H, B = cfg.Batch;
-        if (!RnnSettings.UseUnitSplit(B, Kernels.Gemm.MaxThreads) || s.Time == 0 || s.Active[0] < 2 || cfg.ResetAfter ||
-            !FusedStep.IsSupported<T>() || !GemmDriver<T>.PanelsUsable(Kernel256<T>.NR))
+        int I = cfg.InputSize, H = cfg.Units, G2 = 2 * H;
+        if (cfg.ResetAfter || !FusedStep.IsSupported<T>() || !GemmDriver<T>.PanelsUsable(Kernel256<T>.NR))
         {
             return 0;
         }
 
-        int parts = RnnUnitSplit.Split(H, Kernels.Gemm.MaxThreads, bounds);
-        if (parts < 2)
+        int parts = RnnUnitSplit.Choose(s, H, bounds);
+        if (parts == 0)
         {
             return 0;
         }

@@ -448,15 +448,14 @@ internal static unsafe class LstmCore<T>
     /// </summary>
     private static int PackUnitSplit(in LstmConfig cfg, in RnnSchedule s, ReadOnlySpan<T> kernel, Span<T> packed, Span<int> bounds)
     {
-        int H = cfg.Units, GH = 4 * H, B = cfg.Batch;
-        if (!RnnSettings.UseUnitSplit(B, Kernels.Gemm.MaxThreads) || s.Time == 0 || s.Active[0] < 2 ||
-            !FusedStep.IsSupported<T>() || cfg.UsePeepholes || cfg.CellClip.HasValue || cfg.NumProj > 0 || !GemmDriver<T>.PanelsUsable(Kernel256<T>.NR))
+        int H = cfg.Units, GH = 4 * H;
+        if (!FusedStep.IsSupported<T>() || cfg.UsePeepholes || cfg.CellClip.HasValue || cfg.NumProj > 0 || !GemmDriver<T>.PanelsUsable(Kernel256<T>.NR))
         {
             return 0;
         }
 
-        int parts = RnnUnitSplit.Split(H, Kernels.Gemm.MaxThreads, bounds);
-        if (parts < 2)
+        int parts = RnnUnitSplit.Choose(s, H, bounds);
+        if (parts == 0)
         {
             return 0;
         }

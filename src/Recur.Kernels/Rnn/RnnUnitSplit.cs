@@ -18,6 +18,23 @@ internal static class RnnUnitSplit
     public const int Granule = 16;
 
     /// <summary>
+    /// The number of unit-split parts for a forward loop over <paramref name="s"/> with <paramref name="units"/> units on
+    /// <see cref="Gemm.MaxThreads"/> threads, bounds in <paramref name="bounds"/>; 0 when the loop should not split its
+    /// units (<see cref="RnnSettings.UseUnitSplit"/> declines the batch, no step has two rows to start with, or the
+    /// units do not make two parts). The cells add their own conditions (float, the AVX2 tile, no peepholes, …).
+    /// </summary>
+    public static int Choose(in RnnSchedule s, int units, Span<int> bounds)
+    {
+        if (!RnnSettings.UseUnitSplit(s.Batch, Gemm.MaxThreads) || s.Time == 0 || s.Active[0] < 2)
+        {
+            return 0;
+        }
+
+        int parts = Split(units, Gemm.MaxThreads, bounds);
+        return parts < 2 ? 0 : parts;
+    }
+
+    /// <summary>
     /// Cuts units [0, <paramref name="units"/>) into at most <paramref name="maxThreads"/> parts of whole
     /// <see cref="Granule"/>s, as equal as they come; returns the number of parts (1: no split).
     /// </summary>

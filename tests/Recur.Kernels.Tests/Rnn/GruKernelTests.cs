@@ -375,33 +375,10 @@ public sealed class GruKernelTests
         var cfg = new GruConfig(6, 5, 3, 48);
         var q = Make<float>(cfg, "6,2,5,0,3", 11);
         var one = RnnThreads.With(1, () => RunKernel<float>(q, true));
-        using var held = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        var holder = new Thread(() =>
-        {
-            while (!Blas.WorkerPool.TryAcquire())
-            {
-                Thread.Sleep(1);
-            }
-
-            held.Set();
-            release.Wait();
-            Blas.WorkerPool.Release();
-        });
-        holder.Start();
-        held.Wait();
-        try
-        {
-            var busy = RnnThreads.With(3, () => RunKernel<float>(q, true));
-            var busyInfer = RnnThreads.With(3, () => RunKernel<float>(q, false));
-            Compare(busy, one, true, Tol<float>());
-            Compare(busyInfer, Reference(q, false), false, Tol<float>());
-        }
-        finally
-        {
-            release.Set();
-            holder.Join();
-        }
+        var busy = RnnThreads.WithPoolHeld(() => RnnThreads.With(3, () => RunKernel<float>(q, true)));
+        var busyInfer = RnnThreads.WithPoolHeld(() => RnnThreads.With(3, () => RunKernel<float>(q, false)));
+        Compare(busy, one, true, Tol<float>());
+        Compare(busyInfer, Reference(q, false), false, Tol<float>());
     }
 
     private static void CheckThreaded<T>(GruConfig cfg, string lengths, int threads)

@@ -415,33 +415,10 @@ public sealed class LstmKernelTests
         var cfg = new LstmConfig(6, 5, 3, 48);
         var q = Make<float>(cfg, "6,2,5,0,3", 11);
         var one = RnnThreads.With(1, () => RunKernel<float>(q, true));
-        using var held = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        var holder = new Thread(() =>
-        {
-            while (!WorkerPool.TryAcquire())
-            {
-                Thread.Sleep(1);
-            }
-
-            held.Set();
-            release.Wait();
-            WorkerPool.Release();
-        });
-        holder.Start();
-        held.Wait();
-        try
-        {
-            var busy = RnnThreads.With(3, () => RunKernel<float>(q, true));
-            var busyInfer = RnnThreads.With(3, () => RunKernel<float>(q, false));
-            Compare<float>(busy, one, true);
-            Compare<float>(busyInfer, Reference(q, false), false);
-        }
-        finally
-        {
-            release.Set();
-            holder.Join();
-        }
+        var busy = RnnThreads.WithPoolHeld(() => RnnThreads.With(3, () => RunKernel<float>(q, true)));
+        var busyInfer = RnnThreads.WithPoolHeld(() => RnnThreads.With(3, () => RunKernel<float>(q, false)));
+        Compare<float>(busy, one, true);
+        Compare<float>(busyInfer, Reference(q, false), false);
     }
 
     [Fact]

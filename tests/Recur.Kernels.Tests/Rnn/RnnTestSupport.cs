@@ -147,6 +147,35 @@ internal static class RnnThreads
         }
     }
 
+    /// <summary>Runs <paramref name="run"/> while another thread holds the worker pool: the kernels then run every part on the calling thread.</summary>
+    public static TResult WithPoolHeld<TResult>(Func<TResult> run)
+    {
+        using var held = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var holder = new Thread(() =>
+        {
+            while (!Blas.WorkerPool.TryAcquire())
+            {
+                Thread.Sleep(1);
+            }
+
+            held.Set();
+            release.Wait();
+            Blas.WorkerPool.Release();
+        });
+        holder.Start();
+        held.Wait();
+        try
+        {
+            return run();
+        }
+        finally
+        {
+            release.Set();
+            holder.Join();
+        }
+    }
+
     /// <summary>Cases for the threaded tests: (T, B, I, H, lengths, threads); the batch is split into that many parts.</summary>
     public static TheoryData<int, int, int, int, string, int> Shapes => new()
     {
