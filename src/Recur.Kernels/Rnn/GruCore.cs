@@ -381,17 +381,7 @@ internal static unsafe class GruCore<T>
         var s = RnnSchedule.View(T_, B, new Span<T>(c.Ws, c.WsLength));
         float* ws = (float*)c.Ws, g = ws + L.G, rec = ws + L.Rec, gateBias = (float*)c.GateBias, cBias = (float*)c.CandidateBias, y = (float*)c.Seq;
         float* hState = ws + L.HState, cur = hState, next = ws + L.Tmp;
-        int p0 = 0;
-        while (c.UnitBounds[p0] < u0)
-        {
-            p0++;
-        }
-
-        int p1 = p0;
-        while (p1 < c.UnitParts && c.UnitBounds[p1 + 1] <= u1)
-        {
-            p1++;
-        }
+        var (p0, p1) = RnnUnitSplit.PartsWithin(c.UnitBounds, c.UnitParts, u0, u1);
 
         for (int t = 0; t < T_; t++)
         {
@@ -404,10 +394,7 @@ internal static unsafe class GruCore<T>
                 // Rows that ran their last step at t − 1 hold their final h in cur: keep it in the state buffer.
                 if (cur != hState)
                 {
-                    for (int k = nb; k < finished; k++)
-                    {
-                        new ReadOnlySpan<float>(cur + ((long)k * H) + a, w).CopyTo(new Span<float>(hState + ((long)k * H) + a, w));
-                    }
+                    RnnUnitSplit.CopyRows(cur, hState, H, a, w, nb, finished);
                 }
 
                 if (nb > 0)
@@ -453,18 +440,7 @@ internal static unsafe class GruCore<T>
                     }
                 }
 
-                for (int k = 0; k < B; k++)
-                {
-                    var row = new Span<float>(y + ((long)RnnMath.SequenceRow(cfg.BatchMajor, T_, B, t, s.Perm[k]) * H) + a, w);
-                    if (k < nb)
-                    {
-                        new ReadOnlySpan<float>(next + ((long)k * H) + a, w).CopyTo(row);
-                    }
-                    else
-                    {
-                        row.Clear();
-                    }
-                }
+                RnnUnitSplit.WriteOutputs(y, cfg.BatchMajor, T_, B, t, s.Perm, next, H, a, w, nb);
             }
 
             barrier.SignalAndWait();
@@ -479,10 +455,7 @@ internal static unsafe class GruCore<T>
             for (int p = p0; p < p1; p++)
             {
                 int a = c.UnitBounds[p], w = c.UnitBounds[p + 1] - a;
-                for (int k = 0; k < s.Active[T_ - 1]; k++)
-                {
-                    new ReadOnlySpan<float>(cur + ((long)k * H) + a, w).CopyTo(new Span<float>(hState + ((long)k * H) + a, w));
-                }
+                RnnUnitSplit.CopyRows(cur, hState, H, a, w, 0, s.Active[T_ - 1]);
             }
         }
     }

@@ -358,26 +358,19 @@ internal static unsafe class LstmCore<T>
         float* ws = (float*)c.Ws, g = ws + L.G, rec = ws + L.Rec, cS = ws + L.CState, bias = (float*)c.Bias, y = (float*)c.Seq;
         float* hState = ws + L.HState, cur = hState, next = ws + L.Tmp;
         float fb = (float)cfg.ForgetBias;
-        int p0 = 0;
-        while (c.UnitBounds[p0] < u0)
-        {
-            p0++;
-        }
+        var (p0, p1) = RnnUnitSplit.PartsWithin(c.UnitBounds, c.UnitParts, u0, u1);
 
         for (int t = 0; t < T_; t++)
         {
             int nb = s.Active[t], off = s.Offset[t], finished = t > 0 ? s.Active[t - 1] : nb;
-            for (int p = p0; p < c.UnitParts && c.UnitBounds[p + 1] <= u1; p++)
+            for (int p = p0; p < p1; p++)
             {
                 int a = c.UnitBounds[p], w = c.UnitBounds[p + 1] - a;
 
                 // Rows that ran their last step at t − 1 hold their final h in cur: keep it in the state buffer.
                 if (cur != hState)
                 {
-                    for (int k = nb; k < finished; k++)
-                    {
-                        new ReadOnlySpan<float>(cur + ((long)k * H) + a, w).CopyTo(new Span<float>(hState + ((long)k * H) + a, w));
-                    }
+                    RnnUnitSplit.CopyRows(cur, hState, H, a, w, nb, finished);
                 }
 
                 if (nb > 0)
@@ -405,18 +398,7 @@ internal static unsafe class LstmCore<T>
                     }
                 }
 
-                for (int k = 0; k < B; k++)
-                {
-                    var row = new Span<float>(y + ((long)RnnMath.SequenceRow(cfg.BatchMajor, T_, B, t, s.Perm[k]) * H) + a, w);
-                    if (k < nb)
-                    {
-                        new ReadOnlySpan<float>(next + ((long)k * H) + a, w).CopyTo(row);
-                    }
-                    else
-                    {
-                        row.Clear();
-                    }
-                }
+                RnnUnitSplit.WriteOutputs(y, cfg.BatchMajor, T_, B, t, s.Perm, next, H, a, w, nb);
             }
 
             barrier.SignalAndWait();
@@ -428,13 +410,10 @@ internal static unsafe class LstmCore<T>
         // The rows still running at the last step.
         if (cur != hState && T_ > 0)
         {
-            for (int p = p0; p < c.UnitParts && c.UnitBounds[p + 1] <= u1; p++)
+            for (int p = p0; p < p1; p++)
             {
                 int a = c.UnitBounds[p], w = c.UnitBounds[p + 1] - a;
-                for (int k = 0; k < s.Active[T_ - 1]; k++)
-                {
-                    new ReadOnlySpan<float>(cur + ((long)k * H) + a, w).CopyTo(new Span<float>(hState + ((long)k * H) + a, w));
-                }
+                RnnUnitSplit.CopyRows(cur, hState, H, a, w, 0, s.Active[T_ - 1]);
             }
         }
     }

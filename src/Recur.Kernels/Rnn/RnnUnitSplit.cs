@@ -34,6 +34,53 @@ internal static class RnnUnitSplit
         return parts < 2 ? 0 : parts;
     }
 
+    /// <summary>The parts [p0, p1) of <paramref name="bounds"/> (<paramref name="parts"/> + 1 entries) that lie inside units [u0, u1).</summary>
+    public static unsafe (int P0, int P1) PartsWithin(int* bounds, int parts, int u0, int u1)
+    {
+        int p0 = 0;
+        while (bounds[p0] < u0)
+        {
+            p0++;
+        }
+
+        int p1 = p0;
+        while (p1 < parts && bounds[p1 + 1] <= u1)
+        {
+            p1++;
+        }
+
+        return (p0, p1);
+    }
+
+    /// <summary>Copies units [a, a + w) of rows [from, to) from <paramref name="src"/> to <paramref name="dst"/> (both B×H).</summary>
+    public static unsafe void CopyRows(float* src, float* dst, int h, int a, int w, int from, int to)
+    {
+        for (int k = from; k < to; k++)
+        {
+            new ReadOnlySpan<float>(src + ((long)k * h) + a, w).CopyTo(new Span<float>(dst + ((long)k * h) + a, w));
+        }
+    }
+
+    /// <summary>
+    /// Writes units [a, a + w) of step <paramref name="t"/>'s outputs: the first <paramref name="active"/> sorted rows
+    /// from <paramref name="hNew"/> (B×H), zeros for the rows that have ended.
+    /// </summary>
+    public static unsafe void WriteOutputs(float* y, bool batchMajor, int time, int batch, int t, ReadOnlySpan<int> perm, float* hNew, int h, int a, int w, int active)
+    {
+        for (int k = 0; k < batch; k++)
+        {
+            var row = new Span<float>(y + ((long)RnnMath.SequenceRow(batchMajor, time, batch, t, perm[k]) * h) + a, w);
+            if (k < active)
+            {
+                new ReadOnlySpan<float>(hNew + ((long)k * h) + a, w).CopyTo(row);
+            }
+            else
+            {
+                row.Clear();
+            }
+        }
+    }
+
     /// <summary>
     /// Cuts units [0, <paramref name="units"/>) into at most <paramref name="maxThreads"/> parts of whole
     /// <see cref="Granule"/>s, as equal as they come; returns the number of parts (1: no split).
