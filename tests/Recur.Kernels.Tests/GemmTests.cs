@@ -188,6 +188,55 @@ public sealed class GemmTests
         }
     }
 
+    /// <summary>
+    /// Packing moves values without arithmetic, so the 8-step transposing pack of a row-major float A must give results
+    /// bitwise equal to the value-by-value pack: every panel height 1..6 (M = 1..17 and a second MC block), K with
+    /// and without a remainder of 8 and over one KC block, and a leading dimension past K (A a column range).
+    /// </summary>
+    [Theory]
+    [InlineData(1, 40, 8)]
+    [InlineData(2, 40, 9)]
+    [InlineData(3, 33, 31)]
+    [InlineData(4, 17, 64)]
+    [InlineData(5, 40, 300)]
+    [InlineData(6, 33, 16)]
+    [InlineData(13, 40, 130)]
+    [InlineData(14, 17, 257)]
+    [InlineData(16, 300, 256)]
+    [InlineData(17, 33, 77)]
+    [InlineData(151, 40, 300)]
+    public void Multiply_VectorPackA_BitwiseEqualToValuePack(int m, int n, int k)
+    {
+        bool saved = GemmSettings.VectorPackA;
+        try
+        {
+            int lda = k + 5;
+            float[] a = Data.Uniform<float>(m * lda, seed: 31 + m), b = Data.Uniform<float>(k * n, seed: 32 + n), c0 = Data.Uniform<float>(m * n, seed: 33 + k);
+            float[] expected = (float[])c0.Clone(), got = (float[])c0.Clone();
+            WithThreads(1, () =>
+            {
+                GemmSettings.VectorPackA = false;
+                Gemm.Multiply(false, false, m, n, k, 1.5f, a, lda, b, n, 0.5f, expected, n);
+                GemmSettings.VectorPackA = true;
+                Gemm.Multiply(false, false, m, n, k, 1.5f, a, lda, b, n, 0.5f, got, n);
+            });
+            for (int i = 0; i < got.Length; i++)
+            {
+                if (!got[i].Equals(expected[i]))
+                {
+                    Assert.Fail($"m={m} n={n} k={k}: C[{i / n},{i % n}] = {got[i]:R} with the vector pack, {expected[i]:R} with the value pack.");
+                }
+            }
+
+            // And against the naive product, so that a pack both ways wrong cannot pass.
+            CheckAgainstNaive<float>(m, n, k, false, false);
+        }
+        finally
+        {
+            GemmSettings.VectorPackA = saved;
+        }
+    }
+
     [Fact]
     public void Multiply_ThreeThreadsOnTallAndWideProducts_MatchesNaiveLoop() =>
         WithThreads(3, () =>

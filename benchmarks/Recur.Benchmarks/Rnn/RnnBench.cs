@@ -175,7 +175,8 @@ internal static class RnnBench
             "unit" => on => Kernels.Rnn.RnnSettings.UnitSplitMaxRows = on ? int.MaxValue : 0,
             "tail" => on => Kernels.Blas.GemmSettings.SplitRowTail = on,
             "iny" => on => Kernels.Rnn.RnnSettings.StepsInOutput = on,
-            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, inplace, unit, tail, iny)."),
+            "packa" => on => Kernels.Blas.GemmSettings.VectorPackA = on,
+            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, inplace, unit, tail, iny, packa)."),
         };
 
         // The unit split is a 2-thread schedule: it is timed on 2 threads by wall clock, the others on 1 by thread CPU time.

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -38,6 +39,9 @@ internal static class GemmSettings
 
     /// <summary>The AVX2 register tiles run two rank-1 updates per loop iteration.</summary>
     public static bool UnrollK { get; set; } = true;
+
+    /// <summary>6-row panels of a row-major float A are packed 8 K steps at a time by an in-register transpose.</summary>
+    public static bool VectorPackA { get; set; } = true;
 
     /// <summary>Full 6-row panels of a transposed A are packed with a vector copy per K step.</summary>
     public static bool VectorPackAT { get; set; } = true;
@@ -562,6 +566,7 @@ internal static unsafe class GemmDriver<T>
         /// only 2–4 accumulators in flight, too few to cover the FMA latency: an 8-row block as 6 + 2 took as long
         /// as 12 rows (ADR 0002, "Row panels"). Packed panels keep their MR-value stride either way.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static bool SplitTail(int rows)
         {
             int r = rows % TK.MR;
@@ -569,9 +574,11 @@ internal static unsafe class GemmDriver<T>
         }
 
         /// <summary>The number of register-tile row panels a row block of <paramref name="rows"/> is run as (a split tail takes the place of the last full panel and the short one).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int PanelCount(int rows) => (rows + TK.MR - 1) / TK.MR;
 
         /// <summary>The first row (within the block) of panel <paramref name="j"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int PanelStart(int rows, int j)
         {
             int full = (rows / TK.MR) - (SplitTail(rows) ? 1 : 0);
@@ -579,6 +586,7 @@ internal static unsafe class GemmDriver<T>
         }
 
         /// <summary>The rows of panel <paramref name="j"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int PanelRows(int rows, int j) =>
             (j + 1 < PanelCount(rows) ? PanelStart(rows, j + 1) : rows) - PanelStart(rows, j);
 

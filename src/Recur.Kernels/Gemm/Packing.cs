@@ -27,7 +27,11 @@ internal static unsafe class Packing<T, TK>
             {
                 // A(i, p) = a[i * lda + p]: gather one value from each of mr rows per k step.
                 T* src = a + ((i0 + ir) * lda) + p0;
-                if (mr == 6 && mrFull == 6)
+                if (typeof(T) == typeof(float) && mrFull == 6 && kc >= 8 && Avx.IsSupported && GemmSettings.VectorPackA)
+                {
+                    PackSixRowsFloat((float*)dst, (float*)src, lda, mr, kc);
+                }
+                else if (mr == 6 && mrFull == 6)
                 {
                     T* r0 = src, r1 = src + lda, r2 = src + (2 * lda), r3 = src + (3 * lda), r4 = src + (4 * lda), r5 = src + (5 * lda);
                     T* d = dst;
@@ -113,6 +117,61 @@ internal static unsafe class Packing<T, TK>
             }
 
             dst += mrFull * kc;
+        }
+    }
+
+    /// <summary>
+    /// One 6-value-stride panel of a row-major float A (<paramref name="mr"/> of its 6 rows real, the rest zeros), 8 k
+    /// steps at a time: the rows' 8-value runs are transposed in registers (rows 6 and 7 of the 8 x 8 transpose are
+    /// zeros) and each k step's 6 values go out in one 8-wide store that the next step's store overlaps; the block's
+    /// last step stores 4 + 2 values so that nothing past the panel is written. The k remainder is copied by value.
+    /// </summary>
+    private static void PackSixRowsFloat(float* dst, float* src, nint lda, int mr, int kc)
+    {
+        float* r0 = src, r1 = src + lda, r2 = src + (2 * lda), r3 = src + (3 * lda), r4 = src + (4 * lda), r5 = src + (5 * lda);
+        Vector256<float> zero = Vector256<float>.Zero;
+        int p = 0;
+        for (; p + 8 <= kc; p += 8)
+        {
+            Vector256<float> v0 = Vector256.Load(r0 + p);
+            Vector256<float> v1 = mr > 1 ? Vector256.Load(r1 + p) : zero;
+            Vector256<float> v2 = mr > 2 ? Vector256.Load(r2 + p) : zero;
+            Vector256<float> v3 = mr > 3 ? Vector256.Load(r3 + p) : zero;
+            Vector256<float> v4 = mr > 4 ? Vector256.Load(r4 + p) : zero;
+            Vector256<float> v5 = mr > 5 ? Vector256.Load(r5 + p) : zero;
+
+            // t: (a0 b0 a1 b1 | a4 b4 a5 b5), (a2 b2 a3 b3 | a6 b6 a7 b7), ... for the row pairs (0,1), (2,3), (4,5).
+            Vector256<float> t0 = Avx.UnpackLow(v0, v1), t1 = Avx.UnpackHigh(v0, v1);
+            Vector256<float> t2 = Avx.UnpackLow(v2, v3), t3 = Avx.UnpackHigh(v2, v3);
+            Vector256<float> t4 = Avx.UnpackLow(v4, v5), t5 = Avx.UnpackHigh(v4, v5);
+
+            // q_k: rows 0..3 of steps k and k + 4 (a_k b_k c_k d_k | a_k+4 ...); e_k: rows 4, 5 of the same and two zeros.
+            Vector256<float> q0 = Avx.Shuffle(t0, t2, 0x44), q1 = Avx.Shuffle(t0, t2, 0xEE);
+            Vector256<float> q2 = Avx.Shuffle(t1, t3, 0x44), q3 = Avx.Shuffle(t1, t3, 0xEE);
+            Vector256<float> e0 = Avx.Shuffle(t4, zero, 0x44), e1 = Avx.Shuffle(t4, zero, 0xEE);
+            Vector256<float> e2 = Avx.Shuffle(t5, zero, 0x44), e3 = Avx.Shuffle(t5, zero, 0xEE);
+
+            float* d = dst + (p * 6);
+            Avx.Permute2x128(q0, e0, 0x20).Store(d);
+            Avx.Permute2x128(q1, e1, 0x20).Store(d + 6);
+            Avx.Permute2x128(q2, e2, 0x20).Store(d + 12);
+            Avx.Permute2x128(q3, e3, 0x20).Store(d + 18);
+            Avx.Permute2x128(q0, e0, 0x31).Store(d + 24);
+            Avx.Permute2x128(q1, e1, 0x31).Store(d + 30);
+            Avx.Permute2x128(q2, e2, 0x31).Store(d + 36);
+            Avx.ExtractVector128(q3, 1).Store(d + 42);
+            Sse2.StoreLow((double*)(d + 46), Avx.ExtractVector128(e3, 1).AsDouble());
+        }
+
+        for (; p < kc; p++)
+        {
+            float* d = dst + (p * 6);
+            d[0] = r0[p];
+            d[1] = mr > 1 ? r1[p] : 0f;
+            d[2] = mr > 2 ? r2[p] : 0f;
+            d[3] = mr > 3 ? r3[p] : 0f;
+            d[4] = mr > 4 ? r4[p] : 0f;
+            d[5] = mr > 5 ? r5[p] : 0f;
         }
     }
 
