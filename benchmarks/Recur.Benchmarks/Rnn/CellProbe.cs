@@ -39,7 +39,7 @@ internal static unsafe class CellProbe
                 FusedStep.LstmCell(g, rec, bias, 1f, c, cRaw, m, units);
             }),
             ("tanh, as shipped", () => Map<Shipped>(x, y, 4 * units)),
-            ("tanh, Estrin", () => Map<EstrinDiv>(x, y, 4 * units)),
+            ("tanh, Horner (before)", () => Map<HornerDiv>(x, y, 4 * units)),
             ("tanh, rcp + Newton", () => Map<HornerRcp>(x, y, 4 * units)),
             ("tanh, Estrin + rcp", () => Map<EstrinRcp>(x, y, 4 * units)),
             ("g refill only", () =>
@@ -86,7 +86,7 @@ internal static unsafe class CellProbe
             Console.WriteLine($"{cases[k].Name,-24} {times[k][times[k].Count / 2] / units * 1e9,7:F3} ns");
         }
 
-        Console.WriteLine($"max |err| vs tanh: shipped {maxErr(FusedStep.Tanh):E2}, Estrin {maxErr(TanhEstrin):E2}, rcp {maxErr(TanhRcp):E2}, Estrin+rcp {maxErr(TanhEstrinRcp):E2}");
+        Console.WriteLine($"max |err| vs tanh: shipped {maxErr(FusedStep.Tanh):E2}, Horner {maxErr(TanhHorner):E2}, rcp {maxErr(TanhRcp):E2}, Estrin+rcp {maxErr(TanhEstrinRcp):E2}");
         return 0;
     }
 
@@ -111,9 +111,9 @@ internal static unsafe class CellProbe
         public static Vector256<float> F(Vector256<float> x) => FusedStep.Tanh(x);
     }
 
-    private readonly struct EstrinDiv : IAct
+    private readonly struct HornerDiv : IAct
     {
-        public static Vector256<float> F(Vector256<float> x) => TanhEstrin(x);
+        public static Vector256<float> F(Vector256<float> x) => TanhHorner(x);
     }
 
     private readonly struct HornerRcp : IAct
@@ -150,21 +150,14 @@ internal static unsafe class CellProbe
     private static Vector256<float> Clamp1(Vector256<float> v) => Vector256.Min(Vector256.Max(v, Vector256.Create(-1f)), Vector256<float>.One);
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> TanhEstrin(Vector256<float> x)
+    private static Vector256<float> TanhHorner(Vector256<float> x)
     {
-        var (p, q) = Estrin(x);
-        return Clamp1(p / q);
+        var (p, q) = Horner(x);
+        return Clamp1(x * p / q);
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Recip(Vector256<float> q)
-    {
-        Vector256<float> r = Avx.Reciprocal(q);
-        return Fma.MultiplyAdd(r, Fma.MultiplyAddNegated(q, r, Vector256<float>.One), r);
-    }
-
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> TanhRcp(Vector256<float> x)
+    private static (Vector256<float> P, Vector256<float> Q) Horner(Vector256<float> x)
     {
         x = Vector256.Min(Vector256.Max(x, Vector256.Create(-9f)), Vector256.Create(9f));
         Vector256<float> x2 = x * x;
@@ -177,6 +170,21 @@ internal static unsafe class CellProbe
         Vector256<float> q = Fma.MultiplyAdd(x2, Vector256.Create(1.19825839466702e-06f), Vector256.Create(1.18534705686654e-04f));
         q = Fma.MultiplyAdd(x2, q, Vector256.Create(2.26843463243900e-03f));
         q = Fma.MultiplyAdd(x2, q, Vector256.Create(4.89352518554385e-03f));
+        return (p, q);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Recip(Vector256<float> q)
+    {
+        Vector256<float> r = Avx.Reciprocal(q);
+        return Fma.MultiplyAdd(r, Fma.MultiplyAddNegated(q, r, Vector256<float>.One), r);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> TanhRcp(Vector256<float> x)
+    {
+        var (p, q) = Horner(x);
+        x = Vector256.Min(Vector256.Max(x, Vector256.Create(-9f)), Vector256.Create(9f));
         return Clamp1(x * p * Recip(q));
     }
 
