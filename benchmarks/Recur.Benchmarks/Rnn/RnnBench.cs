@@ -176,7 +176,8 @@ internal static class RnnBench
             "tail" => on => Kernels.Blas.GemmSettings.SplitRowTail = on,
             "iny" => on => Kernels.Rnn.RnnSettings.StepsInOutput = on,
             "packa" => on => Kernels.Blas.GemmSettings.VectorPackA = on,
-            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, inplace, unit, tail, iny, packa)."),
+            "joinx" => on => Kernels.Rnn.RnnSettings.JoinGruInputKernels = on,
+            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, inplace, unit, tail, iny, packa, joinx)."),
         };
 
         // The unit split is a 2-thread schedule: it is timed on 2 threads by wall clock, the others on 1 by thread CPU time.

@@ -9,7 +9,7 @@ namespace Recur.Kernels.Rnn;
 /// <summary>Where each buffer of the GRU workspace starts (elements of T) and how long the whole is.</summary>
 internal readonly struct GruLayout
 {
-    public readonly int Xg, G, Hp, Aux, HState, Rec, Rh, Tmp, Wp, Wcp, Wv, Total;
+    public readonly int Xg, G, Hp, Aux, HState, Rec, Rh, Tmp, Wp, Wcp, Wv, Wx, Dwx, Total;
 
     public GruLayout(in GruConfig c, bool training, int slots)
     {
@@ -28,6 +28,10 @@ internal readonly struct GruLayout
         Wp = Take(ref o, Math.Max(RnnMath.PackedSize(h, 2 * h), RnnMath.PackedSize(2 * h, h)));
         Wcp = Take(ref o, RnnMath.PackedSize(h, h));
         Wv = Take(ref o, FusedStep.PackedSize(3, h, h));
+
+        // [Wgx | Wcx] side by side (I x 3H), and in training the input kernels' gradient before it is split.
+        Wx = Take(ref o, (long)c.InputSize * 3 * h);
+        Dwx = training ? Take(ref o, (long)c.InputSize * 3 * h) : -1;
         if (o > int.MaxValue)
         {
             ThrowHelper.ArgumentOutOfRange("config", $"GruKernel: the workspace ({o} elements) is too large for span indexing.");
@@ -71,7 +75,13 @@ internal static unsafe class GruCore<T>
             xp = xg;
         }
 
-        if (n > 0)
+        if (JoinInputs(n))
+        {
+            Span<T> wx = ws.Slice(L.Wx, I * G3);
+            JoinInputKernels(w, I, H, wx);
+            RnnMath.Gemm(false, false, n, G3, I, xp, I, wx, G3, T.Zero, g, G3);
+        }
+        else if (n > 0)
         {
             RnnMath.Gemm(false, false, n, G2, I, xp, I, wgx, G2, T.Zero, g, G3);
             RnnMath.Gemm(false, false, n, H, I, xp, I, w.CandidateInputKernel, H, T.Zero, g[G2..], G3);
@@ -549,6 +559,23 @@ internal static unsafe class GruCore<T>
 
     private static T* Ptr(Span<T> span) => (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));
 
+    /// <summary>
+    /// Whether the input products run once with the joined [Wgx | Wcx] (<see cref="RnnSettings.JoinGruInputKernels"/>):
+    /// from 256 tokens, where packing X (or dG) once instead of twice outweighs joining the kernels (I x 3H) per call.
+    /// </summary>
+    private static bool JoinInputs(int tokens) => RnnSettings.JoinGruInputKernels && tokens >= 256;
+
+    /// <summary>Row i of <paramref name="dst"/> (I x 3H) = [Wgx row i | Wcx row i]: the input kernels side by side, for one product over all three gates.</summary>
+    private static void JoinInputKernels(GruWeights<T> w, int I, int H, Span<T> dst)
+    {
+        int G2 = 2 * H, G3 = 3 * H;
+        for (int i = 0; i < I; i++)
+        {
+            w.GateKernel.Slice(i * G2, G2).CopyTo(dst.Slice(i * G3, G2));
+            w.CandidateInputKernel.Slice(i * H, H).CopyTo(dst.Slice((i * G3) + G2, H));
+        }
+    }
+
     /// <summary>h' = u ⊙ h + (1 − u) ⊙ c = u ⊙ (h − c) + c; <paramref name="hNew"/> may be <paramref name="hPrev"/>.</summary>
     private static void Update(ReadOnlySpan<T> u, ReadOnlySpan<T> c, ReadOnlySpan<T> hPrev, Span<T> hNew, Span<T> tmp)
     {
@@ -593,10 +620,26 @@ internal static unsafe class GruCore<T>
         // The weight gradients for all steps at once.
         ReadOnlySpan<T> xp = inPlace ? x : ws.Slice(L.Xg, n * I);
         ReadOnlySpan<T> dRu = g, dZc = n > 0 ? g[G2..] : default;
-        RnnMath.Gemm(true, false, I, G2, n, xp, I, dRu, G3, T.Zero, grads.GateKernel, G2);
+        bool join = JoinInputs(n);
+        if (join)
+        {
+            // Xᵀ·[dRu | dZc] in one product, then split into the gate and candidate input kernels' gradients.
+            Span<T> dwx = ws.Slice(L.Dwx, I * G3);
+            RnnMath.Gemm(true, false, I, G3, n, xp, I, g, G3, T.Zero, dwx, G3);
+            for (int i = 0; i < I; i++)
+            {
+                dwx.Slice(i * G3, G2).CopyTo(grads.GateKernel.Slice(i * G2, G2));
+                dwx.Slice((i * G3) + G2, H).CopyTo(grads.CandidateInputKernel.Slice(i * H, H));
+            }
+        }
+        else
+        {
+            RnnMath.Gemm(true, false, I, G2, n, xp, I, dRu, G3, T.Zero, grads.GateKernel, G2);
+            RnnMath.Gemm(true, false, I, H, n, xp, I, dZc, G3, T.Zero, grads.CandidateInputKernel, H);
+        }
+
         RnnMath.Gemm(true, false, H, G2, n, hp, H, dRu, G3, T.Zero, grads.GateKernel[(I * G2)..], G2);
         RnnMath.ColumnSums(dRu, n, G2, G3, grads.GateBias);
-        RnnMath.Gemm(true, false, I, H, n, xp, I, dZc, G3, T.Zero, grads.CandidateInputKernel, H);
         RnnMath.ColumnSums(dZc, n, H, G3, grads.CandidateBias);
         if (after)
         {
@@ -611,8 +654,17 @@ internal static unsafe class GruCore<T>
         if (!dx.IsEmpty)
         {
             Span<T> dxp = inPlace ? dx : ws.Slice(L.Xg, n * I);
-            RnnMath.Gemm(false, true, n, I, G2, dRu, G3, wgx, G2, T.Zero, dxp, I);
-            RnnMath.Gemm(false, true, n, I, H, dZc, G3, w.CandidateInputKernel, H, T.One, dxp, I);
+            if (join)
+            {
+                Span<T> wx = ws.Slice(L.Wx, I * G3);
+                JoinInputKernels(w, I, H, wx);
+                RnnMath.Gemm(false, true, n, I, G3, g, G3, wx, G3, T.Zero, dxp, I);
+            }
+            else
+            {
+                RnnMath.Gemm(false, true, n, I, G2, dRu, G3, wgx, G2, T.Zero, dxp, I);
+                RnnMath.Gemm(false, true, n, I, H, dZc, G3, w.CandidateInputKernel, H, T.One, dxp, I);
+            }
             if (!inPlace)
             {
                 RnnMath.Scatter(s, dxp, I, cfg.BatchMajor, dx);

@@ -36,6 +36,12 @@ internal static class RnnSettings
     /// <summary>The reset-after GRU's forward step multiplies h by [Wgh | Wch] in one product where their panels allow it.</summary>
     public static bool JointGruPanels { get; set; } = true;
 
+    /// <summary>
+    /// The GRU's input products run as one product with [Wgx | Wcx] (joined once per call in the workspace): the
+    /// forward's X·Wx, the backward's dG·Wxᵀ and Xᵀ·dG, instead of a 2H-wide and an H-wide product each.
+    /// </summary>
+    public static bool JoinGruInputKernels { get; set; } = true;
+
     /// <summary>Run steps with one active row through <see cref="Rnn.FusedStep"/> (the GEMV with the cell in its epilogue) where it applies.</summary>
     public static bool FusedStep { get; set; } = true;
 

@@ -309,6 +309,31 @@ public sealed class GruKernelTests
     public void Gru_MatchesReference_Float(int t, int b, int i, int h, string lengths, bool resetAfter) =>
         Check<float>(new GruConfig(t, b, i, h) { ResetAfter = resetAfter }, lengths);
 
+    /// <summary>
+    /// The input products with the joined [Wgx | Wcx] (one product each for X·Wx, Xᵀ·dG and dG·Wxᵀ; from 256 tokens) and
+    /// as two products (2H and H wide): both match the reference, with and without lengths.
+    /// </summary>
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public void Gru_JoinedAndSeparateInputProducts_MatchReference(bool join, bool resetAfter)
+    {
+        bool saved = RnnSettings.JoinGruInputKernels;
+        try
+        {
+            RnnSettings.JoinGruInputKernels = join;
+            Check<double>(new GruConfig(30, 10, 5, 6) { ResetAfter = resetAfter }, "");
+            Check<double>(new GruConfig(40, 8, 3, 7) { ResetAfter = resetAfter }, "40,40,35,36,30,0,39,40");
+            Check<float>(new GruConfig(33, 9, 9, 17) { ResetAfter = resetAfter }, "");
+        }
+        finally
+        {
+            RnnSettings.JoinGruInputKernels = saved;
+        }
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
