@@ -177,7 +177,8 @@ internal static class RnnBench
             "iny" => on => Kernels.Rnn.RnnSettings.StepsInOutput = on,
             "packa" => on => Kernels.Blas.GemmSettings.VectorPackA = on,
             "joinx" => on => Kernels.Rnn.RnnSettings.JoinGruInputKernels = on,
-            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, inplace, unit, tail, iny, packa, joinx)."),
+            "act" => on => Kernels.Rnn.RnnSettings.FusedActivations = on,
+            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, inplace, unit, tail, iny, packa, joinx, act)."),
         };
 
         // The unit split is a 2-thread schedule: it is timed on 2 threads by wall clock, the others on 1 by thread CPU time.

@@ -198,6 +198,27 @@ internal static unsafe class FusedStep
         }
     }
 
+    /// <summary>
+    /// <paramref name="dst"/>[i] = tanh(<paramref name="x"/>[i]), or σ(x[i]) with <paramref name="sigmoid"/>, for i &lt;
+    /// <paramref name="n"/> (may be in place): the span-level activations of the cells' other passes (the LSTM's
+    /// backward tanh(c_t), the peephole and clip forms), with the same function as the fused passes.
+    /// </summary>
+    public static void ActivateRow(float* x, float* dst, int n, bool sigmoid)
+    {
+        Vector256<float> scale = Vector256.Create(sigmoid ? 0.5f : 1f), shift = Vector256.Create(sigmoid ? 0.5f : 0f);
+        int i = 0;
+        for (; i + Block <= n; i += Block)
+        {
+            Fma.MultiplyAdd(scale, Tanh(scale * Vector256.Load(x + i)), shift).Store(dst + i);
+        }
+
+        if (i < n)
+        {
+            Vector256<float> mask = TailMask(n - i);
+            Avx.MaskStore(dst + i, mask, Fma.MultiplyAdd(scale, Tanh(scale * Avx.MaskLoad(x + i, mask)), shift));
+        }
+    }
+
     /// <summary><paramref name="z"/>[i] = tanh(<paramref name="z"/>[i] + <paramref name="bias"/>[i]) for i &lt; <paramref name="n"/>: a batched simple-RNN row after its recurrent product.</summary>
     public static void BiasTanh(float* z, float* bias, int n)
     {

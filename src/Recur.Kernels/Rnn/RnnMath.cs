@@ -95,26 +95,48 @@ internal static class RnnMath
     }
 
     /// <summary>
-    /// destination = tanh(x) through TensorPrimitives; may be in place. (Its absolute error near 0 is at the
-    /// rounding level, ~6e-8 in float, which is all a gate or state needs; <c>Elementwise.Tanh</c> fixes that
-    /// relative error but allocates per call today.)
+    /// destination = tanh(x); may be in place. Float with AVX2 + FMA uses the fused passes' function
+    /// (<see cref="FusedStep.Tanh"/>, a couple of ulp), so that every pass of a cell agrees; otherwise TensorPrimitives
+    /// (its absolute error near 0 is at the rounding level, ~6e-8 in float, which is all a gate or state needs).
     /// </summary>
     public static void Tanh<T>(ReadOnlySpan<T> x, Span<T> destination)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (!x.IsEmpty)
-        {
-            TensorPrimitives.Tanh(x, destination);
-        }
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> => Activate(x, destination, sigmoid: false);
 
-    /// <summary>destination = 1 / (1 + e^-x); may be in place.</summary>
+    /// <summary>destination = 1 / (1 + e^-x); may be in place. Float with AVX2 + FMA: ½·tanh(x/2) + ½ as in the fused passes.</summary>
     public static void Sigmoid<T>(ReadOnlySpan<T> x, Span<T> destination)
+        where T : unmanaged, IFloatingPointIeee754<T> => Activate(x, destination, sigmoid: true);
+
+    private static unsafe void Activate<T>(ReadOnlySpan<T> x, Span<T> destination, bool sigmoid)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!x.IsEmpty)
+        if (x.IsEmpty)
         {
-            TensorPrimitives.Sigmoid(x, destination);
+            return;
+        }
+
+        if (!FusedStep.IsSupported<T>() || !RnnSettings.FusedActivations)
+        {
+            if (sigmoid)
+            {
+                TensorPrimitives.Sigmoid(x, destination);
+            }
+            else
+            {
+                TensorPrimitives.Tanh(x, destination);
+            }
+
+            return;
+        }
+
+        if (destination.Length < x.Length)
+        {
+            ThrowHelper.ArgumentOutOfRange(nameof(destination), $"RnnMath.{(sigmoid ? "Sigmoid" : "Tanh")}: destination has {destination.Length} elements, the input {x.Length}.");
+        }
+
+        fixed (T* px = x)
+        fixed (T* pd = destination)
+        {
+            FusedStep.ActivateRow((float*)px, (float*)pd, x.Length, sigmoid);
         }
     }
 

@@ -42,6 +42,9 @@ internal static class RnnSettings
     /// </summary>
     public static bool JoinGruInputKernels { get; set; } = true;
 
+    /// <summary>The cells' span-level activations (RnnMath.Tanh/Sigmoid) use the fused passes' tanh for float with AVX2 + FMA.</summary>
+    public static bool FusedActivations { get; set; } = true;
+
     /// <summary>Run steps with one active row through <see cref="Rnn.FusedStep"/> (the GEMV with the cell in its epilogue) where it applies.</summary>
     public static bool FusedStep { get; set; } = true;
 

@@ -58,4 +58,53 @@ public class FusedActivationTests
             Assert.InRange(y, 0f, 1f);
         }
     }
+
+    /// <summary>The span-level activations every cell pass shares: each length 0..40 (full vectors and every tail), in place and not, float and double.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void RnnMathActivations_MatchMathAtEveryLength_InPlaceOrNot(bool sigmoid)
+    {
+        var r = new Random(5);
+        for (int n = 0; n <= 40; n++)
+        {
+            float[] x = Enumerable.Range(0, n).Select(_ => (float)((r.NextDouble() * 16) - 8)).ToArray();
+            float[] y = new float[n + 3];
+            Array.Fill(y, 42f);
+            float[] inPlace = (float[])x.Clone();
+            double[] xd = x.Select(v => (double)v).ToArray(), yd = new double[n];
+            if (sigmoid)
+            {
+                RnnMath.Sigmoid<float>(x, y);
+                RnnMath.Sigmoid<float>(inPlace, inPlace);
+                RnnMath.Sigmoid<double>(xd, yd);
+            }
+            else
+            {
+                RnnMath.Tanh<float>(x, y);
+                RnnMath.Tanh<float>(inPlace, inPlace);
+                RnnMath.Tanh<double>(xd, yd);
+            }
+
+            for (int i = 0; i < n; i++)
+            {
+                double expected = sigmoid ? 1 / (1 + Math.Exp(-(double)x[i])) : Math.Tanh(x[i]);
+                Assert.True(Math.Abs(y[i] - expected) <= 3e-7, $"n={n}: f({x[i]:R}) = {y[i]:R}, expected {expected:R}");
+                Assert.Equal(y[i], inPlace[i]);
+                Assert.True(Math.Abs(yd[i] - expected) <= 1e-6, $"double n={n}: f({x[i]:R}) = {yd[i]:R}, expected {expected:R}");
+            }
+
+            for (int i = n; i < y.Length; i++)
+            {
+                Assert.Equal(42f, y[i]); // Nothing past the input's length is written.
+            }
+        }
+    }
+
+    [Fact]
+    public void RnnMathTanh_DestinationShorterThanInput_Throws()
+    {
+        var ex = Assert.ThrowsAny<ArgumentException>(() => RnnMath.Tanh<float>(new float[9], new float[8]));
+        Assert.Contains("destination", ex.Message, StringComparison.Ordinal);
+    }
 }
