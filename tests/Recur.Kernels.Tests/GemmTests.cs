@@ -237,6 +237,53 @@ public sealed class GemmTests
         }
     }
 
+    /// <summary>
+    /// Packing a row-major B block row by row (each row's NR-value pieces handed to the panels) instead of panel by panel
+    /// moves the same values: bitwise equal results, with a partial last panel, ldb &gt; N, several K and row blocks, and
+    /// on 2 threads (whose row path packs shared B blocks in chunks of panels).
+    /// </summary>
+    [Theory]
+    [InlineData(150, 40, 300, 1)]
+    [InlineData(300, 129, 17, 1)]
+    [InlineData(145, 33, 600, 2)]
+    [InlineData(200, 300, 300, 2)]
+    [InlineData(151, 32, 257, 1)]
+    public void Multiply_PackBByRows_BitwiseEqualToPanelOrder(int m, int n, int k, int threads)
+    {
+        bool saved = GemmSettings.PackBByRows;
+        double flops = GemmSettings.MinFlopsPerThread;
+        try
+        {
+            int ldb = n + 3;
+            float[] a = Data.Uniform<float>(m * k, seed: 41 + m), b = Data.Uniform<float>(k * ldb, seed: 42 + n), c0 = Data.Uniform<float>(m * n, seed: 43 + k);
+            float[] expected = (float[])c0.Clone(), got = (float[])c0.Clone();
+            GemmSettings.MinFlopsPerThread = 1;
+            WithThreads(threads, () =>
+            {
+                GemmSettings.PackBByRows = false;
+                Gemm.Multiply(false, false, m, n, k, 1.5f, a, k, b, ldb, 0.5f, expected, n);
+                GemmSettings.PackBByRows = true;
+                Gemm.Multiply(false, false, m, n, k, 1.5f, a, k, b, ldb, 0.5f, got, n);
+            });
+            for (int i = 0; i < got.Length; i++)
+            {
+                if (!got[i].Equals(expected[i]))
+                {
+                    Assert.Fail($"m={m} n={n} k={k} threads={threads}: C[{i / n},{i % n}] = {got[i]:R} packing B by rows, {expected[i]:R} by panels.");
+                }
+            }
+
+            // And against the naive product, so that a pack both ways wrong cannot pass.
+            CheckAgainstNaive<double>(m, n, k, false, false);
+            CheckAgainstNaive<float>(m, n, k, false, false);
+        }
+        finally
+        {
+            GemmSettings.PackBByRows = saved;
+            GemmSettings.MinFlopsPerThread = flops;
+        }
+    }
+
     [Fact]
     public void Multiply_ThreeThreadsOnTallAndWideProducts_MatchesNaiveLoop() =>
         WithThreads(3, () =>

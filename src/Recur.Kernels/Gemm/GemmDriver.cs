@@ -40,6 +40,9 @@ internal static class GemmSettings
     /// <summary>The AVX2 register tiles run two rank-1 updates per loop iteration.</summary>
     public static bool UnrollK { get; set; } = true;
 
+    /// <summary>Blocks of several full panels of a row-major B are packed row by row (streaming reads) rather than panel by panel.</summary>
+    public static bool PackBByRows { get; set; } = true;
+
     /// <summary>6-row panels of a row-major float A are packed 8 K steps at a time by an in-register transpose.</summary>
     public static bool VectorPackA { get; set; } = true;
 

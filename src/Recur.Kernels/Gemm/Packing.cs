@@ -180,7 +180,29 @@ internal static unsafe class Packing<T, TK>
     public static void PackB(T* dst, T* b, nint ldb, bool transB, int p0, int kc, int j0, int nc, bool prefetchNext = false)
     {
         int nrFull = TK.NR;
-        for (int jr = 0; jr < nc; jr += nrFull)
+        int start = 0;
+        if (!transB && !prefetchNext && nc >= 2 * nrFull && GemmSettings.PackBByRows)
+        {
+            // Several full panels of a row-major B: walk each row of the block once, left to right, handing its NR-value
+            // pieces to the panels. Panel by panel, every read would be a new row (a new page, ldb apart), which the
+            // hardware prefetchers do not follow; row by row they stream.
+            int full = nc / nrFull;
+            nint panelStride = (nint)kc * nrFull;
+            for (int p = 0; p < kc; p++)
+            {
+                T* s = b + ((p0 + p) * ldb) + j0;
+                T* d = dst + (p * nrFull);
+                for (int q = 0; q < full; q++)
+                {
+                    CopyRow(s + (q * nrFull), d + (q * panelStride));
+                }
+            }
+
+            start = full * nrFull;
+            dst += full * panelStride;
+        }
+
+        for (int jr = start; jr < nc; jr += nrFull)
         {
             int nr = Math.Min(nrFull, nc - jr);
             if (!transB)
