@@ -3,13 +3,15 @@ using Recur.Kernels.Blas;
 
 namespace Recur.Benchmarks.Gemm;
 
-/// <summary>Diagnostic: A/B of an internal GEMM setting, alternating rounds in one process (1 thread).</summary>
+/// <summary>Diagnostic: A/B of an internal GEMM setting, alternating rounds in one process (1 thread, or AB_THREADS by wall clock).</summary>
 internal static unsafe partial class AbProbe
 {
     public static int Run(string[] args)
     {
         string filter = args.Length > 0 ? args[0] : "rnn";
-        Kernels.Gemm.MaxThreads = 1;
+        // AB_THREADS=N runs the products on N threads, timed by wall clock (the caller's CPU time misses the workers').
+        int threads = int.Parse(Environment.GetEnvironmentVariable("AB_THREADS") ?? "1", System.Globalization.CultureInfo.InvariantCulture);
+        Kernels.Gemm.MaxThreads = threads;
         foreach (GemmShape s in GemmShape.All.Concat(GemmShape.Training).Where(s => s.Name.Contains(filter, StringComparison.Ordinal)))
         {
             var rng = new Random(1);
@@ -32,7 +34,8 @@ internal static unsafe partial class AbProbe
                         calls++;
                     }
 
-                    (setting ? tb : ta).Add((ThreadCpuSeconds() - cpu0) / calls);
+                    double seconds = threads > 1 ? Stopwatch.GetElapsedTime(start).TotalSeconds : ThreadCpuSeconds() - cpu0;
+                    (setting ? tb : ta).Add(seconds / calls);
                 }
             }
 
