@@ -50,6 +50,13 @@ internal static unsafe class FusedStep
                 for (int g = 0; g < gates; g++)
                 {
                     float* src = g < firstGatesFromW ? w + ((long)p * ldw) + gateOffsets[g] + u0 : w2 + ((long)p * ldw2) + gateOffsets[g] + u0;
+                    if (n == Block)
+                    {
+                        // A full block: one vector (this pack runs on every call, ahead of a batch-1 sequence).
+                        Vector256.Load(src).Store(d + (g * Block));
+                        continue;
+                    }
+
                     int e = 0;
                     for (; e < n; e++)
                     {
