@@ -284,6 +284,55 @@ public sealed class GemmTests
         }
     }
 
+    /// <summary>
+    /// Weights packed once (the recurrent products' B: all of K per panel, KC block after KC block) and multiplied
+    /// from the panels: the product of the unpacked B, for K past one KC block, a partial last panel, ldb &gt; N and
+    /// both storage orders of B, float and double, with the row-by-row pack and without.
+    /// </summary>
+    [Theory]
+    [InlineData(16, 40, 300, false)]
+    [InlineData(16, 40, 300, true)]
+    [InlineData(5, 33, 513, false)]
+    [InlineData(64, 48, 257, true)]
+    [InlineData(13, 17, 129, false)]
+    public void GemmPacked_MatchesTheUnpackedProduct(int m, int n, int k, bool transB)
+    {
+        bool saved = GemmSettings.PackBByRows;
+        try
+        {
+            foreach (bool byRows in new[] { true, false })
+            {
+                GemmSettings.PackBByRows = byRows;
+                WithThreads(1, () =>
+                {
+                    CheckPacked<float>(m, n, k, transB, byRows);
+                    CheckPacked<double>(m, n, k, transB, byRows);
+                });
+            }
+        }
+        finally
+        {
+            GemmSettings.PackBByRows = saved;
+        }
+    }
+
+    private static void CheckPacked<T>(int m, int n, int k, bool transB, bool byRows)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int ldb = (transB ? k : n) + 3;
+        T[] a = Data.Uniform<T>(m * k, seed: 51 + m), b = Data.Uniform<T>((transB ? n : k) * ldb, seed: 52 + n);
+        T[] packed = new T[Recur.Kernels.Rnn.RnnMath.PackedSize(k, n)];
+        int nr = Recur.Kernels.Rnn.RnnMath.PackWeights<T>(transB, k, n, b, ldb, packed);
+        T[] got = new T[m * n], expected = new T[m * n];
+        Recur.Kernels.Rnn.RnnMath.GemmPacked<T>(transB, m, n, k, a, k, b, ldb, packed, nr, T.Zero, got, n, 1);
+        Recur.Kernels.Rnn.RnnMath.Gemm<T>(false, transB, m, n, k, a, k, b, ldb, T.Zero, expected, n, 1);
+        for (int i = 0; i < got.Length; i++)
+        {
+            double g = double.CreateTruncating(got[i]), e = double.CreateTruncating(expected[i]);
+            Assert.True(Math.Abs(g - e) <= 1e-4 * (1 + Math.Abs(e)), $"{typeof(T).Name} m={m} n={n} k={k} transB={transB} byRows={byRows}: C[{i / n},{i % n}] = {g:R} from the packed weights, {e:R} unpacked.");
+        }
+    }
+
     [Fact]
     public void Multiply_ThreeThreadsOnTallAndWideProducts_MatchesNaiveLoop() =>
         WithThreads(3, () =>

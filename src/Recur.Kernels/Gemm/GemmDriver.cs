@@ -442,18 +442,12 @@ internal static unsafe class GemmDriver<T>
         }
 
         /// <summary>Packs op(B) (k x n) into NR-wide panels for all of K: panel q at q·k·NR, KC block pc at pc·NR within it.</summary>
-        public static void PackAllB(T* dst, T* b, nint ldb, bool transB, int k, int n)
-        {
-            int nr = TK.NR;
-            for (int jr = 0; jr < n; jr += nr)
-            {
-                T* panel = dst + ((long)(jr / nr) * k * nr);
-                for (int pc = 0; pc < k; pc += KC)
-                {
-                    Packing<T, TK>.PackB(panel + (pc * nr), b, ldb, transB, pc, Math.Min(KC, k - pc), jr, Math.Min(nr, n - jr));
-                }
-            }
-        }
+        /// <remarks>
+        /// That is <see cref="Packing{T, TK}.PackB"/>'s layout for a single block of depth k (panels of k·NR values), so one
+        /// call packs it, row by row for a row-major B (<see cref="GemmSettings.PackBByRows"/>).
+        /// </remarks>
+        public static void PackAllB(T* dst, T* b, nint ldb, bool transB, int k, int n) =>
+            Packing<T, TK>.PackB(dst, b, ldb, transB, 0, k, 0, n);
 
         /// <summary>A single-row-block product against B panels packed by <see cref="PackAllB"/>: only A is packed here.</summary>
         public static void ComputePackedB(ref GemmProblem<T> p, T* packedB)
