@@ -210,26 +210,7 @@ public sealed class GemmTests
         bool saved = GemmSettings.VectorPackA;
         try
         {
-            int lda = k + 5;
-            float[] a = Data.Uniform<float>(m * lda, seed: 31 + m), b = Data.Uniform<float>(k * n, seed: 32 + n), c0 = Data.Uniform<float>(m * n, seed: 33 + k);
-            float[] expected = (float[])c0.Clone(), got = (float[])c0.Clone();
-            WithThreads(1, () =>
-            {
-                GemmSettings.VectorPackA = false;
-                Gemm.Multiply(false, false, m, n, k, 1.5f, a, lda, b, n, 0.5f, expected, n);
-                GemmSettings.VectorPackA = true;
-                Gemm.Multiply(false, false, m, n, k, 1.5f, a, lda, b, n, 0.5f, got, n);
-            });
-            for (int i = 0; i < got.Length; i++)
-            {
-                if (!got[i].Equals(expected[i]))
-                {
-                    Assert.Fail($"m={m} n={n} k={k}: C[{i / n},{i % n}] = {got[i]:R} with the vector pack, {expected[i]:R} with the value pack.");
-                }
-            }
-
-            // And against the naive product, so that a pack both ways wrong cannot pass.
-            CheckAgainstNaive<float>(m, n, k, false, false);
+            CheckSettingKeepsBits(on => GemmSettings.VectorPackA = on, "the vector pack of A", m, n, k, lda: k + 5, ldb: n, threads: 1);
         }
         finally
         {
@@ -254,34 +235,41 @@ public sealed class GemmTests
         double flops = GemmSettings.MinFlopsPerThread;
         try
         {
-            int ldb = n + 3;
-            float[] a = Data.Uniform<float>(m * k, seed: 41 + m), b = Data.Uniform<float>(k * ldb, seed: 42 + n), c0 = Data.Uniform<float>(m * n, seed: 43 + k);
-            float[] expected = (float[])c0.Clone(), got = (float[])c0.Clone();
             GemmSettings.MinFlopsPerThread = 1;
-            WithThreads(threads, () =>
-            {
-                GemmSettings.PackBByRows = false;
-                Gemm.Multiply(false, false, m, n, k, 1.5f, a, k, b, ldb, 0.5f, expected, n);
-                GemmSettings.PackBByRows = true;
-                Gemm.Multiply(false, false, m, n, k, 1.5f, a, k, b, ldb, 0.5f, got, n);
-            });
-            for (int i = 0; i < got.Length; i++)
-            {
-                if (!got[i].Equals(expected[i]))
-                {
-                    Assert.Fail($"m={m} n={n} k={k} threads={threads}: C[{i / n},{i % n}] = {got[i]:R} packing B by rows, {expected[i]:R} by panels.");
-                }
-            }
-
-            // And against the naive product, so that a pack both ways wrong cannot pass.
-            CheckAgainstNaive<double>(m, n, k, false, false);
-            CheckAgainstNaive<float>(m, n, k, false, false);
+            CheckSettingKeepsBits(on => GemmSettings.PackBByRows = on, "packing B by rows", m, n, k, lda: k, ldb: n + 3, threads);
         }
         finally
         {
             GemmSettings.PackBByRows = saved;
             GemmSettings.MinFlopsPerThread = flops;
         }
+    }
+
+    /// <summary>
+    /// C = 1.5·A·B + 0.5·C (row-major A and B with the given leading dimensions) with a packing setting off, then on:
+    /// packing moves values without arithmetic, so the two must be bitwise equal; and the product must match the naive
+    /// loop, so that a pack wrong both ways cannot pass.
+    /// </summary>
+    private static void CheckSettingKeepsBits(Action<bool> set, string setting, int m, int n, int k, int lda, int ldb, int threads)
+    {
+        float[] a = Data.Uniform<float>(m * lda, seed: 31 + m), b = Data.Uniform<float>(k * ldb, seed: 32 + n), c0 = Data.Uniform<float>(m * n, seed: 33 + k);
+        float[] expected = (float[])c0.Clone(), got = (float[])c0.Clone();
+        WithThreads(threads, () =>
+        {
+            set(false);
+            Gemm.Multiply(false, false, m, n, k, 1.5f, a, lda, b, ldb, 0.5f, expected, n);
+            set(true);
+            Gemm.Multiply(false, false, m, n, k, 1.5f, a, lda, b, ldb, 0.5f, got, n);
+        });
+        for (int i = 0; i < got.Length; i++)
+        {
+            if (!got[i].Equals(expected[i]))
+            {
+                Assert.Fail($"m={m} n={n} k={k} threads={threads}: C[{i / n},{i % n}] = {got[i]:R} with {setting}, {expected[i]:R} without.");
+            }
+        }
+
+        CheckAgainstNaive<float>(m, n, k, false, false);
     }
 
     /// <summary>

@@ -117,13 +117,9 @@ internal static unsafe class GruCore<T>
             }
         }
 
-        if (inY && T_ > 0)
+        if (inY)
         {
-            // The last step's rows of y are the final state (dense: the schedule's order is the batch order).
-            for (int k = 0; k < B; k++)
-            {
-                y.Slice(RnnMath.SequenceRow(cfg.BatchMajor, T_, B, T_ - 1, k) * H, H).CopyTo(hS.Slice(k * H, H));
-            }
+            RnnMath.FinalStateFromOutput<T>(cfg.BatchMajor, T_, B, H, y, hS);
         }
 
         RnnMath.ScatterState(s, hS, H, hFinal);

@@ -128,13 +128,9 @@ internal static unsafe class LstmCore<T>
             }
         }
 
-        if (inY && T_ > 0)
+        if (inY)
         {
-            // The last step's rows of y are the final h (dense: the schedule's order is the batch order).
-            for (int k = 0; k < B; k++)
-            {
-                y.Slice(RnnMath.SequenceRow(cfg.BatchMajor, T_, B, T_ - 1, k) * P, P).CopyTo(hS.Slice(k * P, P));
-            }
+            RnnMath.FinalStateFromOutput<T>(cfg.BatchMajor, T_, B, P, y, hS);
         }
 
         RnnMath.ScatterState(s, hS, P, hFinal);

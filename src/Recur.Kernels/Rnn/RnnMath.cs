@@ -95,6 +95,18 @@ internal static class RnnMath
     }
 
     /// <summary>
+    /// After a dense inference loop that stepped in y: the last step's rows of y (width values each) are the final
+    /// state, copied into <paramref name="state"/> (B x width; dense, so the schedule's order is the batch order).
+    /// </summary>
+    public static void FinalStateFromOutput<T>(bool batchMajor, int time, int batch, int width, ReadOnlySpan<T> y, Span<T> state)
+    {
+        for (int k = 0; time > 0 && k < batch; k++)
+        {
+            y.Slice(SequenceRow(batchMajor, time, batch, time - 1, k) * width, width).CopyTo(state.Slice(k * width, width));
+        }
+    }
+
+    /// <summary>
     /// destination = tanh(x); may be in place. Float with AVX2 + FMA uses the fused passes' function
     /// (<see cref="FusedStep.Tanh"/>, a couple of ulp), so that every pass of a cell agrees; otherwise TensorPrimitives
     /// (its absolute error near 0 is at the rounding level, ~6e-8 in float, which is all a gate or state needs).
