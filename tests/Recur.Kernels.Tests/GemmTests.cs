@@ -246,6 +246,36 @@ public sealed class GemmTests
     }
 
     /// <summary>
+    /// The first row panel's tile packing the B panel as it reads it (<see cref="GemmSettings.FusePackB"/>) leaves the
+    /// same packed panel as the separate pack for the other row panels: bitwise equal results for row counts with one,
+    /// two and many row panels (7 and 8 rows start with a 4-row panel and do not fuse), K past one KC block, a partial
+    /// last column panel, ldb &gt; N, and on 2 threads (column ranges per thread).
+    /// </summary>
+    [Theory]
+    [InlineData(6, 40, 300, 1)]
+    [InlineData(7, 33, 40, 1)]
+    [InlineData(12, 48, 256, 1)]
+    [InlineData(16, 300, 257, 1)]
+    [InlineData(17, 40, 600, 1)]
+    [InlineData(64, 129, 300, 2)]
+    [InlineData(144, 64, 130, 2)]
+    public void Multiply_FusePackB_BitwiseEqualToSeparatePack(int m, int n, int k, int threads)
+    {
+        bool saved = GemmSettings.FusePackB;
+        double flops = GemmSettings.MinFlopsPerThread;
+        try
+        {
+            GemmSettings.MinFlopsPerThread = 1;
+            CheckSettingKeepsBits(on => GemmSettings.FusePackB = on, "B packed by the first tile", m, n, k, lda: k, ldb: n + 3, threads);
+        }
+        finally
+        {
+            GemmSettings.FusePackB = saved;
+            GemmSettings.MinFlopsPerThread = flops;
+        }
+    }
+
+    /// <summary>
     /// C = 1.5·A·B + 0.5·C (row-major A and B with the given leading dimensions) with a packing setting off, then on:
     /// packing moves values without arithmetic, so the two must be bitwise equal; and the product must match the naive
     /// loop, so that a pack wrong both ways cannot pass.

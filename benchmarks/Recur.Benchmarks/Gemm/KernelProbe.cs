@@ -3,9 +3,11 @@ using Recur.Kernels.Blas;
 
 namespace Recur.Benchmarks.Gemm;
 
-/// <summary>Diagnostic: the AVX2 register-tile kernel alone on cache-resident panels (its ceiling).</summary>
+/// <summary>Diagnostic: the AVX2 register-tile kernels alone on cache-resident panels (their ceilings), interleaved.</summary>
 internal static unsafe class KernelProbe
 {
+    private delegate void Tile(float* a, float* b, float* c);
+
     public static int Run()
     {
         Console.WriteLine($"Vector256 accelerated: {System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated}, AVX2: {System.Runtime.Intrinsics.X86.Avx2.IsSupported}, FMA: {System.Runtime.Intrinsics.X86.Fma.IsSupported}, Vector128 accelerated: {System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated}, Vector<float>.Count: {System.Numerics.Vector<float>.Count}");
@@ -16,26 +18,43 @@ internal static unsafe class KernelProbe
 
         const int kc = 256, tiles = 24;
         float* a = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(6 * kc * tiles * 4, 64);
-        float* b = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(16 * kc * 4, 64);
-        float* c = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(6 * 16 * tiles * 4, 64);
+        float* b = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(16 * 3 * kc * 4, 64);
+        float* c = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(6 * 48 * tiles * 4, 64);
         for (int i = 0; i < 6 * kc * tiles; i++) a[i] = 0.001f * (i % 7);
-        for (int i = 0; i < 16 * kc; i++) b[i] = 0.001f * (i % 5);
-        for (int rep = 0; rep < 5; rep++)
+        for (int i = 0; i < 16 * 3 * kc; i++) b[i] = 0.001f * (i % 5);
+
+        // (name, flops per tile call, the call): the 6x16 tile and the 4-row remainder tile (rows 13..16 of a batch of 16).
+        var kernels = new (string Name, double Flops, Tile Run)[]
         {
-            var sw = Stopwatch.StartNew();
-            double cpu0 = AbProbe.ThreadCpuSeconds();
-            long calls = 0;
-            while (sw.ElapsedMilliseconds < 300)
+            ("6x16", 2.0 * 6 * 16 * kc, (pa, pb, pc) => Kernel256<float>.Run(kc, pa, pb, 16, pc, 48, 1f, 1f)),
+            ("4x16 rows", 2.0 * 4 * 16 * kc, (pa, pb, pc) => Kernel256<float>.RunRows(4, kc, pa, pb, 16, pc, 48, 1f, 1f)),
+        };
+        var times = kernels.Select(_ => new List<double>()).ToArray();
+        for (int round = 0; round < 60; round++)
+        {
+            for (int k = 0; k < kernels.Length; k++)
             {
-                for (int t = 0; t < tiles; t++)
+                double cpu0 = AbProbe.ThreadCpuSeconds();
+                var sw = Stopwatch.StartNew();
+                long calls = 0;
+                while (sw.ElapsedMilliseconds < 10)
                 {
-                    Kernel256<float>.Run(kc, a + (t * 6 * kc), b, 16, c + (t * 96), 16, 1f, 1f);
+                    for (int t = 0; t < tiles; t++)
+                    {
+                        kernels[k].Run(a + (t * 6 * kc), b, c + (t * 6 * 48));
+                    }
+
+                    calls += tiles;
                 }
 
-                calls += tiles;
+                times[k].Add(calls * kernels[k].Flops / (AbProbe.ThreadCpuSeconds() - cpu0) / 1e9);
             }
+        }
 
-            Console.WriteLine($"kernel 6x16 kc={kc}: {calls * 2.0 * 6 * 16 * kc / sw.Elapsed.TotalSeconds / 1e9:F1} GFLOP/s wall, {calls * 2.0 * 6 * 16 * kc / (AbProbe.ThreadCpuSeconds() - cpu0) / 1e9:F1} per CPU second");
+        for (int k = 0; k < kernels.Length; k++)
+        {
+            times[k].Sort();
+            Console.WriteLine($"kernel {kernels[k].Name,-10} kc={kc}: median {times[k][times[k].Count / 2]:F1}, p90 {times[k][times[k].Count * 9 / 10]:F1} GFLOP/s per CPU second");
         }
 
         return 0;

@@ -60,6 +60,9 @@ internal static class GemmSettings
 
     /// <summary>Run a row block of 6q + 1 or 6q + 2 rows with 4 + 3 or 4 + 4 row panels at its end instead of a 1- or 2-row panel.</summary>
     public static bool SplitRowTail { get; set; } = true;
+
+    /// <summary>In single-row-block products, the first row panel's tile packs a row-major B panel as it reads it (no separate pack pass).</summary>
+    public static bool FusePackB { get; set; } = true;
 }
 
 /// <summary>The operands of one GEMM call, as pinned pointers.</summary>
@@ -482,6 +485,7 @@ internal static unsafe class GemmDriver<T>
             int mr = TK.MR, nr = TK.NR;
             int rows = i1 - i0;
             bool directB = !p.TransB && rows <= mr;
+            bool fusePack = !p.TransB && PanelRows(rows, 0) == mr && GemmSettings.FusePackB && TK.FusesPackB;
             int panels = PanelCount(rows);
             int mPadded = panels * mr;
             T* bufB = PackBuffer<T>.ForB(nr * KC);
@@ -495,10 +499,19 @@ internal static unsafe class GemmDriver<T>
                     T betaEff = pc == 0 ? p.Beta : T.One;
                     T* bp;
                     nint bs;
+                    int first = 0;
                     if (directB && nrEff == nr)
                     {
                         bp = p.B + (pc * p.Ldb) + jr;
                         bs = p.Ldb;
+                    }
+                    else if (fusePack && nrEff == nr)
+                    {
+                        // The first row panel's tile packs the B panel as it reads it.
+                        TK.RunPackB(kc, bufA + (pc * mPadded), p.B + (pc * p.Ldb) + jr, p.Ldb, bufB, p.C + (i0 * p.Ldc) + jr, p.Ldc, p.Alpha, betaEff);
+                        bp = bufB;
+                        bs = nr;
+                        first = 1;
                     }
                     else
                     {
@@ -508,7 +521,7 @@ internal static unsafe class GemmDriver<T>
                     }
 
                     T* blockA = bufA + (pc * mPadded);
-                    for (int j = 0; j < panels; j++)
+                    for (int j = first; j < panels; j++)
                     {
                         int ir = PanelStart(rows, j);
                         int mrEff = PanelRows(rows, j);
