@@ -63,6 +63,9 @@ internal static class GemmSettings
 
     /// <summary>In single-row-block products, the first row panel's tile packs a row-major B panel as it reads it (no separate pack pass).</summary>
     public static bool FusePackB { get; set; } = true;
+
+    /// <summary>Two-thread short-and-wide products claim columns from both ends (the caller from the left, the worker from the right).</summary>
+    public static bool TwoEndedColumns { get; set; } = true;
 }
 
 /// <summary>The operands of one GEMM call, as pinned pointers.</summary>
@@ -657,6 +660,10 @@ internal static unsafe class GemmDriver<T>
             private int _packedA;
             private int _next;
 
+            /// <summary>Two-ended claims: panels taken from the left (low 32 bits) and from the right (high 32 bits).</summary>
+            private long _ends;
+            private bool _twoEnded;
+
             public void Prepare(ref GemmProblem<T> p, int threads)
             {
                 _problem = p;
@@ -667,6 +674,8 @@ internal static unsafe class GemmDriver<T>
                 _nextA = 0;
                 _packedA = 0;
                 _next = 0;
+                _ends = 0;
+                _twoEnded = threads == 2 && GemmSettings.TwoEndedColumns;
             }
 
             public void Execute(int index)
@@ -698,6 +707,12 @@ internal static unsafe class GemmDriver<T>
                 // left), so the threads finish together even when one started late.
                 int nr = TK.NR;
                 int panels = (p.N + nr - 1) / nr;
+                if (_twoEnded)
+                {
+                    RunTwoEnded(ref p, index, panels);
+                    return;
+                }
+
                 while (true)
                 {
                     int start = Volatile.Read(ref _next);
@@ -714,6 +729,35 @@ internal static unsafe class GemmDriver<T>
                     }
 
                     ComputeColumns(ref p, _bufA, 0, p.M, start * nr, Math.Min(p.N, end * nr));
+                }
+            }
+
+            /// <summary>
+            /// Two threads: the caller claims chunks from the left end, the worker from the right end, both guided, until
+            /// they meet. At equal speeds they meet near the middle every call, so a C column (and its B panels) stays with
+            /// the same core from call to call instead of moving between the cores' caches.
+            /// </summary>
+            private void RunTwoEnded(ref GemmProblem<T> p, int index, int panels)
+            {
+                int nr = TK.NR;
+                while (true)
+                {
+                    long ends = Volatile.Read(ref _ends);
+                    int front = (int)(ends & 0xFFFFFFFF), back = panels - (int)(ends >> 32);
+                    if (front >= back)
+                    {
+                        return;
+                    }
+
+                    int size = Math.Min(back - front, Math.Max(_minChunkPanels, (back - front) / _chunkDivisor));
+                    long claimed = index == 0 ? ends + size : ends + ((long)size << 32);
+                    if (Interlocked.CompareExchange(ref _ends, claimed, ends) != ends)
+                    {
+                        continue;
+                    }
+
+                    int start = index == 0 ? front : back - size;
+                    ComputeColumns(ref p, _bufA, 0, p.M, start * nr, Math.Min(p.N, (start + size) * nr));
                 }
             }
         }
