@@ -48,7 +48,7 @@ internal static unsafe partial class AbProbe
     }
 
     /// <summary>The setting under test (change this line to A/B another knob).</summary>
-    private static void Toggle(bool on) => GemmSettings.FusePackB = on;
+    private static void Toggle(bool on) => GemmSettings.TwoEndedRows = on;
 
     /// <summary>CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID): robust to other processes' load.</summary>
     public static double ThreadCpuSeconds()

@@ -66,6 +66,9 @@ internal static class GemmSettings
 
     /// <summary>Two-thread short-and-wide products claim columns from both ends (the caller from the left, the worker from the right).</summary>
     public static bool TwoEndedColumns { get; set; } = true;
+
+    /// <summary>Two-thread tall products claim row chunks from both ends (the caller from the top, the worker from the bottom).</summary>
+    public static bool TwoEndedRows { get; set; } = true;
 }
 
 /// <summary>The operands of one GEMM call, as pinned pointers.</summary>
@@ -794,10 +797,12 @@ internal static unsafe class GemmDriver<T>
             private int _blocks;
             private int _chunkPanels;
             private int _rowChunks;
+            private bool _twoEnded;
 
             public void Prepare(ref GemmProblem<T> p, int threads)
             {
                 _problem = p;
+                _twoEnded = threads == 2 && GemmSettings.TwoEndedRows;
                 _ncMax = NCLarge;
                 _bStride = RoundUp(Math.Min(_ncMax, p.N), TK.NR) * KC;
                 _bufB = _sharedB.Get(2 * _bStride);
@@ -869,7 +874,7 @@ internal static unsafe class GemmDriver<T>
                     T betaEff = pc == 0 ? p.Beta : T.One;
                     bool packed = false;
                     int chunk;
-                    while (Volatile.Read(ref chunkClaim) < _rowChunks && (chunk = Interlocked.Increment(ref chunkClaim) - 1) < _rowChunks)
+                    while ((chunk = ClaimChunk(ref chunkClaim, index)) >= 0)
                     {
                         if (!packed)
                         {
@@ -903,6 +908,38 @@ internal static unsafe class GemmDriver<T>
             }
 
             private ref int Counter(int block, int which) => ref _counters[((block * 4) + which) * Stride];
+
+            /// <summary>
+            /// The next row chunk for thread <paramref name="index"/>, or −1. On two threads the caller takes chunks from
+            /// the top and the worker from the bottom (the claim word holds both counts: from the top in the low 32 bits,
+            /// from the bottom in the high 32), so that at equal speeds the same rows of C, and the A rows that feed them,
+            /// stay with one core in every K block and from call to call; otherwise chunks are taken in order.
+            /// </summary>
+            private int ClaimChunk(ref int claim, int index)
+            {
+                if (!_twoEnded)
+                {
+                    int chunk;
+                    return Volatile.Read(ref claim) < _rowChunks && (chunk = Interlocked.Increment(ref claim) - 1) < _rowChunks ? chunk : -1;
+                }
+
+                ref long ends = ref Unsafe.As<int, long>(ref claim);
+                while (true)
+                {
+                    long seen = Volatile.Read(ref ends);
+                    int top = (int)(seen & 0xFFFFFFFF), bottom = (int)(seen >> 32);
+                    if (top + bottom >= _rowChunks)
+                    {
+                        return -1;
+                    }
+
+                    long next = index == 0 ? seen + 1 : seen + (1L << 32);
+                    if (Interlocked.CompareExchange(ref ends, next, seen) == seen)
+                    {
+                        return index == 0 ? top : _rowChunks - 1 - bottom;
+                    }
+                }
+            }
 
             private static void WaitFor(ref int counter, int value)
             {
