@@ -743,23 +743,8 @@ internal static unsafe class GemmDriver<T>
             private void RunTwoEnded(ref GemmProblem<T> p, int index, int panels)
             {
                 int nr = TK.NR;
-                while (true)
+                while (TwoEndedClaims.TryClaim(ref _ends, panels, index == 0, _minChunkPanels, _chunkDivisor, out int start, out int size))
                 {
-                    long ends = Volatile.Read(ref _ends);
-                    int front = (int)(ends & 0xFFFFFFFF), back = panels - (int)(ends >> 32);
-                    if (front >= back)
-                    {
-                        return;
-                    }
-
-                    int size = Math.Min(back - front, Math.Max(_minChunkPanels, (back - front) / _chunkDivisor));
-                    long claimed = index == 0 ? ends + size : ends + ((long)size << 32);
-                    if (Interlocked.CompareExchange(ref _ends, claimed, ends) != ends)
-                    {
-                        continue;
-                    }
-
-                    int start = index == 0 ? front : back - size;
                     ComputeColumns(ref p, _bufA, 0, p.M, start * nr, Math.Min(p.N, (start + size) * nr));
                 }
             }
@@ -911,9 +896,9 @@ internal static unsafe class GemmDriver<T>
 
             /// <summary>
             /// The next row chunk for thread <paramref name="index"/>, or −1. On two threads the caller takes chunks from
-            /// the top and the worker from the bottom (the claim word holds both counts: from the top in the low 32 bits,
-            /// from the bottom in the high 32), so that at equal speeds the same rows of C, and the A rows that feed them,
-            /// stay with one core in every K block and from call to call; otherwise chunks are taken in order.
+            /// the top and the worker from the bottom (<see cref="TwoEndedClaims"/>: the claim slot holds a 64-bit word), so
+            /// that the same rows of C, and the A rows that feed them, stay with one core in every K block and from call to
+            /// call; otherwise chunks are taken in order.
             /// </summary>
             private int ClaimChunk(ref int claim, int index)
             {
@@ -923,22 +908,7 @@ internal static unsafe class GemmDriver<T>
                     return Volatile.Read(ref claim) < _rowChunks && (chunk = Interlocked.Increment(ref claim) - 1) < _rowChunks ? chunk : -1;
                 }
 
-                ref long ends = ref Unsafe.As<int, long>(ref claim);
-                while (true)
-                {
-                    long seen = Volatile.Read(ref ends);
-                    int top = (int)(seen & 0xFFFFFFFF), bottom = (int)(seen >> 32);
-                    if (top + bottom >= _rowChunks)
-                    {
-                        return -1;
-                    }
-
-                    long next = index == 0 ? seen + 1 : seen + (1L << 32);
-                    if (Interlocked.CompareExchange(ref ends, next, seen) == seen)
-                    {
-                        return index == 0 ? top : _rowChunks - 1 - bottom;
-                    }
-                }
+                return TwoEndedClaims.TryClaim(ref Unsafe.As<int, long>(ref claim), _rowChunks, index == 0, 1, int.MaxValue, out int start, out _) ? start : -1;
             }
 
             private static void WaitFor(ref int counter, int value)
@@ -948,6 +918,41 @@ internal static unsafe class GemmDriver<T>
                 {
                     spinner.SpinOnce();
                 }
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Claims from both ends of [0, total) with one 64-bit word: thread 0 takes items from the front (count in the low 32
+/// bits), the other thread from the back (count in the high 32 bits), until they meet. At equal speeds they meet near
+/// the middle every call, so an item stays with the same core from call to call (ADR 0002).
+/// </summary>
+internal static class TwoEndedClaims
+{
+    /// <summary>
+    /// Claims max(<paramref name="minSize"/>, left / <paramref name="divisor"/>) items (at most what is left); false
+    /// when nothing is left.
+    /// </summary>
+    public static bool TryClaim(ref long ends, int total, bool fromFront, int minSize, int divisor, out int start, out int size)
+    {
+        while (true)
+        {
+            long seen = Volatile.Read(ref ends);
+            int front = (int)(seen & 0xFFFFFFFF), back = (int)(seen >> 32);
+            int left = total - front - back;
+            if (left <= 0)
+            {
+                start = size = 0;
+                return false;
+            }
+
+            size = Math.Min(left, Math.Max(minSize, left / divisor));
+            long next = fromFront ? seen + size : seen + ((long)size << 32);
+            if (Interlocked.CompareExchange(ref ends, next, seen) == seen)
+            {
+                start = fromFront ? front : total - back - size;
+                return true;
             }
         }
     }
