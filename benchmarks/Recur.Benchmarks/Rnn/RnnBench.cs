@@ -178,7 +178,9 @@ internal static class RnnBench
             "packa" => on => Kernels.Blas.GemmSettings.VectorPackA = on,
             "joinx" => on => Kernels.Rnn.RnnSettings.JoinGruInputKernels = on,
             "act" => on => Kernels.Rnn.RnnSettings.FusedActivations = on,
-            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, inplace, unit, tail, iny, packa, joinx, act)."),
+            "fusepackb" => on => Kernels.Blas.GemmSettings.FusePackB = on,
+            "twoended" => on => Kernels.Blas.GemmSettings.TwoEndedColumns = Kernels.Blas.GemmSettings.TwoEndedRows = on,
+            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, inplace, unit, tail, iny, packa, joinx, act, fusepackb, twoended)."),
         };
 
         // The unit split is a 2-thread schedule: it is timed on 2 threads by wall clock, the others on 1 by thread CPU time.
