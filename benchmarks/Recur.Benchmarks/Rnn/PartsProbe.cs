@@ -195,6 +195,16 @@ internal static unsafe class PartsProbe
                     RnnMath.GemmPacked(false, b, h, h, hs, h, k2.AsSpan(i * h), h, p2, nr, 0f, rec.AsSpan(2 * h), 3 * h, 1);
                 }
             }),
+            ("per-call weight packs (Wgh, Wch, [Wgx | Wcx])", 0, () =>
+            {
+                RnnMath.PackWeights(false, h, 2 * h, k1.AsSpan(i * 2 * h), 2 * h, p1);
+                RnnMath.PackWeights(false, h, h, k2.AsSpan(i * h), h, p2);
+                for (int r = 0; r < i; r++)
+                {
+                    k1.AsSpan(r * 2 * h, 2 * h).CopyTo(wx.AsSpan(r * 3 * h, 2 * h));
+                    k2.AsSpan(r * h, h).CopyTo(wx.AsSpan((r * 3 * h) + (2 * h), h));
+                }
+            }),
             ("cell passes (gates, candidate)", 0, () =>
             {
                 fixed (float* pg = g, pr = rec, pb1 = b1, pb2 = b2, ph = hs, prh = wx)
