@@ -427,8 +427,9 @@ internal static unsafe class GemmDriver<T>
         /// Rows [i0, i1) fit one MC block (the recurrent product: M = batch): A is packed once for all
         /// of K (it stays in L2), then for each NR-wide column panel and each KC block, the B panel is
         /// packed into an L1-resident buffer (or read in place when rows fit one MR panel and B is not
-        /// transposed) and every row panel is run against it. The C panel (rows x NR) stays in L1
-        /// across the K blocks, and the next B panel is prefetched while this one is packed.
+        /// transposed) and every row panel is run against it. A row-major B panel is packed by the first
+        /// row panel's tile as it reads it (<see cref="GemmSettings.FusePackB"/>), a transposed one by a
+        /// separate pass that prefetches the next panel. The C panel (rows x NR) stays in L1 across the K blocks.
         /// </summary>
         private static void ComputeSingleRowBlock(ref GemmProblem<T> p, int i0, int i1, int j0, int j1)
         {
