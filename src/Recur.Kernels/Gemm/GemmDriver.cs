@@ -492,7 +492,7 @@ internal static unsafe class GemmDriver<T>
             int mr = TK.MR, nr = TK.NR;
             int rows = i1 - i0;
             bool directB = !p.TransB && rows <= mr;
-            bool fusePack = !p.TransB && PanelRows(rows, 0) == mr && GemmSettings.FusePackB && TK.FusesPackB;
+            bool fusePack = !p.TransB && PanelRows(rows, 0) == mr && GemmSettings.FusePackB;
             int panels = PanelCount(rows);
             int mPadded = panels * mr;
             T* bufB = PackBuffer<T>.ForB(nr * KC);

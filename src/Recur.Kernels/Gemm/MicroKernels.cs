@@ -33,12 +33,10 @@ internal interface IMicroKernel<T>
     /// </summary>
     static abstract unsafe void RunRows(int rows, int kc, T* a, T* b, nint ldb, T* c, nint ldc, T alpha, T beta);
 
-    /// <summary>Whether <see cref="RunPackB"/> packs inside the tile's K loop (rather than by a copy before <see cref="Run"/>).</summary>
-    static abstract bool FusesPackB { get; }
-
     /// <summary>
     /// A full tile whose B micro-panel is read in place (rows <paramref name="ldb"/> apart) and also left packed in
-    /// <paramref name="packed"/> (NR values per k step) for the other row panels.
+    /// <paramref name="packed"/> (NR values per k step) for the other row panels: the AVX2 tile packs inside its K loop,
+    /// the others copy the panel first.
     /// </summary>
     static abstract unsafe void RunPackB(int kc, T* a, T* b, nint ldb, T* packed, T* c, nint ldc, T alpha, T beta);
 }
@@ -298,8 +296,6 @@ internal readonly struct Kernel256<T> : IMicroKernel<T>
 
     public static int MaxPartialRows => 4;
 
-    public static bool FusesPackB => true;
-
     /// <summary>Up to 4 rows x 2 vectors (8 accumulators): the M remainder of the 6-row panels (e.g. rows 13..16 of a batch of 16).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void RunRows(int rows, int kc, T* a, T* b, nint ldb, T* c, nint ldc, T alpha, T beta)
@@ -421,8 +417,6 @@ internal readonly struct Kernel128<T> : IMicroKernel<T>
     public static unsafe void RunRows(int rows, int kc, T* a, T* b, nint ldb, T* c, nint ldc, T alpha, T beta) =>
         throw new NotSupportedException();
 
-    public static bool FusesPackB => false;
-
     public static unsafe void RunPackB(int kc, T* a, T* b, nint ldb, T* packed, T* c, nint ldc, T alpha, T beta)
     {
         PackThenRun.CopyPanel(kc, NR, b, ldb, packed);
@@ -503,8 +497,6 @@ internal readonly struct KernelScalar<T> : IMicroKernel<T>
 
     public static unsafe void RunRows(int rows, int kc, T* a, T* b, nint ldb, T* c, nint ldc, T alpha, T beta) =>
         throw new NotSupportedException();
-
-    public static bool FusesPackB => false;
 
     public static unsafe void RunPackB(int kc, T* a, T* b, nint ldb, T* packed, T* c, nint ldc, T alpha, T beta)
     {
