@@ -16,6 +16,7 @@ internal static class Program
         ("gemm-ab", "Diagnostic: A/B of an internal GEMM setting on one thread. [shape filter]", AbProbe.Run),
         ("gemm-threads", "Diagnostic: wall GFLOP/s and CPU/wall of one shape at 1 and 2 threads. [shape]", ThreadProbe.Run),
         ("gemm-start", "Diagnostic: start delay of the pool's second thread (histogram), synthetic and GEMM. [--calls N] [--quiet-wait S]", StartDelayProbe.Run),
+        ("gemm-gap", "Diagnostic: 2-thread SGEMM call times by position after an idle gap, Recur vs OpenBLAS, and Recur's worker start delay. [shape] [--gap-ms G] [--calls N] [--rounds R] [--recur-only] [--verbose] [--no-move]", GapProbe.Run),
         ("gemm-cpu", "Single-thread SGEMM vs OpenBLAS timed by thread CPU time (robust to other load). [shape filter]", CpuTimeGemm.Run),
         ("rnn-parts", "Diagnostic: one forward's time by part (input GEMM, recurrent GEMMs, cell passes), interleaved rounds. [B T I H [gru|rnn|lstm-train [threads]]]", PartsProbe.Run),
         ("rnn-cell", "Diagnostic: the fused LSTM cell pass and tanh forms on one cached row, ns per unit. [units]", CellProbe.Run),

@@ -50,6 +50,13 @@ internal static class WorkerPool
     private static int s_callerSleeping;
     private static readonly ManualResetEventSlim s_done = CreateDoneEvent();
     private static long s_published;
+    private static int s_callerCpu = -1;
+
+    /// <summary>
+    /// The caller yields its CPU once after signaling a blocked worker, and once more at the end if it called off a worker
+    /// that has still not run (A/B knob; see the comments in <see cref="Run"/>).
+    /// </summary>
+    public static bool YieldToSleepers { get; set; } = true;
 
     /// <summary>
     /// Diagnostics (the benchmarks' start-delay probe): for the last dispatch, how long after the caller
@@ -61,6 +68,12 @@ internal static class WorkerPool
         long started = Volatile.Read(ref s_workers[worker - 1].Started);
         return started == 0 ? -1 : started - s_published;
     }
+
+    /// <summary>Diagnostics (the benchmarks' gap probe): the <see cref="Stopwatch"/> timestamp at which worker <paramref name="worker"/> last returned from a blocking wait.</summary>
+    public static long LastUnblocked(int worker) => Volatile.Read(ref s_workers[worker - 1].Unblocked);
+
+    /// <summary>Diagnostics: the CPU worker <paramref name="worker"/> found itself on when it last took a ticket (before any move).</summary>
+    public static int LastWakeCpu(int worker) => Volatile.Read(ref s_workers[worker - 1].WokeCpu);
 
     /// <summary>
     /// Takes the pool for one dispatch; false when another dispatch holds it (the caller then runs
@@ -93,9 +106,19 @@ internal static class WorkerPool
         }
 
         s_published = Stopwatch.GetTimestamp();
+        Volatile.Write(ref s_callerCpu, Thread.GetCurrentProcessorId());
+        bool signaled = false;
         for (int i = 0; i < parts - 1; i++)
         {
-            s_workers[i].Wake();
+            signaled |= s_workers[i].Wake();
+        }
+
+        if (signaled && YieldToSleepers)
+        {
+            // A worker was blocked: the OS may queue it on this CPU behind the caller (seen for milliseconds on a 2-vCPU
+            // guest with the other CPU idle). Yielding once lets it run now and move itself (ThreadPlacement); when it
+            // was woken elsewhere this returns at once.
+            Thread.Yield();
         }
 
         Exception? error = null;
@@ -110,12 +133,21 @@ internal static class WorkerPool
 
         if (optionalWorkers)
         {
+            bool yieldToWorker = false;
             for (int i = 0; i < parts - 1; i++)
             {
                 if (s_workers[i].CallOff())
                 {
                     Interlocked.Decrement(ref s_pending);
+                    yieldToWorker |= s_workers[i].Asleep;
                 }
+            }
+
+            if (yieldToWorker && YieldToSleepers)
+            {
+                // A worker was signaled but has not run yet: if the OS queued it on this CPU, let it run now, so that it
+                // moves itself to another CPU (ThreadPlacement) instead of waiting behind the caller for milliseconds.
+                Thread.Yield();
             }
         }
 
@@ -216,6 +248,8 @@ internal static class WorkerPool
     {
         public Exception? Error;
         public long Started;
+        public long Unblocked;
+        public int WokeCpu;
         private readonly ManualResetEventSlim _wake = new(false, 1);
         private readonly int _index;
         private const int Assigned = 1;
@@ -234,16 +268,22 @@ internal static class WorkerPool
             thread.Start();
         }
 
-        /// <summary>Hands the worker the current job: bumps its ticket, and signals it if it has blocked.</summary>
-        public void Wake()
+        /// <summary>Hands the worker the current job: bumps its ticket, and signals it if it has blocked (then true).</summary>
+        public bool Wake()
         {
             Volatile.Write(ref _state, Assigned);
             Interlocked.Increment(ref _ticket);
             if (Volatile.Read(ref _sleeping) != 0)
             {
                 _wake.Set();
+                return true;
             }
+
+            return false;
         }
+
+        /// <summary>The worker is blocked, or has been signaled and has not run since.</summary>
+        public bool Asleep => Volatile.Read(ref _sleeping) != 0;
 
         /// <summary>Takes back a part that the worker has not started; true when it was taken back.</summary>
         public bool CallOff() => Interlocked.CompareExchange(ref _state, CalledOff, Assigned) == Assigned;
@@ -266,6 +306,7 @@ internal static class WorkerPool
                 }
 
                 _wake.Wait();
+                Unblocked = Stopwatch.GetTimestamp();
                 Volatile.Write(ref _sleeping, 0);
                 if (Volatile.Read(ref _ticket) != _seen)
                 {
@@ -279,6 +320,15 @@ internal static class WorkerPool
             while (true)
             {
                 WaitForTicket();
+                WokeCpu = Thread.GetCurrentProcessorId();
+                if (WokeCpu == Volatile.Read(ref s_callerCpu) && WokeCpu >= 0)
+                {
+                    // On the CPU of the caller, which is running its part: the two would take turns on one core while
+                    // another may be idle. Move off it (ThreadPlacement; a few µs, seen in about 1 of 1000 dispatches
+                    // back to back, and after most idle gaps on the 2-vCPU CI guest).
+                    ThreadPlacement.MoveOff(WokeCpu);
+                }
+
                 _seen = Volatile.Read(ref _ticket);
                 if (Interlocked.CompareExchange(ref _state, Running, Assigned) != Assigned)
                 {
