@@ -39,8 +39,8 @@ internal static class QuickGemm
 
         bool blas = OpenBlas.Available;
         var table = new StringBuilder();
-        table.AppendLine("| shape | M,N,K | threads | round means, median: Recur GFLOP/s | OpenBLAS | ratio | calls, median: Recur | OpenBLAS | ratio | calls, p" + (quantile * 100).ToString("F0") + ": Recur | OpenBLAS | ratio | machine busy before |");
-        table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        table.AppendLine("| shape | M,N,K | threads | round means, median: Recur GFLOP/s | OpenBLAS | ratio | paired rounds: median ratio | calls, median: Recur | OpenBLAS | ratio | calls, p" + (quantile * 100).ToString("F0") + ": Recur | OpenBLAS | ratio | machine busy before |");
+        table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         Console.WriteLine(table.ToString().TrimEnd());
         foreach (GemmShape shape in GemmShape.All.Concat(GemmShape.Training).Where(s => s.Name.Contains(filter, StringComparison.Ordinal)))
         {
@@ -60,7 +60,7 @@ internal static class QuickGemm
                 Action peer = blas ? () => OpenBlas.Sgemm(shape, a, b, c) : () => { };
                 double busy = WaitForQuiet(quietWait);
                 var m = MeasurePair(recur, peer, seconds, roundMs / 1000, gapMs, quantile);
-                string line = $"| {shape.Name}{(shape.TransA ? " (Aᵀ)" : "")}{(shape.TransB ? " (Bᵀ)" : "")} | {shape.M},{shape.N},{shape.K} | {t} | {Cells(shape.Flops, m.RoundMedian.First, m.RoundMedian.Second, blas)} | {Cells(shape.Flops, m.CallMedian.First, m.CallMedian.Second, blas)} | {Cells(shape.Flops, m.CallQuantile.First, m.CallQuantile.Second, blas)} | {busy:P0} |";
+                string line = $"| {shape.Name}{(shape.TransA ? " (Aᵀ)" : "")}{(shape.TransB ? " (Bᵀ)" : "")} | {shape.M},{shape.N},{shape.K} | {t} | {Cells(shape.Flops, m.RoundMedian.First, m.RoundMedian.Second, blas)} | {(blas ? m.PairedRatio.ToString("F2") : "n/a")} | {Cells(shape.Flops, m.CallMedian.First, m.CallMedian.Second, blas)} | {Cells(shape.Flops, m.CallQuantile.First, m.CallQuantile.Second, blas)} | {busy:P0} |";
                 Console.WriteLine(line);
                 table.AppendLine(line);
             }
@@ -115,14 +115,14 @@ internal static class QuickGemm
 
     /// <summary>
     /// Warm both up, then alternate rounds of each (so background load hits both alike); returns for each the
-    /// median over rounds of the mean seconds per call (sensitive to rare long stalls when calls are short:
+    /// median over rounds of the mean seconds per call, the median over round pairs of the second's time over the first's, (sensitive to rare long stalls when calls are short:
     /// one 150 µs stall in a round of 30 µs calls weighs like five calls), the median of the single-call times,
     /// and their <paramref name="quantile"/> (on a loaded machine the fast quantiles are the calls that the
     /// other processes left alone). With a gap, each round is preceded by an idle pause, so that the other library's idle
     /// threads have stopped spinning (OpenBLAS's spin for about 2^28 cycles after a call, Recur's for
     /// 2 ms) and do not compete for the cores with the library being timed.
     /// </summary>
-    private static ((double First, double Second) RoundMedian, (double First, double Second) CallMedian, (double First, double Second) CallQuantile) MeasurePair(Action first, Action second, double seconds, double roundSeconds, double gapMs, double quantile)
+    private static ((double First, double Second) RoundMedian, double PairedRatio, (double First, double Second) CallMedian, (double First, double Second) CallQuantile) MeasurePair(Action first, Action second, double seconds, double roundSeconds, double gapMs, double quantile)
     {
         int perRound = CallsPerRound(first, roundSeconds);
         int perRoundPeer = CallsPerRound(second, roundSeconds);
@@ -139,7 +139,10 @@ internal static class QuickGemm
             t2.Add(TimeRound(second, perRoundPeer, calls2));
         }
 
-        return ((Median(t1), Median(t2)), (Quantile(calls1, 0.5), Quantile(calls2, 0.5)), (Quantile(calls1, quantile), Quantile(calls2, quantile)));
+        // Paired: each Recur round against the OpenBLAS round right after it (a slow phase of the shared host that spans
+        // both cancels out), median over the pairs of OpenBLAS time / Recur time.
+        var paired = t1.Zip(t2, (r, o) => o / r).ToList();
+        return ((Median(t1), Median(t2)), Median(paired), (Quantile(calls1, 0.5), Quantile(calls2, 0.5)), (Quantile(calls1, quantile), Quantile(calls2, quantile)));
     }
 
     private static void Gap(double ms)
