@@ -35,12 +35,12 @@ public class ThreadPlacementTests
                 var mask = new ulong[ThreadPlacement.AffinityWords];
                 Assert.True(ThreadPlacement.TryGetAffinity(mask));
                 Assert.Equal(before, mask);
-                if (allowed >= 2)
+                if (allowed >= 2 && ThreadPlacement.CanSetAffinity())
                 {
                     Assert.True(moved, $"{allowed} CPUs allowed, but the thread did not move off CPU {cpu}");
                     Assert.NotEqual(cpu, after);
                 }
-                else
+                else if (allowed < 2)
                 {
                     Assert.False(moved);
                 }

@@ -87,7 +87,7 @@ internal static class GapProbe
             if (verbose)
             {
                 int cpu = WorkerPool.LastWakeCpu(1);
-                Console.WriteLine($"round {r}: unblocked {ub * 1e6 / Stopwatch.Frequency:F0} µs, last wake cpu {cpu}, caller cpu {Thread.GetCurrentProcessorId()}; calls ms " +
+                Console.WriteLine($"round {r}: unblocked {ub * 1e6 / Stopwatch.Frequency:F0} µs, last wake cpu {cpu}, caller cpu {ThreadPlacement.CurrentCpu()}; calls ms " +
                     string.Join(" ", Enumerable.Range(0, calls).Select(k => tr[k][^1].ToString("F2", CultureInfo.InvariantCulture) + (double.IsPositiveInfinity(delay[k][^1]) ? "x" : ""))));
             }
 

@@ -180,7 +180,8 @@ internal static class RnnBench
             "act" => on => Kernels.Rnn.RnnSettings.FusedActivations = on,
             "fusepackb" => on => Kernels.Blas.GemmSettings.FusePackB = on,
             "twoended" => on => Kernels.Blas.GemmSettings.TwoEndedColumns = Kernels.Blas.GemmSettings.TwoEndedRows = on,
-            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, inplace, unit, tail, iny, packa, joinx, act, fusepackb, twoended)."),
+            "place" => on => Kernels.Blas.ThreadPlacement.Enabled = Kernels.Blas.WorkerPool.YieldToSleepers = on,
+            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, inplace, unit, tail, iny, packa, joinx, act, fusepackb, twoended, place)."),
         };
 
         // The unit split is a 2-thread schedule: it is timed on 2 threads by wall clock, the others on 1 by thread CPU time.

@@ -88,10 +88,28 @@ internal static unsafe partial class ThreadPlacement
         }
     }
 
-    /// <summary>The CPU the calling thread runs on now (sched_getcpu), or -1 where it cannot be read.</summary>
+    /// <summary>Whether this process may set a thread's affinity at all (setting the calling thread's mask to itself succeeds).</summary>
+    internal static bool CanSetAffinity()
+    {
+        ulong* mask = stackalloc ulong[MaskWords];
+        try
+        {
+            return !s_disabled && SchedGetAffinity(0, MaskWords * sizeof(ulong), mask) == 0 && SchedSetAffinity(0, MaskWords * sizeof(ulong), mask) == 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The CPU the calling thread runs on now (sched_getcpu, a vDSO call), or -1 where it cannot be read. Exact, unlike
+    /// <see cref="Thread.GetCurrentProcessorId"/>, which may return a cached value for many calls: a stale id could make
+    /// the worker "move off" the CPU it shares with nobody onto the caller's.
+    /// </summary>
     internal static int CurrentCpu()
     {
-        if (s_disabled)
+        if (s_disabled || !Enabled)
         {
             return -1;
         }
@@ -110,6 +128,7 @@ internal static unsafe partial class ThreadPlacement
     internal static int AffinityWords => MaskWords;
 
     [LibraryImport("libc", EntryPoint = "sched_getcpu")]
+    [SuppressGCTransition]
     private static partial int SchedGetCpu();
 
     [LibraryImport("libc", EntryPoint = "sched_getaffinity")]

@@ -106,7 +106,7 @@ internal static class WorkerPool
         }
 
         s_published = Stopwatch.GetTimestamp();
-        Volatile.Write(ref s_callerCpu, Thread.GetCurrentProcessorId());
+        Volatile.Write(ref s_callerCpu, ThreadPlacement.CurrentCpu());
         bool signaled = false;
         for (int i = 0; i < parts - 1; i++)
         {
@@ -320,7 +320,7 @@ internal static class WorkerPool
             while (true)
             {
                 WaitForTicket();
-                WokeCpu = Thread.GetCurrentProcessorId();
+                WokeCpu = ThreadPlacement.CurrentCpu();
                 if (WokeCpu == Volatile.Read(ref s_callerCpu) && WokeCpu >= 0)
                 {
                     // On the CPU of the caller, which is running its part: the two would take turns on one core while
