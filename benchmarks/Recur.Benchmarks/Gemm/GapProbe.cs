@@ -43,10 +43,7 @@ internal static class GapProbe
             OpenBlas.SetNumThreads(2);
         }
 
-        var rng = new Random(42);
-        float[] a = Enumerable.Range(0, s.M * s.K).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
-        float[] b = Enumerable.Range(0, s.K * s.N).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
-        float[] c = new float[s.M * s.N];
+        (float[] a, float[] b, float[] c) = s.RandomOperands();
         Action recur = () => Kernels.Gemm.Multiply(false, false, s.M, s.N, s.K, 1f, a, s.K, b, s.N, 0f, c, s.N);
         Action peer = () => OpenBlas.Sgemm(s.M, s.N, s.K, a, b, c);
         for (int w = 0; w < 20; w++)

@@ -40,10 +40,7 @@ public class GemmBenchmarks
     public void Setup()
     {
         _shape = GemmShape.Parse(Shape);
-        var rng = new Random(42);
-        _a = Enumerable.Range(0, _shape.M * _shape.K).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
-        _b = Enumerable.Range(0, _shape.K * _shape.N).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
-        _c = new float[_shape.M * _shape.N];
+        (_a, _b, _c) = _shape.RandomOperands();
         Kernels.Gemm.MaxThreads = Threads;
         if (OpenBlas.Available)
         {

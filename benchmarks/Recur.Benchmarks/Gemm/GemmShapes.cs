@@ -13,6 +13,15 @@ public sealed record GemmShape(string Name, int M, int N, int K, bool TransA = f
 
     public override string ToString() => Name;
 
+    /// <summary>The stored A and B of this shape filled with uniform values in [−0.5, 0.5) (seed 42), and a zero C.</summary>
+    public (float[] A, float[] B, float[] C) RandomOperands()
+    {
+        var rng = new Random(42);
+        float[] a = Enumerable.Range(0, M * K).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        float[] b = Enumerable.Range(0, K * N).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        return (a, b, new float[M * N]);
+    }
+
     /// <summary>Square sizes and the RNN shapes (M = batch, N = 4H, K = H: the LSTM recurrent product).</summary>
     public static IReadOnlyList<GemmShape> All { get; } = Build();
 

@@ -44,10 +44,7 @@ internal static class QuickGemm
         Console.WriteLine(table.ToString().TrimEnd());
         foreach (GemmShape shape in GemmShape.All.Concat(GemmShape.Training).Where(s => s.Name.Contains(filter, StringComparison.Ordinal)))
         {
-            var rng = new Random(42);
-            float[] a = Enumerable.Range(0, shape.M * shape.K).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
-            float[] b = Enumerable.Range(0, shape.K * shape.N).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
-            float[] c = new float[shape.M * shape.N];
+            (float[] a, float[] b, float[] c) = shape.RandomOperands();
             foreach (int t in threadCounts)
             {
                 Kernels.Gemm.MaxThreads = t;
