@@ -95,6 +95,64 @@ internal static unsafe class PartsProbe
             parts = SimpleRnnParts(b, t, i, h);
         }
 
+        if (args.Length >= 5 && args[4] == "lstm1")
+        {
+            // The one-row step's parts (B = 1): T fused steps (GEMV on the unit-block panels + the cell's row passes),
+            // the T GEMVs alone (cell skipped: units = 0 for the cell is not possible, so the cell is timed apart), and
+            // T cell passes on an L1-resident row.
+            float[] panels = new float[FusedStep.PackedSize(4, h, h)];
+            int[] gates = [0, h, 2 * h, 3 * h];
+            float[] hIn = Rand(h), hOut = new float[h];
+            parts =
+            [
+                parts[0],
+                ("per-call panel pack", 0, () =>
+                {
+                    fixed (float* pp = panels, pk = kernel)
+                    {
+                        FusedStep.Pack(pp, h, h, pk + ((long)i * gh), gh, 4, null, 0, gates);
+                    }
+                }),
+                ("T fused steps (GEMV + cell)", flopsH, () =>
+                {
+                    fixed (float* pp = panels, ph = hIn, po = hOut, pg = g, pr = rec, pb = bias, pc = c)
+                    {
+                        for (int s = 0; s < t; s++)
+                        {
+                            FusedStep.Lstm(pp, (s & 1) == 0 ? ph : po, h, h, pg + ((long)s * gh), pr, pb, 1f, pc, null, (s & 1) == 0 ? po : ph, false);
+                        }
+                    }
+                }),
+                ("T fused steps, serpentine", flopsH, () =>
+                {
+                    fixed (float* pp = panels, ph = hIn, po = hOut, pg = g, pr = rec, pb = bias, pc = c)
+                    {
+                        for (int s = 0; s < t; s++)
+                        {
+                            FusedStep.Lstm(pp, (s & 1) == 0 ? ph : po, h, h, pg + ((long)s * gh), pr, pb, 1f, pc, null, (s & 1) == 0 ? po : ph, false, (s & 1) == 1);
+                        }
+                    }
+                }),
+                ("T cell passes", 0, () =>
+                {
+                    fixed (float* pg = g, pr = rec, pb = bias, pc = c, pm = m)
+                    {
+                        for (int s = 0; s < t; s++)
+                        {
+                            FusedStep.LstmCell(pg + ((long)s * gh), pr, pb, 1f, pc, pc, pm, h);
+                        }
+                    }
+                }),
+                parts[5],
+                ("whole forward, serpentine off", flopsX + flopsH, () =>
+                {
+                    RnnSettings.Serpentine = false;
+                    LstmKernel.Forward(cfg, new LstmWeights<float> { Kernel = kernel, Bias = bias }, x, default, default, default, y, cf, hf, ws, false);
+                    RnnSettings.Serpentine = true;
+                }),
+            ];
+        }
+
         if (args.Length >= 5 && args[4] == "lstm-train")
         {
             // Training on Gemm.MaxThreads threads (args[5], default 2), by wall clock: the forward with saves, the backward, and the
@@ -153,7 +211,7 @@ internal static unsafe class PartsProbe
             var v = times[p];
             v.Sort();
             double ms = v[v.Count / 2] * 1e3;
-            Console.WriteLine(flops > 0 ? $"{name,-34} {ms,8:F2} ms {flops / ms / 1e6,7:F1} GFLOP/s" : $"{name,-34} {ms,8:F2} ms");
+            Console.WriteLine(flops > 0 ? $"{name,-34} {ms,8:F3} ms {flops / ms / 1e6,7:F1} GFLOP/s" : $"{name,-34} {ms,8:F3} ms");
         }
 
         return 0;

@@ -77,14 +77,17 @@ internal static unsafe class FusedStep
     /// i, j, f, o) in; with <paramref name="training"/>, the activations σ(i), tanh(j), σ(f), σ(o) out.
     /// <paramref name="c"/>: c_{t-1} in, c_t out; <paramref name="cSave"/> (training): c_t again, else null.
     /// <paramref name="hOut"/>: h_t; must not be <paramref name="h"/>. <paramref name="rec"/>: 4H floats of scratch for the
-    /// recurrent sums.
+    /// recurrent sums. <paramref name="reverse"/>: visit the panels from the last one back (alternate it step by step,
+    /// <see cref="RnnSettings.Serpentine"/>, so each step starts on the panels the previous one left in L1).
     /// </summary>
     public static void Lstm(
-        float* panels, float* h, int k, int units, float* g, float* rec, float* bias, float forgetBias, float* c, float* cSave, float* hOut, bool training)
+        float* panels, float* h, int k, int units, float* g, float* rec, float* bias, float forgetBias, float* c, float* cSave, float* hOut, bool training,
+        bool reverse = false)
     {
         int blocks = (units + Block - 1) / Block;
-        for (int b = 0; b < blocks; b++)
+        for (int q = 0; q < blocks; q++)
         {
+            int b = reverse ? blocks - 1 - q : q;
             int u0 = b * Block, n = Math.Min(Block, units - u0);
             float* w = panels + ((long)b * k * 4 * Block);
             Vector256<float> i0 = default, j0 = default, f0 = default, o0 = default;
@@ -345,11 +348,13 @@ internal static unsafe class FusedStep
     /// Panels: gates r, u, c (from Wgh and Wch). h_t = u⊙h + (1−u)⊙c into <paramref name="hOut"/> (not <paramref name="h"/>).
     /// </summary>
     public static void GruResetAfter(
-        float* panels, float* h, int units, float* g, float* rec, float* gateBias, float* cBias, float* chBias, float* hcSave, float* hOut, bool training)
+        float* panels, float* h, int units, float* g, float* rec, float* gateBias, float* cBias, float* chBias, float* hcSave, float* hOut, bool training,
+        bool reverse = false)
     {
         int k = units, blocks = (units + Block - 1) / Block;
-        for (int b = 0; b < blocks; b++)
+        for (int q0 = 0; q0 < blocks; q0++)
         {
+            int b = reverse ? blocks - 1 - q0 : q0;
             int u0 = b * Block, n = Math.Min(Block, units - u0);
             float* w = panels + ((long)b * k * 3 * Block);
             Vector256<float> r0 = default, x0 = default, c0 = default, r1 = default, x1 = default, c1 = default;
@@ -386,11 +391,12 @@ internal static unsafe class FusedStep
     /// One simple-RNN step of one row: z (the row's x·Wx, in place) becomes act(z + h·Wh + bias), which is h_t
     /// (written only to <paramref name="z"/>; <paramref name="h"/> is read).
     /// </summary>
-    public static void SimpleRnn(float* panels, float* h, int units, float* z, float* bias, bool tanh)
+    public static void SimpleRnn(float* panels, float* h, int units, float* z, float* bias, bool tanh, bool reverse = false)
     {
         int k = units, blocks = (units + Block - 1) / Block;
-        for (int b = 0; b < blocks; b++)
+        for (int q0 = 0; q0 < blocks; q0++)
         {
+            int b = reverse ? blocks - 1 - q0 : q0;
             int u0 = b * Block, n = Math.Min(Block, units - u0);
             float* w = panels + ((long)b * k * Block);
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;

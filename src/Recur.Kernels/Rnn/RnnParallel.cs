@@ -48,6 +48,12 @@ internal static class RnnSettings
     /// <summary>Run steps with one active row through <see cref="Rnn.FusedStep"/> (the GEMV with the cell in its epilogue) where it applies.</summary>
     public static bool FusedStep { get; set; } = true;
 
+    /// <summary>
+    /// One-row steps visit the weight panels in alternating order (odd steps from the last panel back), so the panels a
+    /// step read last are still in L1 when the next one starts on them.
+    /// </summary>
+    public static bool Serpentine { get; set; } = true;
+
     /// <summary>Some step has exactly one active row (the rows are sorted, so Active is non-increasing).</summary>
     public static bool HasSingleRowStep(in RnnSchedule s)
     {
