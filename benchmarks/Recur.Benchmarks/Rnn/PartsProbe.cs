@@ -144,6 +144,22 @@ internal static unsafe class PartsProbe
                     }
                 }),
                 parts[5],
+                ("per-call panel pack, one panel a pass", 0, () =>
+                {
+                    RnnSettings.PairedPack = false;
+                    fixed (float* pp = panels, pk = kernel)
+                    {
+                        FusedStep.Pack(pp, h, h, pk + ((long)i * gh), gh, 4, null, 0, gates);
+                    }
+
+                    RnnSettings.PairedPack = true;
+                }),
+                ("whole forward, one panel a pass", flopsX + flopsH, () =>
+                {
+                    RnnSettings.PairedPack = false;
+                    LstmKernel.Forward(cfg, new LstmWeights<float> { Kernel = kernel, Bias = bias }, x, default, default, default, y, cf, hf, ws, false);
+                    RnnSettings.PairedPack = true;
+                }),
                 ("whole forward, serpentine off", flopsX + flopsH, () =>
                 {
                     RnnSettings.Serpentine = false;

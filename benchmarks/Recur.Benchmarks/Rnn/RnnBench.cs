@@ -182,7 +182,8 @@ internal static class RnnBench
             "twoended" => on => Kernels.Blas.GemmSettings.TwoEndedColumns = Kernels.Blas.GemmSettings.TwoEndedRows = on,
             "place" => on => Kernels.Blas.ThreadPlacement.Enabled = Kernels.Blas.WorkerPool.YieldToSleepers = on,
             "serp" => on => Kernels.Rnn.RnnSettings.Serpentine = on,
-            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, inplace, unit, tail, iny, packa, joinx, act, fusepackb, twoended, place, serp)."),
+            "pairpack" => on => Kernels.Rnn.RnnSettings.PairedPack = on,
+            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, inplace, unit, tail, iny, packa, joinx, act, fusepackb, twoended, place, serp, pairpack)."),
         };
 
         // The unit split is a 2-thread schedule: it is timed on 2 threads by wall clock, the others on 1 by thread CPU time.

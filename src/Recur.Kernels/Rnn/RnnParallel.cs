@@ -54,6 +54,9 @@ internal static class RnnSettings
     /// </summary>
     public static bool Serpentine { get; set; } = true;
 
+    /// <summary>The one-row step's weight pack fills two 8-unit panels per pass over the source rows.</summary>
+    public static bool PairedPack { get; set; } = true;
+
     /// <summary>Some step has exactly one active row (the rows are sorted, so Active is non-increasing).</summary>
     public static bool HasSingleRowStep(in RnnSchedule s)
     {
