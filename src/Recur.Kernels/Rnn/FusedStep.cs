@@ -107,9 +107,9 @@ internal static unsafe class FusedStep
         bool reverse = false)
     {
         int blocks = (units + Block - 1) / Block;
-        for (int q = 0; q < blocks; q++)
+        for (int visit = 0; visit < blocks; visit++)
         {
-            int b = reverse ? blocks - 1 - q : q;
+            int b = reverse ? blocks - 1 - visit : visit;
             int u0 = b * Block, n = Math.Min(Block, units - u0);
             float* w = panels + ((long)b * k * 4 * Block);
             Vector256<float> i0 = default, j0 = default, f0 = default, o0 = default;
@@ -374,9 +374,9 @@ internal static unsafe class FusedStep
         bool reverse = false)
     {
         int k = units, blocks = (units + Block - 1) / Block;
-        for (int q0 = 0; q0 < blocks; q0++)
+        for (int visit = 0; visit < blocks; visit++)
         {
-            int b = reverse ? blocks - 1 - q0 : q0;
+            int b = reverse ? blocks - 1 - visit : visit;
             int u0 = b * Block, n = Math.Min(Block, units - u0);
             float* w = panels + ((long)b * k * 3 * Block);
             Vector256<float> r0 = default, x0 = default, c0 = default, r1 = default, x1 = default, c1 = default;
@@ -416,9 +416,9 @@ internal static unsafe class FusedStep
     public static void SimpleRnn(float* panels, float* h, int units, float* z, float* bias, bool tanh, bool reverse = false)
     {
         int k = units, blocks = (units + Block - 1) / Block;
-        for (int q0 = 0; q0 < blocks; q0++)
+        for (int visit = 0; visit < blocks; visit++)
         {
-            int b = reverse ? blocks - 1 - q0 : q0;
+            int b = reverse ? blocks - 1 - visit : visit;
             int u0 = b * Block, n = Math.Min(Block, units - u0);
             float* w = panels + ((long)b * k * Block);
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;

@@ -245,7 +245,7 @@ internal static unsafe class GruCore<T>
                 FusedStep.GruResetAfter(
                     (float*)Ptr(ws.Slice(L.Wv)), (float*)Ptr(hFrom), H, (float*)Ptr(g.Slice(RnnMath.GateRow(c.GBatchMajor, s, t, r0) * G3, G3)), (float*)Ptr(rec.Slice(r0 * G3, G3)), (float*)c.GateBias, (float*)c.CandidateBias,
                     (float*)c.HiddenBias, training ? (float*)Ptr(ws.Slice(L.Aux + (off * H), H)) : null, (float*)Ptr(hRow), training,
-                    reverse: RnnSettings.Serpentine && (t & 1) == 1);
+                    reverse: RnnSettings.ReversedStep(t));
             }
             else if (nb > 0)
             {

@@ -267,7 +267,7 @@ internal static unsafe class LstmCore<T>
                 T* pc = Ptr(cS.Slice(r0 * H, H));
                 FusedStep.Lstm(
                     (float*)Ptr(ws.Slice(L.Wv)), (float*)Ptr(hIn), P, H, (float*)Ptr(g.Slice(off * GH, GH)), (float*)Ptr(rec.Slice(r0 * GH, GH)), (float*)c.Bias, float.CreateTruncating(cfg.ForgetBias),
-                    (float*)pc, training ? (float*)Ptr(ws.Slice(L.C + (off * H), H)) : null, (float*)Ptr(hRow), training, reverse: RnnSettings.Serpentine && (t & 1) == 1);
+                    (float*)pc, training ? (float*)Ptr(ws.Slice(L.C + (off * H), H)) : null, (float*)Ptr(hRow), training, reverse: RnnSettings.ReversedStep(t));
             }
             else if (nb > 0)
             {

@@ -54,6 +54,9 @@ internal static class RnnSettings
     /// </summary>
     public static bool Serpentine { get; set; } = true;
 
+    /// <summary>Whether step <paramref name="t"/>'s one-row product visits the panels from the last one back (<see cref="Serpentine"/>).</summary>
+    public static bool ReversedStep(int t) => Serpentine && (t & 1) == 1;
+
     /// <summary>The one-row step's weight pack fills two 8-unit panels per pass over the source rows.</summary>
     public static bool PairedPack { get; set; } = true;
 

@@ -330,7 +330,7 @@ internal static unsafe class SimpleRnnCore<T>
                     // One row: the GEMV with the activation in its epilogue.
                     fixed (T* ph = hPrev, pz = z)
                     {
-                        FusedStep.SimpleRnn((float*)c.Ws + L.Wv, (float*)ph, H, (float*)pz, (float*)c.Bias, cfg.Activation == RnnActivation.Tanh, RnnSettings.Serpentine && (t & 1) == 1);
+                        FusedStep.SimpleRnn((float*)c.Ws + L.Wv, (float*)ph, H, (float*)pz, (float*)c.Bias, cfg.Activation == RnnActivation.Tanh, RnnSettings.ReversedStep(t));
                     }
 
                     z.CopyTo(hRows);
@@ -415,7 +415,7 @@ internal static unsafe class SimpleRnnCore<T>
             {
                 fixed (T* ph = hPrev, pz = z)
                 {
-                    FusedStep.SimpleRnn((float*)c.Ws + L.Wv, (float*)ph, H, (float*)pz, (float*)c.Bias, cfg.Activation == RnnActivation.Tanh, RnnSettings.Serpentine && (t & 1) == 1);
+                    FusedStep.SimpleRnn((float*)c.Ws + L.Wv, (float*)ph, H, (float*)pz, (float*)c.Bias, cfg.Activation == RnnActivation.Tanh, RnnSettings.ReversedStep(t));
                 }
 
                 continue;
