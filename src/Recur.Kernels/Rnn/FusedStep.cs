@@ -101,15 +101,18 @@ internal static unsafe class FusedStep
     /// <paramref name="hOut"/>: h_t; must not be <paramref name="h"/>. <paramref name="rec"/>: 4H floats of scratch for the
     /// recurrent sums. <paramref name="reverse"/>: visit the panels from the last one back (alternate it step by step,
     /// <see cref="RnnSettings.Serpentine"/>, so each step starts on the panels the previous one left in L1).
+    /// [<paramref name="blockFrom"/>, <paramref name="blockTo"/>): the 8-unit blocks to compute (a weight slice of the
+    /// one-row unit split; every block by default): only their units of <paramref name="g"/>, <paramref name="rec"/>,
+    /// <paramref name="c"/>, <paramref name="cSave"/> and <paramref name="hOut"/> are touched.
     /// </summary>
     public static void Lstm(
         float* panels, float* h, int k, int units, float* g, float* rec, float* bias, float forgetBias, float* c, float* cSave, float* hOut, bool training,
-        bool reverse = false)
+        bool reverse = false, int blockFrom = 0, int blockTo = int.MaxValue)
     {
-        int blocks = (units + Block - 1) / Block;
+        int blocks = Math.Min((units + Block - 1) / Block, blockTo) - blockFrom;
         for (int visit = 0; visit < blocks; visit++)
         {
-            int b = reverse ? blocks - 1 - visit : visit;
+            int b = blockFrom + (reverse ? blocks - 1 - visit : visit);
             int u0 = b * Block, n = Math.Min(Block, units - u0);
             float* w = panels + ((long)b * k * 4 * Block);
             Vector256<float> i0 = default, j0 = default, f0 = default, o0 = default;
@@ -143,8 +146,9 @@ internal static unsafe class FusedStep
             StoreSums(rec + u0, units, n, i0 + i1, j0 + j1, f0 + f1, o0 + o1);
         }
 
-        // The cell as two row passes (see LstmCell); the activations land in g either way.
-        LstmCell(g, rec, bias, forgetBias, c, training ? cSave : c, hOut, units);
+        // The cell as two row passes (see LstmCell) on the blocks' units; the activations land in g either way.
+        int ua = blockFrom * Block, uw = Math.Min(units, (blockFrom + blocks) * Block) - ua;
+        LstmCell(g + ua, units, rec + ua, units, bias + ua, forgetBias, c + ua, (training ? cSave : c) + ua, hOut + ua, uw);
     }
 
     /// <summary>Stores the gate sums of one 8-unit block (n valid) at <paramref name="dst"/> + gate·<paramref name="units"/>.</summary>

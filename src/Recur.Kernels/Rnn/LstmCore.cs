@@ -106,7 +106,8 @@ internal static unsafe class LstmCore<T>
         int unitParts = PackUnitSplit(cfg, s, w.Kernel, ws.Slice(L.Wp), unitBounds);
         int parts = unitParts > 1 ? unitParts : RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
         int nr = unitParts > 1 ? 0 : PackRecurrent(cfg, s, parts, w.Kernel, ws.Slice(L.Wp), backward: false);
-        bool fused = unitParts <= 1 && PackFused(cfg, s, w.Kernel, ws.Slice(L.Wv));
+        bool oneRowSlices = unitParts > 1 && s.Active[0] < 2;
+        bool fused = (unitParts <= 1 || oneRowSlices) && PackFused(cfg, s, w.Kernel, ws.Slice(L.Wv));
         bool inY = unitParts <= 1 && s.Dense && !training && cfg.NumProj == 0 && RnnSettings.StepsInOutput;
         fixed (T* pws = ws, pk = w.Kernel, pb = w.Bias, pwi = w.PeepholeInput, pwf = w.PeepholeForget, pwo = w.PeepholeOutput, pp = w.Projection, py = y)
         fixed (int* pub = unitBounds)
@@ -379,6 +380,16 @@ internal static unsafe class LstmCore<T>
                         }
                     }
 
+                    if (nb == 1 && c.Fused)
+                    {
+                        // Batch 1: this part's weight slice of the fused one-row step (its 8-unit blocks, its units' cell).
+                        FusedStep.Lstm(
+                            ws + L.Wv, cur, H, H, g + ((long)off * GH), rec, bias, fb, cS, training ? ws + L.C + ((long)off * H) : null, next, training,
+                            blockFrom: a / FusedStep.Block, blockTo: (a + w + FusedStep.Block - 1) / FusedStep.Block);
+                        RnnUnitSplit.WriteOutputs(y, cfg.BatchMajor, T_, B, t, s.Perm, next, H, a, w, nb);
+                        continue;
+                    }
+
                     // rec[:, 4a .. 4a + 4w) = h_{t−1} · [Wi | Wj | Wf | Wo] restricted to units [a, a + w).
                     var prob = new GemmProblem<float>
                     {
@@ -429,10 +440,11 @@ internal static unsafe class LstmCore<T>
             return 0;
         }
 
-        int parts = RnnUnitSplit.Choose(s, H, bounds);
-        if (parts == 0)
+        int parts = RnnUnitSplit.Choose(s, H, bounds, oneRow: true);
+        if (parts == 0 || s.Active[0] < 2)
         {
-            return 0;
+            // One row: the parts run the fused one-row step on their blocks of the unit-block panels (PackFused).
+            return parts;
         }
 
         ReadOnlySpan<T> wh = kernel.Slice(cfg.InputSize * GH, H * GH);

@@ -57,6 +57,14 @@ internal static class RnnSettings
     /// <summary>Whether step <paramref name="t"/>'s one-row product visits the panels from the last one back (<see cref="Serpentine"/>).</summary>
     public static bool ReversedStep(int t) => Serpentine && (t & 1) == 1;
 
+    /// <summary>
+    /// Units from which a one-row LSTM forward on several threads splits its weights by unit slices (each thread streams
+    /// its slice's panels and runs the cell on its units, one barrier a step); below, one thread runs the steps. On two
+    /// threads (`rnn --ab unit --ab-p10 --batch 1`, each round's 10th-percentile call): H = 256 0.64–0.66× the one-thread
+    /// steps' time, H = 512 0.69–0.72×, but H = 128 0.97–1.30×, where a step's slice (~1.6 µs) is too short for the barrier.
+    /// </summary>
+    public static int OneRowSliceMinUnits { get; set; } = 256;
+
     /// <summary>The one-row step's weight pack fills two 8-unit panels per pass over the source rows.</summary>
     public static bool PairedPack { get; set; } = true;
 

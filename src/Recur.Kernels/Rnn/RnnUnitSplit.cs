@@ -22,10 +22,14 @@ internal static class RnnUnitSplit
     /// <see cref="Gemm.MaxThreads"/> threads, bounds in <paramref name="bounds"/>; 0 when the loop should not split its
     /// units (<see cref="RnnSettings.UseUnitSplit"/> declines the batch, no step has two rows to start with, or the
     /// units do not make two parts). The cells add their own conditions (float, the AVX2 tile, no peepholes, …).
+    /// <paramref name="oneRow"/>: the cell runs a batch of one on weight slices of its fused one-row step (the LSTM).
     /// </summary>
-    public static int Choose(in RnnSchedule s, int units, Span<int> bounds)
+    public static int Choose(in RnnSchedule s, int units, Span<int> bounds, bool oneRow = false)
     {
-        if (!RnnSettings.UseUnitSplit(s.Batch, Gemm.MaxThreads) || s.Time == 0 || s.Active[0] < 2)
+        // One row (batch 1) splits only where the cell's one-row step can run on weight slices and the slices are wide
+        // enough to pay for a barrier a step (RnnSettings.OneRowSliceMinUnits).
+        int minRows = oneRow && RnnSettings.FusedStep && units >= RnnSettings.OneRowSliceMinUnits ? 1 : 2;
+        if (!RnnSettings.UseUnitSplit(s.Batch, Gemm.MaxThreads) || s.Time == 0 || s.Active[0] < minRows)
         {
             return 0;
         }

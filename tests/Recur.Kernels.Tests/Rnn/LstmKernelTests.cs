@@ -407,6 +407,41 @@ public sealed class LstmKernelTests
         Close(got.DProj, FiniteDifference(q.Proj, Loss), Tol, "dProjection");
     }
 
+    [Theory]
+    [InlineData(7, 5, 32, "", 2)]
+    [InlineData(9, 3, 48, "", 3)] // three slices of 16 units
+    [InlineData(6, 4, 64, "4", 2)] // the sequence ends before T: the slices stop writing h and keep the final state
+    [InlineData(5, 3, 32, "0", 2)] // no step at all
+    public void Lstm_OneRowWeightSlices_MatchReferenceAndOneThread(int t, int i, int h, string lengths, int threads)
+    {
+        // Batch 1 on several threads: each thread runs the fused one-row step on its slice of the unit blocks, with a
+        // barrier a step (RnnSettings.OneRowSliceMinUnits lowered so that small H splits). Each unit's sums and cell are
+        // the one-thread step's, so the forward results are bitwise equal; training and inference, and with the pool busy.
+        var cfg = new LstmConfig(t, 1, i, h) { ForgetBias = 0.3 };
+        var q = Make<float>(cfg, lengths, (t * 41) + h);
+        int saved = RnnSettings.OneRowSliceMinUnits;
+        RnnSettings.OneRowSliceMinUnits = 16;
+        try
+        {
+            foreach (bool training in new[] { true, false })
+            {
+                var one = RnnThreads.With(1, () => RunKernel<float>(q, training));
+                var sliced = RnnThreads.With(threads, () => RunKernel<float>(q, training));
+                var busy = RnnThreads.WithPoolHeld(() => RnnThreads.With(threads, () => RunKernel<float>(q, training)));
+                Compare<float>(sliced, Reference(q, training), training);
+                Compare<float>(busy, Reference(q, training), training);
+                Assert.Equal(one.Y, sliced.Y);
+                Assert.Equal(one.HF, sliced.HF);
+                Assert.Equal(one.CF, sliced.CF);
+                Assert.Equal(one.Y, busy.Y);
+            }
+        }
+        finally
+        {
+            RnnSettings.OneRowSliceMinUnits = saved;
+        }
+    }
+
     [Fact]
     public void Lstm_UnitSplit_WithThePoolBusy_RunsAllPartsOnTheCallingThread()
     {
