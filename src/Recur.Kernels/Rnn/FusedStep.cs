@@ -284,11 +284,29 @@ internal static unsafe class FusedStep
     /// <paramref name="aux"/> = h·Wch + bch (saved for the backward pass); <paramref name="hNew"/> = u⊙h + (1−u)⊙c, which
     /// may be <paramref name="hPrev"/>.
     /// </summary>
-    public static void GruAfterCell(float* g, float* rec, float* gateBias, float* cBias, float* chBias, float* aux, float* hPrev, float* hNew, int units)
+    public static void GruAfterCell(float* g, float* rec, float* gateBias, float* cBias, float* chBias, float* aux, float* hPrev, float* hNew, int units) =>
+        GruAfterCell(g, units, rec, units, gateBias, cBias, chBias, aux, hPrev, hNew, units);
+
+    /// <summary>
+    /// <see cref="GruAfterCell(float*, float*, float*, float*, float*, float*, float*, float*, int)"/> on a range of
+    /// <paramref name="units"/> units whose gates lie <paramref name="gStride"/> apart in <paramref name="g"/> and
+    /// <paramref name="gateBias"/> and <paramref name="recStride"/> apart in <paramref name="rec"/> (a weight slice's units).
+    /// </summary>
+    public static void GruAfterCell(
+        float* g, int gStride, float* rec, int recStride, float* gateBias, float* cBias, float* chBias, float* aux, float* hPrev, float* hNew, int units)
     {
-        // r and u for the whole row first, then the candidate and the update (two passes, as in LstmCell).
-        Activate(g, g, rec, gateBias, 0f, tanh: false, 2 * units);
-        float* gr = g, gu = g + units, gc = g + (2 * units), rc = rec + (2 * units);
+        // r and u first, then the candidate and the update (two passes, as in LstmCell).
+        if (gStride == units && recStride == units)
+        {
+            Activate(g, g, rec, gateBias, 0f, tanh: false, 2 * units);
+        }
+        else
+        {
+            Activate(g, g, rec, gateBias, 0f, tanh: false, units);
+            Activate(g + gStride, g + gStride, rec + recStride, gateBias + gStride, 0f, tanh: false, units);
+        }
+
+        float* gr = g, gu = g + gStride, gc = g + (2 * gStride), rc = rec + (2 * recStride);
         int u = 0;
         for (; u + Block <= units; u += Block)
         {
@@ -375,12 +393,12 @@ internal static unsafe class FusedStep
     /// </summary>
     public static void GruResetAfter(
         float* panels, float* h, int units, float* g, float* rec, float* gateBias, float* cBias, float* chBias, float* hcSave, float* hOut, bool training,
-        bool reverse = false)
+        bool reverse = false, int blockFrom = 0, int blockTo = int.MaxValue)
     {
-        int k = units, blocks = (units + Block - 1) / Block;
+        int k = units, blocks = Math.Min((units + Block - 1) / Block, blockTo) - blockFrom;
         for (int visit = 0; visit < blocks; visit++)
         {
-            int b = reverse ? blocks - 1 - visit : visit;
+            int b = blockFrom + (reverse ? blocks - 1 - visit : visit);
             int u0 = b * Block, n = Math.Min(Block, units - u0);
             float* w = panels + ((long)b * k * 3 * Block);
             Vector256<float> r0 = default, x0 = default, c0 = default, r1 = default, x1 = default, c1 = default;
@@ -410,7 +428,9 @@ internal static unsafe class FusedStep
             StoreSums(rec + u0, units, n, r0 + r1, x0 + x1, c0 + c1, default, gates: 3);
         }
 
-        GruAfterCell(g, rec, gateBias, cBias, chBias, training ? hcSave : null, h, hOut, units);
+        int ua = blockFrom * Block, uw = Math.Min(units, (blockFrom + blocks) * Block) - ua;
+        GruAfterCell(
+            g + ua, units, rec + ua, units, gateBias + ua, cBias + ua, chBias + ua, training ? hcSave + ua : null, h + ua, hOut + ua, uw);
     }
 
     /// <summary>

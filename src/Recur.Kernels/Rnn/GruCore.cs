@@ -94,7 +94,8 @@ internal static unsafe class GruCore<T>
         int unitParts = PackUnitSplit(cfg, s, w, ws, L, unitBounds);
         int parts = unitParts > 1 ? unitParts : RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
         int nr = unitParts > 1 ? 0 : PackRecurrent(cfg, s, parts, w, ws, L, backward: false);
-        bool fused = unitParts <= 1 && PackFused(cfg, s, w, ws.Slice(L.Wv));
+        bool oneRowSlices = unitParts > 1 && s.Active[0] < 2;
+        bool fused = (unitParts <= 1 || oneRowSlices) && PackFused(cfg, s, w, ws.Slice(L.Wv));
         bool inY = unitParts <= 1 && s.Dense && !training && RnnSettings.StepsInOutput;
         fixed (T* pws = ws, pgk = w.GateKernel, pgb = w.GateBias, pck = w.CandidateHiddenKernel, pcb = w.CandidateBias, pchb = w.CandidateHiddenBias, py = y)
         fixed (int* pub = unitBounds)
@@ -183,7 +184,14 @@ internal static unsafe class GruCore<T>
             {
                 try
                 {
-                    ForwardUnits(C, r0, r1, Barrier);
+                    if (C.Cfg.ResetAfter)
+                    {
+                        ForwardSlices(C, r0, r1, Barrier);
+                    }
+                    else
+                    {
+                        ForwardUnits(C, r0, r1, Barrier);
+                    }
                 }
                 catch
                 {
@@ -371,6 +379,70 @@ internal static unsafe class GruCore<T>
     }
 
     /// <summary>
+    /// The reset-after forward loop of one row (batch 1) on weight slices, for the parts inside units [u0, u1) (one part
+    /// per thread, or all of them on one thread when the pool was busy): each step, each part runs the fused one-row
+    /// step on its 8-unit blocks (the GEMV on its panels of [Wgh | Wch], the cell on its units), writes its units of
+    /// h_t and y, and meets the others at the barrier, since every part reads all of h_{t−1}. h alternates between the
+    /// state buffer and the <c>Tmp</c> region; when the sequence ends, its last h stays in the state buffer.
+    /// </summary>
+    private static void ForwardSlices(in Ctx c, int u0, int u1, SpinBarrier barrier)
+    {
+        GruConfig cfg = c.Cfg;
+        int T_ = cfg.Time, B = cfg.Batch, H = cfg.Units, G3 = 3 * H;
+        bool training = c.Training;
+        var L = new GruLayout(cfg, training, RnnSchedule.Slots(T_, B));
+        var s = RnnSchedule.View(T_, B, new Span<T>(c.Ws, c.WsLength));
+        float* ws = (float*)c.Ws, g = ws + L.G, rec = ws + L.Rec, y = (float*)c.Seq;
+        float* hState = ws + L.HState, cur = hState, next = ws + L.Tmp;
+        var (p0, p1) = RnnUnitSplit.PartsWithin(c.UnitBounds, c.UnitParts, u0, u1);
+
+        for (int t = 0; t < T_; t++)
+        {
+            int nb = s.Active[t], off = s.Offset[t], finished = t > 0 ? s.Active[t - 1] : nb;
+            for (int p = p0; p < p1; p++)
+            {
+                int a = c.UnitBounds[p], w = c.UnitBounds[p + 1] - a;
+                if (cur != hState)
+                {
+                    RnnUnitSplit.CopyRows(cur, hState, H, a, w, nb, finished);
+                }
+
+                if (nb > 0)
+                {
+                    if (training)
+                    {
+                        // The backward pass reads h_{t−1} from the saved rows: each part saves its units (the GEMV reads
+                        // cur, which holds them all).
+                        new ReadOnlySpan<float>(cur + a, w).CopyTo(new Span<float>(ws + L.Hp + ((long)off * H) + a, w));
+                    }
+
+                    FusedStep.GruResetAfter(
+                        ws + L.Wv, cur, H, g + ((long)RnnMath.GateRow(c.GBatchMajor, s, t, 0) * G3), rec, (float*)c.GateBias, (float*)c.CandidateBias,
+                        (float*)c.HiddenBias, training ? ws + L.Aux + ((long)off * H) : null, next, training,
+                        blockFrom: a / FusedStep.Block, blockTo: (a + w + FusedStep.Block - 1) / FusedStep.Block);
+                }
+
+                RnnUnitSplit.WriteOutputs(y, cfg.BatchMajor, T_, B, t, s.Perm, next, H, a, w, nb);
+            }
+
+            barrier.SignalAndWait();
+            float* swap = cur;
+            cur = next;
+            next = swap;
+        }
+
+        // A sequence still running at the last step.
+        if (cur != hState && T_ > 0)
+        {
+            for (int p = p0; p < p1; p++)
+            {
+                int a = c.UnitBounds[p], w = c.UnitBounds[p + 1] - a;
+                RnnUnitSplit.CopyRows(cur, hState, H, a, w, 0, s.Active[T_ - 1]);
+            }
+        }
+    }
+
+    /// <summary>
     /// The reset-before forward time loop for the unit-split parts inside units [u0, u1) (one part per thread, or all
     /// of them on one thread when the pool was busy). Per step, each part multiplies all active rows of h_{t−1} by its
     /// r and u columns, runs the gates on its units and writes its columns of r ⊙ h; at the first barrier every part
@@ -477,9 +549,16 @@ internal static unsafe class GruCore<T>
     private static int PackUnitSplit(in GruConfig cfg, in RnnSchedule s, GruWeights<T> w, Span<T> ws, in GruLayout L, Span<int> bounds)
     {
         int I = cfg.InputSize, H = cfg.Units, G2 = 2 * H;
-        if (cfg.ResetAfter || !FusedStep.IsSupported<T>() || !GemmDriver<T>.PanelsUsable(Kernel256<T>.NR))
+        if (!FusedStep.IsSupported<T>() || !GemmDriver<T>.PanelsUsable(Kernel256<T>.NR))
         {
             return 0;
+        }
+
+        if (cfg.ResetAfter)
+        {
+            // Reset-after: only batch 1, on weight slices of the fused one-row step (ForwardSlices; PackFused packs).
+            int slices = RnnUnitSplit.Choose(s, H, bounds, oneRow: true);
+            return slices > 1 && s.Active[0] < 2 ? slices : 0;
         }
 
         int parts = RnnUnitSplit.Choose(s, H, bounds);

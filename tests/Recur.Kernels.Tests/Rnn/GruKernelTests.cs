@@ -392,6 +392,41 @@ public sealed class GruKernelTests
         CheckThreaded<float>(new GruConfig(t, b, i, h) { ResetAfter = true }, lengths, threads);
     }
 
+    [Theory]
+    [InlineData(7, 5, 32, "", 2)]
+    [InlineData(9, 3, 48, "", 3)] // three slices of 16 units
+    [InlineData(6, 4, 64, "4", 2)] // the sequence ends before T: its last h stays in the state
+    [InlineData(5, 3, 32, "0", 2)] // no step at all
+    public void Gru_ResetAfter_OneRowWeightSlices_MatchReferenceAndOneThread(int t, int i, int h, string lengths, int threads)
+    {
+        // Batch 1 on several threads: each thread runs the fused one-row reset-after step on its slice of the unit
+        // blocks, a barrier a step (RnnSettings.OneRowSliceMinUnits lowered so that small H splits). Each unit's sums and
+        // cell are the one-thread step's, so the forward results are bitwise equal; training and inference, pool busy.
+        var cfg = new GruConfig(t, 1, i, h) { ResetAfter = true };
+        var q = Make<float>(cfg, lengths, (t * 43) + h);
+        int saved = RnnSettings.OneRowSliceMinUnits;
+        RnnSettings.OneRowSliceMinUnits = 16;
+        try
+        {
+            foreach (bool training in new[] { true, false })
+            {
+                var one = RnnThreads.With(1, () => RunKernel<float>(q, training));
+                var sliced = RnnThreads.With(threads, () => RunKernel<float>(q, training));
+                var busy = RnnThreads.WithPoolHeld(() => RnnThreads.With(threads, () => RunKernel<float>(q, training)));
+                Compare(sliced, Reference(q, training), training, Tol<float>());
+                Compare(busy, Reference(q, training), training, Tol<float>());
+                Compare(sliced, one, training, Tol<float>());
+                Assert.Equal(one.Y, sliced.Y);
+                Assert.Equal(one.HF, sliced.HF);
+                Assert.Equal(one.Y, busy.Y);
+            }
+        }
+        finally
+        {
+            RnnSettings.OneRowSliceMinUnits = saved;
+        }
+    }
+
     [Fact]
     public void Gru_UnitSplit_WithThePoolBusy_RunsAllPartsOnTheCallingThread()
     {
