@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -96,6 +97,7 @@ internal static unsafe class GruCore<T>
         int nr = unitParts > 1 ? 0 : PackRecurrent(cfg, s, parts, w, ws, L, backward: false);
         bool oneRowSlices = unitParts > 1 && s.Active[0] < 2;
         bool fused = (unitParts <= 1 || oneRowSlices) && PackFused(cfg, s, w, ws.Slice(L.Wv));
+        Debug.Assert(!oneRowSlices || fused, "one-row weight slices run the fused step: Choose(oneRow) and PackFused must agree");
         bool inY = unitParts <= 1 && s.Dense && !training && RnnSettings.StepsInOutput;
         fixed (T* pws = ws, pgk = w.GateKernel, pgb = w.GateBias, pck = w.CandidateHiddenKernel, pcb = w.CandidateBias, pchb = w.CandidateHiddenBias, py = y)
         fixed (int* pub = unitBounds)

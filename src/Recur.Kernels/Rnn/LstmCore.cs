@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -108,6 +109,7 @@ internal static unsafe class LstmCore<T>
         int nr = unitParts > 1 ? 0 : PackRecurrent(cfg, s, parts, w.Kernel, ws.Slice(L.Wp), backward: false);
         bool oneRowSlices = unitParts > 1 && s.Active[0] < 2;
         bool fused = (unitParts <= 1 || oneRowSlices) && PackFused(cfg, s, w.Kernel, ws.Slice(L.Wv));
+        Debug.Assert(!oneRowSlices || fused, "one-row weight slices run the fused step: Choose(oneRow) and PackFused must agree");
         bool inY = unitParts <= 1 && s.Dense && !training && cfg.NumProj == 0 && RnnSettings.StepsInOutput;
         fixed (T* pws = ws, pk = w.Kernel, pb = w.Bias, pwi = w.PeepholeInput, pwf = w.PeepholeForget, pwo = w.PeepholeOutput, pp = w.Projection, py = y)
         fixed (int* pub = unitBounds)
