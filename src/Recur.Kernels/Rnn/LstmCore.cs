@@ -417,14 +417,7 @@ internal static unsafe class LstmCore<T>
         }
 
         // The rows still running at the last step.
-        if (cur != hState && T_ > 0)
-        {
-            for (int p = p0; p < p1; p++)
-            {
-                int a = c.UnitBounds[p], w = c.UnitBounds[p + 1] - a;
-                RnnUnitSplit.CopyRows(cur, hState, H, a, w, 0, s.Active[T_ - 1]);
-            }
-        }
+        RnnUnitSplit.KeepFinalState(c.UnitBounds, p0, p1, cur, hState, H, T_ > 0 ? s.Active[T_ - 1] : 0);
     }
 
     /// <summary>

@@ -66,6 +66,24 @@ internal static class RnnUnitSplit
     }
 
     /// <summary>
+    /// After a unit-split loop: the rows still running at its last step (<paramref name="lastActive"/> of them) keep their
+    /// final h, which is in <paramref name="cur"/> (B×H) when the buffers ended swapped, in <paramref name="hState"/>,
+    /// for the units of parts [p0, p1).
+    /// </summary>
+    public static unsafe void KeepFinalState(int* bounds, int p0, int p1, float* cur, float* hState, int h, int lastActive)
+    {
+        if (cur == hState)
+        {
+            return;
+        }
+
+        for (int p = p0; p < p1; p++)
+        {
+            CopyRows(cur, hState, h, bounds[p], bounds[p + 1] - bounds[p], 0, lastActive);
+        }
+    }
+
+    /// <summary>
     /// Writes units [a, a + w) of step <paramref name="t"/>'s outputs: the first <paramref name="active"/> sorted rows
     /// from <paramref name="hNew"/> (B×H), zeros for the rows that have ended.
     /// </summary>

@@ -404,9 +404,7 @@ public sealed class GruKernelTests
         // cell are the one-thread step's, so the forward results are bitwise equal; training and inference, pool busy.
         var cfg = new GruConfig(t, 1, i, h) { ResetAfter = true };
         var q = Make<float>(cfg, lengths, (t * 43) + h);
-        int saved = RnnSettings.OneRowSliceMinUnits;
-        RnnSettings.OneRowSliceMinUnits = 16;
-        try
+        RnnThreads.WithOneRowSlicesFrom(16, () =>
         {
             foreach (bool training in new[] { true, false })
             {
@@ -420,11 +418,7 @@ public sealed class GruKernelTests
                 Assert.Equal(one.HF, sliced.HF);
                 Assert.Equal(one.Y, busy.Y);
             }
-        }
-        finally
-        {
-            RnnSettings.OneRowSliceMinUnits = saved;
-        }
+        });
     }
 
     [Fact]

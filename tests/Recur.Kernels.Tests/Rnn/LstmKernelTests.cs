@@ -419,9 +419,7 @@ public sealed class LstmKernelTests
         // the one-thread step's, so the forward results are bitwise equal; training and inference, and with the pool busy.
         var cfg = new LstmConfig(t, 1, i, h) { ForgetBias = 0.3 };
         var q = Make<float>(cfg, lengths, (t * 41) + h);
-        int saved = RnnSettings.OneRowSliceMinUnits;
-        RnnSettings.OneRowSliceMinUnits = 16;
-        try
+        RnnThreads.WithOneRowSlicesFrom(16, () =>
         {
             foreach (bool training in new[] { true, false })
             {
@@ -435,11 +433,7 @@ public sealed class LstmKernelTests
                 Assert.Equal(one.CF, sliced.CF);
                 Assert.Equal(one.Y, busy.Y);
             }
-        }
-        finally
-        {
-            RnnSettings.OneRowSliceMinUnits = saved;
-        }
+        });
     }
 
     [Fact]

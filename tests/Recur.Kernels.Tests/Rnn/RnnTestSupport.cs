@@ -176,6 +176,21 @@ internal static class RnnThreads
         }
     }
 
+    /// <summary>Runs <paramref name="body"/> with <see cref="RnnSettings.OneRowSliceMinUnits"/> at <paramref name="minUnits"/>, restoring it after.</summary>
+    public static void WithOneRowSlicesFrom(int minUnits, Action body)
+    {
+        int saved = RnnSettings.OneRowSliceMinUnits;
+        RnnSettings.OneRowSliceMinUnits = minUnits;
+        try
+        {
+            body();
+        }
+        finally
+        {
+            RnnSettings.OneRowSliceMinUnits = saved;
+        }
+    }
+
     /// <summary>Cases for the threaded tests: (T, B, I, H, lengths, threads); the batch is split into that many parts.</summary>
     public static TheoryData<int, int, int, int, string, int> Shapes => new()
     {
