@@ -24,14 +24,32 @@ public static class Gemm
     private const string Owner = "Gemm.Multiply";
     private static int s_maxThreads = Environment.ProcessorCount;
 
+    /// <summary>A per-thread cap on <see cref="MaxThreads"/> (0: none): a wavefront task runs its layer on its own thread.</summary>
+    [ThreadStatic]
+    private static int t_threadLimit;
+
+    /// <summary>Caps <see cref="MaxThreads"/> on the calling thread (0 removes the cap); returns the previous cap.</summary>
+    internal static int SetThreadLimit(int limit)
+    {
+        int old = t_threadLimit;
+        t_threadLimit = limit;
+        return old;
+    }
+
     /// <summary>
     /// The most threads one call uses (default <see cref="Environment.ProcessorCount"/>). Small products
-    /// use fewer; set 1 to keep every call on the calling thread.
+    /// use fewer; set 1 to keep every call on the calling thread. Inside a layer-wavefront task
+    /// (<see cref="Rnn.RnnWavefront"/>) it reads 1 on that task's thread.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
     public static int MaxThreads
     {
-        get => Volatile.Read(ref s_maxThreads);
+        get
+        {
+            int m = Volatile.Read(ref s_maxThreads);
+            int limit = t_threadLimit;
+            return limit > 0 && limit < m ? limit : m;
+        }
         set
         {
             if (value < 1)

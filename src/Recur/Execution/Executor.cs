@@ -29,6 +29,16 @@ internal sealed class ExecutionPlan
     public required bool[][] OutputNeeded { get; init; }
 
     /// <summary>
+    /// Per op: null, or — at the last op of a chain of fused RNN layers that may run as a wavefront
+    /// (<see cref="FusedRnnStack"/>) — the chain's op indexes in order. The chain's other ops are
+    /// <see cref="Deferred"/>: they run with it, at its last op's place.
+    /// </summary>
+    public required int[]?[] Chains { get; init; }
+
+    /// <summary>Per op: it runs later, with the chain it belongs to (see <see cref="Chains"/>).</summary>
+    public required bool[] Deferred { get; init; }
+
+    /// <summary>
     /// Per slot: an array the producing kernel allocated through <see cref="OpContext.AllocateOutput(int, Shape, DType)"/>
     /// may go back to the pool when the slot is released — the slot is not fed, not fetched, and every op reading it
     /// only borrows its inputs (<see cref="OpKernelAttribute.BorrowsInputs"/>).
@@ -100,6 +110,19 @@ internal sealed class ExecutionFrame
     public OpContext[] Contexts { get; }
 
     public BufferPool Pool { get; } = new();
+
+    /// <summary>The contexts of a chain of fused RNN ops (<see cref="ExecutionPlan.Chains"/>), in chain order; made once per frame.</summary>
+    public OpContext[] ChainContexts(int[] chain)
+    {
+        _chainContexts ??= new OpContext[Contexts.Length][];
+        int last = chain[^1];
+        if (_chainContexts[last] is { } cached) return cached;
+        var members = new OpContext[chain.Length];
+        for (int k = 0; k < chain.Length; k++) members[k] = Contexts[chain[k]];
+        return _chainContexts[last] = members;
+    }
+
+    private OpContext[]?[]? _chainContexts;
 
     /// <summary>The run context of top-level runs (nested runs, such as loop bodies, use their caller's).</summary>
     public RunContext TopRun { get; } = new(null!, default);
@@ -218,17 +241,11 @@ internal static class Executor
             }
         }
         var inputSlots = new int[ops.Length][];
-        var lastUse = new int[slot];
-        Array.Fill(lastUse, -1);
         for (int i = 0; i < ops.Length; i++)
         {
             var ins = ops[i].InputArray;
             var s = new int[ins.Length];
-            for (int j = 0; j < ins.Length; j++)
-            {
-                s[j] = slotOf[ins[j]];
-                lastUse[s[j]] = i;
-            }
+            for (int j = 0; j < ins.Length; j++) s[j] = slotOf[ins[j]];
             inputSlots[i] = s;
         }
         var fetchSlots = new int[fetches.Length];
@@ -237,6 +254,14 @@ internal static class Executor
         {
             fetchSlots[i] = slotOf[fetches[i]];
             isFetch[fetchSlots[i]] = true;
+        }
+        var (chains, deferred, runsAt) = FindChains(ops, inputSlots, outputBase, isFetch, slot);
+        // A slot's last use is where its last reader runs (a deferred chain member runs at its chain's last op).
+        var lastUse = new int[slot];
+        Array.Fill(lastUse, -1);
+        for (int i = 0; i < ops.Length; i++)
+        {
+            foreach (int s in inputSlots[i]) lastUse[s] = Math.Max(lastUse[s], runsAt[i]);
         }
         var release = new List<int>[ops.Length];
         for (int s = 0; s < slot; s++)
@@ -250,7 +275,7 @@ internal static class Executor
             for (int k = 0; k < ops[i].Outputs.Count; k++)
             {
                 int s = outputBase[i] + k;
-                if (!isFetch[s] && lastUse[s] < 0) (release[i] ??= new List<int>()).Add(s);
+                if (!isFetch[s] && lastUse[s] < 0) (release[runsAt[i]] ??= new List<int>()).Add(s);
             }
         }
         var outputNeeded = new bool[ops.Length][];
@@ -294,7 +319,89 @@ internal static class Executor
             FeedSlots = feedSlots,
             FetchSlots = fetchSlots,
             Recyclable = recyclable,
+            Chains = chains,
+            Deferred = deferred,
         };
+    }
+
+    /// <summary>
+    /// Chains of fused RNN layers that may run as one wavefront (<see cref="FusedRnnStack"/>): op j joins the chain of
+    /// op i when j's x is i's y (<see cref="FusedRnnStack.Chains"/>), neither op's workspace is read or fetched
+    /// (inference), nothing that runs between them reads i's chain's outputs or depends on them by a control edge,
+    /// and nothing between them changes state (an assignment or optimizer op: the deferred op must see what it would
+    /// have seen). Returns per op its chain (at the chain's last op), whether it is deferred, and where it runs.
+    /// </summary>
+    private static (int[]?[] Chains, bool[] Deferred, int[] RunsAt) FindChains(Operation[] ops, int[][] inputSlots, int[] outputBase, bool[] isFetch, int slotCount)
+    {
+        var chains = new int[]?[ops.Length];
+        var deferred = new bool[ops.Length];
+        var runsAt = new int[ops.Length];
+        for (int i = 0; i < ops.Length; i++) runsAt[i] = i;
+        if (!ops.Any(FusedRnnStack.IsLayer)) return (chains, deferred, runsAt);
+        var readers = new List<int>?[slotCount];
+        for (int i = 0; i < ops.Length; i++)
+        {
+            foreach (int s in inputSlots[i]) (readers[s] ??= new List<int>()).Add(i);
+        }
+        var indexOf = new Dictionary<Operation, int>();
+        for (int i = 0; i < ops.Length; i++) indexOf[ops[i]] = i;
+        bool WorkspaceIdle(int i)
+        {
+            int ws = outputBase[i] + ops[i].Outputs.Count - 1;
+            return !isFetch[ws] && readers[ws] is null;
+        }
+        var chainOf = new List<int>?[ops.Length];
+        for (int j = 0; j < ops.Length; j++)
+        {
+            var next = ops[j];
+            if (!FusedRnnStack.IsLayer(next) || !WorkspaceIdle(j)) continue;
+            var x = next.InputArray[0];
+            if (!indexOf.TryGetValue(x.Op, out int i) || x.ValueIndex != 0 || inputSlots[j][0] != outputBase[i]) continue;
+            if (!FusedRnnStack.Chains(ops[i], next) || !WorkspaceIdle(i)) continue;
+            var chain = chainOf[i] ?? new List<int> { i };
+            int start = chain[0];
+            bool ok = true;
+            // What runs between the chain's first op and j must not need the chain's outputs, nor change state.
+            for (int k = start + 1; ok && k < j; k++)
+            {
+                if (chain.Contains(k)) continue;
+                var op = ops[k];
+                if (op.Def.Stateful && op.Type != "VariableV2") ok = false;
+                foreach (var c in op.ControlInputs)
+                {
+                    if (indexOf.TryGetValue(c, out int ci) && chain.Contains(ci)) ok = false;
+                }
+            }
+            // Up to j, a member's outputs are read only by the next member, as its x (input 0) and nothing else.
+            for (int n = 0; ok && n < chain.Count; n++)
+            {
+                int m = chain[n], successor = n + 1 < chain.Count ? chain[n + 1] : j;
+                for (int o = 0; ok && o < ops[m].Outputs.Count; o++)
+                {
+                    int s = outputBase[m] + o;
+                    foreach (int r in readers[s] ?? [])
+                    {
+                        if (r > j) continue;
+                        if (o != 0 || r != successor || Array.LastIndexOf(inputSlots[r], s) != 0) ok = false;
+                    }
+                }
+            }
+            if (!ok) continue;
+            chain.Add(j);
+            chainOf[i] = null;
+            chainOf[j] = chain;
+        }
+        for (int j = 0; j < ops.Length; j++)
+        {
+            if (chainOf[j] is not { } chain) continue;
+            chains[j] = chain.ToArray();
+            foreach (int m in chain)
+            {
+                runsAt[m] = j;
+                deferred[m] = m != j;
+            }
+        }
+        return (chains, deferred, runsAt);
     }
 
     /// <summary>
@@ -331,7 +438,6 @@ internal static class Executor
         var slots = frame.Slots;
         var owned = frame.Owned;
         var pool = frame.Pool;
-        var recyclable = plan.Recyclable;
         bool completed = false;
         pool.BeginRun();
         try
@@ -342,41 +448,9 @@ internal static class Executor
             for (int i = 0; i < ops.Length; i++)
             {
                 run.Cancellation.ThrowIfCancellationRequested();
-                var op = ops[i];
-                var ctx = frame.Contexts[i];
-                var inSlots = plan.InputSlots[i];
-                var inputs = ctx.InputArray;
-                for (int j = 0; j < inputs.Length; j++) inputs[j] = slots[inSlots[j]]!;
-                ctx.Begin(run);
-                bool returned = false;
-                try
-                {
-                    op.Def.Kernel(ctx);
-                    returned = true;
-                    var outs = ctx.Outputs;
-                    int b = plan.OutputBase[i];
-                    for (int k = 0; k < outs.Length; k++)
-                    {
-                        var v = outs[k];
-                        if (v is null)
-                            throw new InvalidOperationException($"{op.Type} '{op.Name}': the kernel did not produce output {k}.");
-                        var t = op.Outputs[k];
-                        if (v.DType != t.DType || !v.Shape.IsCompatibleWith(t.Shape))
-                            throw new InvalidOperationException(
-                                $"{op.Type} '{op.Name}': output {k} was computed with dtype {v.DType} and shape {v.Shape}, but the graph declares dtype {t.DType} and shape {t.Shape}.");
-                        slots[b + k] = v;
-                        owned[b + k] = recyclable[b + k] && ctx.OwnsOutput(k);
-                    }
-                    if (checkNumerics) CheckNumericsOps.CheckOutputs(op, outs!);
-                }
-                catch (Exception e) when (!returned && e is not (ArgumentException or InvalidOperationException or OperationCanceledException or KeyNotFoundException or OutOfMemoryException))
-                {
-                    throw new InvalidOperationException($"{op.Type} '{op.Name}' failed: {e.Message}", e);
-                }
-                finally
-                {
-                    ctx.End(returned);
-                }
+                if (plan.Deferred[i]) continue;
+                if (plan.Chains[i] is { } chain) RunChain(plan, frame, chain, run, checkNumerics);
+                else RunOp(plan, frame, i, run, checkNumerics);
                 foreach (int s in plan.ReleaseAfter[i])
                 {
                     if (owned[s])
@@ -399,5 +473,97 @@ internal static class Executor
             if (ownsRun) run.Reset(null!, default);
             plan.ReturnFrame(frame);
         }
+    }
+    /// <summary>Runs op <paramref name="i"/>: fills its inputs from the slots, calls its kernel and stores its outputs.</summary>
+    private static void RunOp(ExecutionPlan plan, ExecutionFrame frame, int i, RunContext run, bool checkNumerics)
+    {
+        var op = plan.Ops[i];
+        var ctx = frame.Contexts[i];
+        FillInputs(plan, frame, i);
+        ctx.Begin(run);
+        bool returned = false;
+        try
+        {
+            op.Def.Kernel(ctx);
+            returned = true;
+            StoreOutputs(plan, frame, i, checkNumerics);
+        }
+        catch (Exception e) when (!returned && IsKernelFault(e))
+        {
+            throw new InvalidOperationException($"{op.Type} '{op.Name}' failed: {e.Message}", e);
+        }
+        finally
+        {
+            ctx.End(returned);
+        }
+    }
+
+    /// <summary>
+    /// Runs a chain of fused RNN layers: as one wavefront when <see cref="FusedRnnStack.TryRun"/> takes it, else op by op.
+    /// </summary>
+    private static void RunChain(ExecutionPlan plan, ExecutionFrame frame, int[] chain, RunContext run, bool checkNumerics)
+    {
+        var members = frame.ChainContexts(chain);
+        foreach (int i in chain)
+        {
+            FillInputs(plan, frame, i);
+            frame.Contexts[i].Begin(run);
+        }
+        bool returned = false, taken = false;
+        try
+        {
+            taken = FusedRnnStack.TryRun(members);
+            returned = true;
+            if (taken)
+            {
+                foreach (int i in chain) StoreOutputs(plan, frame, i, checkNumerics);
+            }
+        }
+        catch (Exception e) when (!returned && IsKernelFault(e))
+        {
+            var op = plan.Ops[chain[0]];
+            throw new InvalidOperationException($"{op.Type} '{op.Name}' (a layer wavefront of {chain.Length} fused RNN ops) failed: {e.Message}", e);
+        }
+        finally
+        {
+            foreach (int i in chain) frame.Contexts[i].End(returned);
+        }
+        if (!taken)
+        {
+            foreach (int i in chain) RunOp(plan, frame, i, run, checkNumerics);
+        }
+    }
+
+    private static bool IsKernelFault(Exception e) =>
+        e is not (ArgumentException or InvalidOperationException or OperationCanceledException or KeyNotFoundException or OutOfMemoryException);
+
+    private static void FillInputs(ExecutionPlan plan, ExecutionFrame frame, int i)
+    {
+        var slots = frame.Slots;
+        var inSlots = plan.InputSlots[i];
+        var inputs = frame.Contexts[i].InputArray;
+        for (int j = 0; j < inputs.Length; j++) inputs[j] = slots[inSlots[j]]!;
+    }
+
+    /// <summary>Checks op <paramref name="i"/>'s outputs against the graph and puts them in their slots.</summary>
+    private static void StoreOutputs(ExecutionPlan plan, ExecutionFrame frame, int i, bool checkNumerics)
+    {
+        var op = plan.Ops[i];
+        var ctx = frame.Contexts[i];
+        var outs = ctx.Outputs;
+        int b = plan.OutputBase[i];
+        for (int k = 0; k < outs.Length; k++)
+        {
+            var v = outs[k];
+            if (v is null)
+                throw new InvalidOperationException($"{op.Type} '{op.Name}': the kernel did not produce output {k}.");
+            var t = op.Outputs[k];
+            if (v.DType != t.DType || !v.Shape.IsCompatibleWith(t.Shape))
+                throw new InvalidOperationException(
+                    $"{op.Type} '{op.Name}': output {k} was computed with dtype {v.DType} and shape {v.Shape}, but the graph declares dtype {t.DType} and shape {t.Shape}.");
+            frame.Slots[b + k] = v;
+            frame.Owned[b + k] = plan.Recyclable[b + k] && ctx.OwnsOutput(k);
+        }
+        if (checkNumerics) CheckNumericsOps.CheckOutputs(op, outs!);
     }
 }

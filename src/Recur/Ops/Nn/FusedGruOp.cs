@@ -50,7 +50,7 @@ internal static class FusedGruOp
     [OpGradient("FusedGru")]
     private static Tensor?[] Grad(Operation op, IReadOnlyList<Tensor?> dy) => FusedRnnCommon.BuildGradient(op, dy);
 
-    private static GruConfig Config(OpContext ctx)
+    internal static GruConfig Config(OpContext ctx)
     {
         int h = ctx.Attr<int>("units");
         bool after = ctx.Attr<bool>("reset_after");
@@ -75,7 +75,7 @@ internal static class FusedGruOp
         return new GruConfig(t, b, i, h) { ResetAfter = after, BatchMajor = FusedRnnCommon.BatchMajor(ctx) };
     }
 
-    private static GruWeights<T> Weights<T>(OpContext ctx, in GruConfig c)
+    internal static GruWeights<T> Weights<T>(OpContext ctx, in GruConfig c)
     {
         int ih = c.InputSize * c.Units;
         var ck = ctx.Input(5).AsSpan<T>();

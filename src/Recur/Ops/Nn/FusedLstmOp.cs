@@ -61,7 +61,7 @@ internal static class FusedLstmOp
     private static Tensor?[] Grad(Operation op, IReadOnlyList<Tensor?> dy) => FusedRnnCommon.BuildGradient(op, dy);
 
     /// <summary>Checks the inputs against each other and returns the kernel configuration.</summary>
-    private static LstmConfig Config(OpContext ctx)
+    internal static LstmConfig Config(OpContext ctx)
     {
         int h = ctx.Attr<int>("units"), numProj = ctx.Attr<int>("num_proj");
         bool peep = ctx.Attr<bool>("use_peepholes");
@@ -90,7 +90,7 @@ internal static class FusedLstmOp
         };
     }
 
-    private static LstmWeights<T> Weights<T>(OpContext ctx, in LstmConfig c)
+    internal static LstmWeights<T> Weights<T>(OpContext ctx, in LstmConfig c)
     {
         int proj = c.UsePeepholes ? Peep + 3 : Peep;
         return new LstmWeights<T>

@@ -45,7 +45,7 @@ internal static class FusedSimpleRnnOp
     [OpGradient("FusedRnn")]
     private static Tensor?[] Grad(Operation op, IReadOnlyList<Tensor?> dy) => FusedRnnCommon.BuildGradient(op, dy);
 
-    private static SimpleRnnConfig Config(OpContext ctx)
+    internal static SimpleRnnConfig Config(OpContext ctx)
     {
         int h = ctx.Attr<int>("units");
         var kernel = ctx.Input(3);

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using Recur.Kernels.Rnn;
+using KGemm = Recur.Kernels.Gemm;
+
+namespace Recur.Benchmarks.Rnn;
+
+/// <summary>
+/// Diagnostic: a stack of LSTM layers (time-major inference) run layer by layer on every thread against the layer
+/// wavefront (<see cref="RnnWavefront"/>) with C time chunks; interleaved rounds, wall-clock medians.
+/// Arguments: <c>[B T I H L [chunks,...] [--threads N]]</c>.
+/// </summary>
+internal static class StackProbe
+{
+    public static int Run(string[] args)
+    {
+        int threads = 2;
+        int ti = Array.IndexOf(args, "--threads");
+        if (ti >= 0)
+        {
+            threads = int.Parse(args[ti + 1]);
+            args = args.Where((_, i) => i != ti && i != ti + 1).ToArray();
+        }
+
+        int b = args.Length > 0 ? int.Parse(args[0]) : 1, t = args.Length > 1 ? int.Parse(args[1]) : 100;
+        int inSize = args.Length > 2 ? int.Parse(args[2]) : 128, h = args.Length > 3 ? int.Parse(args[3]) : 128;
+        int layers = args.Length > 4 ? int.Parse(args[4]) : 2;
+        int[] chunkCounts = args.Length > 5 ? args[5].Split(',').Select(int.Parse).ToArray() : [4, 8, 16];
+        var rng = new Random(1);
+        var kernels = new float[layers][];
+        var biases = new float[layers][];
+        for (int l = 0; l < layers; l++)
+        {
+            int i = l == 0 ? inSize : h;
+            kernels[l] = Enumerable.Range(0, (i + h) * 4 * h).Select(_ => (float)(rng.NextDouble() - 0.5) * 0.2f).ToArray();
+            biases[l] = new float[4 * h];
+        }
+
+        var x = Enumerable.Range(0, t * b * inSize).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        var ys = Enumerable.Range(0, layers).Select(_ => new float[t * b * h]).ToArray();
+        var ws = new float[LstmKernel.WorkspaceSize(new LstmConfig(t, b, Math.Max(inSize, h), h), false)];
+        KGemm.MaxThreads = threads;
+
+        void LayerByLayer()
+        {
+            for (int l = 0; l < layers; l++)
+            {
+                var cfg = new LstmConfig(t, b, l == 0 ? inSize : h, h);
+                LstmKernel.Forward(cfg, new LstmWeights<float> { Kernel = kernels[l], Bias = biases[l] }, l == 0 ? x : ys[l - 1], default, default, default,
+                    ys[l], default, default, ws.AsSpan(0, LstmKernel.WorkspaceSize(cfg, false)), false);
+            }
+        }
+
+        var variants = new List<(string Name, Action Run)> { ("layer by layer", LayerByLayer) };
+        foreach (int n in chunkCounts)
+        {
+            var tasks = new Tasks(b, t, inSize, h, layers, n, kernels, biases, x, ys);
+            variants.Add(($"wavefront {n} chunks", () => RnnWavefront.Run(tasks, layers, tasks.Chunks, threads)));
+        }
+
+        // Check: the wavefront's top output equals the layer-by-layer one.
+        LayerByLayer();
+        var reference = (float[])ys[layers - 1].Clone();
+        foreach (var (name, run) in variants.Skip(1))
+        {
+            Array.Clear(ys[layers - 1]);
+            run();
+            double diff = reference.Zip(ys[layers - 1], (p, q) => Math.Abs(p - q)).Max();
+            Console.WriteLine($"{name}: max |diff| vs layer by layer {diff:g3}");
+        }
+
+        var times = variants.Select(_ => new List<double>()).ToArray();
+        for (int round = 0; round < 15; round++)
+        {
+            for (int v = 0; v < variants.Count; v++)
+            {
+                variants[v].Run();
+                int calls = 0;
+                var sw = Stopwatch.StartNew();
+                while (sw.Elapsed.TotalMilliseconds < 100 || calls < 3)
+                {
+                    variants[v].Run();
+                    calls++;
+                }
+
+                times[v].Add(sw.Elapsed.TotalMilliseconds / calls);
+            }
+        }
+
+        Console.WriteLine($"LSTM stack B={b} T={t} I={inSize} H={h} L={layers}, {threads} threads, ms per call (median of 15 rounds; ratio to layer by layer):");
+        double baseMs = Median(times[0]);
+        for (int v = 0; v < variants.Count; v++)
+        {
+            double m = Median(times[v]);
+            Console.WriteLine($"  {variants[v].Name,-22} {m,9:F3} ms  {m / baseMs:F2}x");
+        }
+
+        return 0;
+    }
+
+    private static double Median(List<double> v)
+    {
+        var s = v.OrderBy(d => d).ToArray();
+        return s[s.Length / 2];
+    }
+
+    private sealed class Tasks(int b, int t, int inSize, int h, int layers, int chunks, float[][] kernels, float[][] biases, float[] x, float[][] ys) : IWavefrontTasks
+    {
+        private readonly int _k = (t + chunks - 1) / chunks;
+        private readonly float[][] _state = Enumerable.Range(0, layers).Select(_ => new float[4 * b * h]).ToArray();
+        private readonly float[][] _ws = Enumerable.Range(0, layers).Select(l => new float[LstmKernel.WorkspaceSize(new LstmConfig((t + chunks - 1) / chunks, b, l == 0 ? inSize : h, h), false)]).ToArray();
+
+        public int Chunks => (t + _k - 1) / _k;
+
+        public void Run(int layer, int chunk)
+        {
+            int t0 = chunk * _k, steps = Math.Min(_k, t - t0), i = layer == 0 ? inSize : h;
+            var cfg = new LstmConfig(steps, b, i, h);
+            var src = layer == 0 ? x : ys[layer - 1];
+            var st = _state[layer];
+            int bh = b * h;
+            // state ping-pong: chunk even reads [0,2bh) writes [2bh,4bh)
+            int rd = (chunk & 1) == 0 ? 0 : 2 * bh, wr = 2 * bh - rd;
+            LstmKernel.Forward(cfg, new LstmWeights<float> { Kernel = kernels[layer], Bias = biases[layer] },
+                src.AsSpan(t0 * b * i, steps * b * i), default,
+                chunk == 0 ? default : st.AsSpan(rd, bh), chunk == 0 ? default : st.AsSpan(rd + bh, bh),
+                ys[layer].AsSpan(t0 * bh, steps * bh), st.AsSpan(wr, bh), st.AsSpan(wr + bh, bh),
+                _ws[layer].AsSpan(0, LstmKernel.WorkspaceSize(cfg, false)), false);
+        }
+    }
+}

@@ -1,0 +1,217 @@
+using Recur.Kernels;
+using Recur.Kernels.Rnn;
+using Recur.Rnn;
+
+namespace Recur.Tests.Rnn.Drivers;
+
+/// <summary>These tests switch the process-wide wavefront and thread settings: run alone.</summary>
+[CollectionDefinition(nameof(FusedRnnStackTests), DisableParallelization = true)]
+public sealed class FusedRnnStackCollection;
+
+/// <summary>
+/// The layer wavefront (issue 5: "the layer wavefront for multi-layer cells"; docs/decisions/0010, ninth part): stacked
+/// fused layers in inference run side by side in time chunks and give the layer-by-layer outputs and final states —
+/// every cell kind, projections and peepholes, lengths (0, mid-chunk, past T), time- and batch-major, float and double.
+/// </summary>
+[Collection(nameof(FusedRnnStackTests))]
+public class FusedRnnStackTests
+{
+    private const int D = 5;
+
+    private static RnnCell Stack(int kind, Initializer init) => kind switch
+    {
+        0 => new MultiRnnCell(new RnnCell[] { new LstmCell(8, initializer: init), new LstmCell(6, initializer: init) }),
+        1 => new MultiRnnCell(new RnnCell[]
+        {
+            new LstmCell(7, usePeepholes: true, cellClip: 0.8, numProj: 5, projClip: 0.6, initializer: init, forgetBias: 0.3),
+            new GruCell(6),
+            new BasicRnnCell(4, activation: Tf.Nn.Relu),
+        }),
+        2 => new MultiRnnCell(new RnnCell[] { new GruCell(6, resetAfter: true), new GruCell(5, resetAfter: true), new BasicLstmCell(4, stateIsTuple: false) }, stateIsTuple: false),
+        _ => new MultiRnnCell(Enumerable.Range(0, 4).Select(i => (RnnCell)new BasicRnnCell(5 + i)).ToArray()),
+    };
+
+    public static IEnumerable<object[]> Cases()
+    {
+        foreach (int kind in new[] { 0, 1, 2, 3 })
+        {
+            // T = 30: two chunks of 15; T = 53: three chunks of 18, 18, 17.
+            yield return new object[] { kind, 30, 1, false, true, kind % 2 == 0 ? DType.Float32 : DType.Float64 };
+            yield return new object[] { kind, 53, 3, true, true, DType.Float32 };
+            yield return new object[] { kind, 53, 3, true, false, DType.Float64 };
+            yield return new object[] { kind, 30, 5, false, false, DType.Float32 };
+        }
+    }
+
+    private static NDArray Rand(DType dtype, int seed, params int[] shape)
+    {
+        int n = shape.Aggregate(1, (a, b) => a * b);
+        return dtype == DType.Float64
+            ? new NDArray(TestUtil.RandomDoubles(n, seed), new Shape(shape))
+            : new NDArray(TestUtil.RandomFloats(n, seed), new Shape(shape));
+    }
+
+    /// <summary>Runs <paramref name="fetch"/> with the wavefront on and off (two threads); returns (wavefront runs, on, off).</summary>
+    private static (long Runs, NDArray[] On, NDArray[] Off) RunBoth(Session s, IReadOnlyList<Tensor> fetch, FeedDict feeds)
+    {
+        int savedThreads = Gemm.MaxThreads;
+        Gemm.MaxThreads = 2;
+        try
+        {
+            RnnWavefront.Enabled = false;
+            var off = s.Run(fetch, feeds);
+            RnnWavefront.Enabled = true;
+            long before = FusedRnnStack.WavefrontRuns;
+            var on = s.Run(fetch, feeds);
+            var again = s.Run(fetch, feeds);   // a second run reuses the plan's buffers and the wavefront's state
+            for (int i = 0; i < on.Length; i++) TestUtil.AssertClose(on[i], again[i], 0);
+            return (FusedRnnStack.WavefrontRuns - before, on, off);
+        }
+        finally
+        {
+            RnnWavefront.Enabled = true;
+            Gemm.MaxThreads = savedThreads;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Wavefront_EqualsLayerByLayer(int kind, int time, int batch, bool withLengths, bool timeMajor, DType dtype)
+    {
+        var g = new Graph();
+        using (g.AsDefault())
+        {
+            var init = Initializers.RandomUniform(-0.5, 0.5, seed: 21);
+            var x = Tf.Placeholder(dtype, new Shape(-1, -1, D), name: "x");
+            var len = withLengths ? Tf.Placeholder(DType.Int32, new Shape(-1), name: "len") : null;
+            var cell = Stack(kind, init);
+            var (outputs, state) = Tf.Nn.DynamicRnn(cell, x, len, dtype: dtype, timeMajor: timeMajor);
+            int layers = kind switch { 0 => 2, 3 => 4, _ => 3 };
+            Assert.Equal(layers, g.Operations.Count(o => o.Type is "FusedLstm" or "FusedGru" or "FusedRnn"));
+            using var s = new Session(g);
+            s.Run(Tf.GlobalVariablesInitializer());
+            var feeds = new FeedDict { [x] = Rand(dtype, 3 + kind, timeMajor ? time : batch, timeMajor ? batch : time, D) };
+            // Lengths: 0, inside the first chunk, on a chunk edge, inside the last chunk, past T.
+            if (len is not null) feeds[len] = new NDArray(new[] { 0, 7, 18, time - 2, time + 9 }.Take(batch).Reverse().ToArray());
+            var fetch = new List<Tensor> { outputs };
+            fetch.AddRange(state.Flatten());
+            var (runs, on, off) = RunBoth(s, fetch, feeds);
+            Assert.Equal(2, runs);
+            // Each chunk runs the same kernel arithmetic on the same rows: equal to float rounding (in practice bitwise).
+            double tol = 0;   // bitwise: every chunk is the same kernel arithmetic on the same rows
+            for (int i = 0; i < on.Length; i++) TestUtil.AssertClose(off[i], on[i], tol);
+        }
+    }
+
+    /// <summary>The wavefront matches the composed While loop too (not only the fused layer-by-layer path).</summary>
+    [Fact]
+    public void Wavefront_EqualsComposedLoop()
+    {
+        var g = new Graph();
+        using (g.AsDefault())
+        {
+            var init = Initializers.RandomUniform(-0.5, 0.5, seed: 5);
+            var x = Tf.Placeholder(DType.Float64, new Shape(2, 40, D), name: "x");
+            var len = Tf.Constant(new NDArray(new[] { 40, 23 }));
+            Tensor[] Build(bool fused, string scope)
+            {
+                g.UseFusedRnn = fused;
+                var cell = new MultiRnnCell(new RnnCell[] { new LstmCell(6, usePeepholes: true, initializer: init), new GruCell(5, resetAfter: true) });
+                var (o, st) = Tf.Nn.DynamicRnn(cell, x, len, dtype: DType.Float64, scope: scope);
+                return new[] { o }.Concat(st.Flatten()).ToArray();
+            }
+            var composed = Build(false, "composed");
+            var fused = Build(true, "fused");
+            using var s = new Session(g);
+            s.Run(Tf.GlobalVariablesInitializer());
+            foreach (var v in g.Variables.Where(v => v.Name.StartsWith("composed/", StringComparison.Ordinal)))
+                g.GetVariable("fused/" + v.Name["composed/".Length..]).Load(s.Run(v), s);
+            var feeds = new FeedDict { [x] = Rand(DType.Float64, 9, 2, 40, D) };
+            var reference = s.Run(composed, feeds);
+            var (runs, on, _) = RunBoth(s, fused, feeds);
+            Assert.Equal(2, runs);
+            for (int i = 0; i < on.Length; i++) TestUtil.AssertClose(reference[i], on[i], 1e-11);
+        }
+    }
+
+    /// <summary>
+    /// Where the wavefront must not run: a gradient reads the layers' saved workspaces (training); an op between the
+    /// layers reads the first layer's outputs; the batch is large enough for the row split; one thread; a short sequence.
+    /// The results are still right.
+    /// </summary>
+    [Fact]
+    public void NoWavefront_WhereItDoesNotApply()
+    {
+        var g = new Graph();
+        using (g.AsDefault())
+        {
+            var init = Initializers.RandomUniform(-0.5, 0.5, seed: 8);
+            var x = Tf.Placeholder(DType.Float32, new Shape(-1, -1, D), name: "x");
+            var (o, st) = Tf.Nn.DynamicRnn(new MultiRnnCell(new RnnCell[] { new LstmCell(6, initializer: init), new LstmCell(4, initializer: init) }), x, dtype: DType.Float32, scope: "a");
+            var grad = Tf.Gradients(Tf.ReduceSum(o), new[] { x })[0]!;
+            // Two stacked dynamic_rnn calls with an op between them that reads the first one's output.
+            var (o1, _) = Tf.Nn.DynamicRnn(new GruCell(6), x, dtype: DType.Float32, scope: "b1");
+            var peek = Tf.ReduceSum(o1);
+            var (o2, _) = Tf.Nn.DynamicRnn(new GruCell(4), o1, dtype: DType.Float32, scope: "b2");
+            using var s = new Session(g);
+            s.Run(Tf.GlobalVariablesInitializer());
+            var small = new FeedDict { [x] = Rand(DType.Float32, 1, 2, 30, D) };
+            long before = FusedRnnStack.WavefrontRuns;
+            var (runs, on, off) = RunBoth(s, new[] { o, grad }, small);
+            Assert.Equal(0, runs);
+            TestUtil.AssertClose(off[0], on[0], 0);
+            TestUtil.AssertClose(off[1], on[1], 0);
+            (runs, on, off) = RunBoth(s, new[] { o2, peek }, small);
+            Assert.Equal(0, runs);
+            TestUtil.AssertClose(off[0], on[0], 0);
+            // Inference of the first stack alone does run as a wavefront — but not at B = 16, nor for T = 10.
+            (runs, _, _) = RunBoth(s, new[] { o }, small);
+            Assert.Equal(2, runs);
+            (runs, _, _) = RunBoth(s, new[] { o }, new FeedDict { [x] = Rand(DType.Float32, 1, 16, 30, D) });
+            Assert.Equal(0, runs);
+            (runs, _, _) = RunBoth(s, new[] { o }, new FeedDict { [x] = Rand(DType.Float32, 1, 2, 10, D) });
+            Assert.Equal(0, runs);
+            int saved = Gemm.MaxThreads;
+            try
+            {
+                Gemm.MaxThreads = 1;
+                s.Run(o, small);
+                Assert.Equal(before + 2, FusedRnnStack.WavefrontRuns);   // the two wavefront runs above, none on one thread
+            }
+            finally
+            {
+                Gemm.MaxThreads = saved;
+            }
+        }
+    }
+
+    /// <summary>A bad feed for the second layer's state is reported by that layer's op, as without the wavefront.</summary>
+    [Fact]
+    public void BadStateForSecondLayer_ClearError()
+    {
+        var g = new Graph();
+        using (g.AsDefault())
+        {
+            var x = Tf.Placeholder(DType.Float32, new Shape(-1, -1, D), name: "x");
+            var h1 = Tf.Placeholder(DType.Float32, new Shape(-1, -1), name: "h1");
+            var h0 = Tf.Placeholder(DType.Float32, new Shape(-1, 6), name: "h0");
+            var cell = new MultiRnnCell(new RnnCell[] { new GruCell(6), new GruCell(4) });
+            var (o, _) = Tf.Nn.DynamicRnn(cell, x, initialState: new RnnStateTuple(new RnnState[] { RnnState.Of(h0), RnnState.Of(h1) }));
+            using var s = new Session(g);
+            s.Run(Tf.GlobalVariablesInitializer());
+            var feeds = new FeedDict { [x] = Rand(DType.Float32, 1, 2, 30, D), [h0] = Rand(DType.Float32, 2, 2, 6), [h1] = Rand(DType.Float32, 3, 2, 5) };
+            int saved = Gemm.MaxThreads;
+            Gemm.MaxThreads = 2;
+            try
+            {
+                var e = Assert.Throws<ArgumentException>(() => s.Run(o, feeds));
+                Assert.Contains("FusedGru", e.Message, StringComparison.Ordinal);
+                Assert.Contains("h0 (the initial state) must have shape (2, 4)", e.Message, StringComparison.Ordinal);
+            }
+            finally
+            {
+                Gemm.MaxThreads = saved;
+            }
+        }
+    }
+}
