@@ -75,7 +75,8 @@ static std::vector<Case> build_cases(const std::string &grid) {
     for (const char *c : kCells)
         for (const Shape &s : kShapes)
             if (grid != "issue" || in_issue_table(c, s)) v.push_back({c, s.B, s.T, s.I, s.H, 1});
-    v.push_back({"lstm", 64, 100, 256, 256, 2});  // 2-layer case (I == H: oneDNN stacks only I == H)
+    v.push_back({"lstm", 64, 100, 256, 256, 2});  // 2-layer cases (I == H: oneDNN stacks only I == H)
+    v.push_back({"lstm", 1, 100, 128, 128, 2});
     return v;
 }
 
@@ -412,7 +413,7 @@ static void usage() {
         "  --threads N    omp_set_num_threads(N) (default: the OpenMP runtime's, i.e. OMP_NUM_THREADS)\n"
         "  --filter RE    regex on the row key cell/mode/BxTxIxH/Llayers/full, e.g. 'lstm/.*/64x100'\n"
         "  --grid         all: 5 shapes x {lstm, gru, gru_reset_after, rnn_tanh} (default); issue: the issue\n"
-        "                 table's rows only; both add the 2-layer LSTM (64x100x256x256)\n"
+        "                 table's rows only; both add the 2-layer LSTMs (64x100x256x256, 1x100x128x128)\n"
         "  --quiet-wait S before each row wait up to S seconds for other CPU use < 10%% (default 0)\n"
         "  --out FILE     also append the records to FILE\n");
 }

@@ -41,6 +41,7 @@ ISSUE_ROWS = {("lstm",) + s for s in SHAPES} | {
     ("rnn_tanh", 1, 100, 128, 128), ("rnn_tanh", 64, 100, 256, 256)}
 TORCH_CELLS = ["lstm", "gru_reset_after", "rnn_tanh"]  # PyTorch has no reset-before (TF1) GRU
 VARLEN_SHAPE = (64, 100, 256, 256)
+STACKED_SHAPES = [(64, 100, 256, 256), (1, 100, 128, 128)]  # the 2-layer LSTM cases
 VARLEN_LABEL = "50..100"
 
 CONFIGS = {
@@ -84,8 +85,9 @@ def build_cases(grid, cells):
                 continue
             cases.append(dict(cell=cell, B=B, T=T, I=I, H=H, layers=1, lengths="full"))
     B, T, I, H = VARLEN_SHAPE
-    if "lstm" in cells:  # 2-layer case (I == H so that oneDNN can stack it too)
-        cases.append(dict(cell="lstm", B=B, T=T, I=I, H=H, layers=2, lengths="full"))
+    if "lstm" in cells:  # 2-layer cases (I == H so that oneDNN can stack them too)
+        for (SB, ST, SI, SH) in STACKED_SHAPES:
+            cases.append(dict(cell="lstm", B=SB, T=ST, I=SI, H=SH, layers=2, lengths="full"))
     for cell in cells:   # variable-length case
         if grid == "issue" and cell != "lstm":
             continue
@@ -238,7 +240,7 @@ def main():
                     help="regex on the row key cell/mode/BxTxIxH/Llayers/full|var, e.g. 'lstm/.*/64x100'")
     ap.add_argument("--grid", choices=["all", "issue"], default="all",
                     help="all: 5 shapes x every cell (default); issue: only the issue table's rows; "
-                         "both add the 2-layer LSTM and the variable-length case(s)")
+                         "both add the 2-layer LSTMs and the variable-length case(s)")
     ap.add_argument("--modes", default="infer,train")
     ap.add_argument("--configs", default=None,
                     help="comma list of thread configs to run instead of the defaults (%s)" % ", ".join(CONFIGS))

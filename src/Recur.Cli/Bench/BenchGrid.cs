@@ -55,7 +55,8 @@ internal sealed record BenchCase(string Cell, int Batch, int Steps, int Input, i
 /// <summary>
 /// Issue 5's RNN grid, exactly as <c>benchmarks/peers/torch_rnn_bench.py</c> and <c>onednn_rnn_bench.cpp</c> build
 /// it: 5 shapes × 4 cells (<c>--grid all</c>) or the issue table's 11 (cell, shape) rows (<c>--grid issue</c>), plus
-/// the 2-layer LSTM and the variable-length case(s) at B = 64, T = 100, I = H = 256.
+/// the 2-layer LSTMs (B = 64, T = 100, I = H = 256 and B = 1, T = 100, I = H = 128) and the variable-length case(s) at
+/// B = 64, T = 100, I = H = 256.
 /// </summary>
 internal static class BenchGrid
 {
@@ -66,8 +67,14 @@ internal static class BenchGrid
     public static readonly IReadOnlyList<(int B, int T, int I, int H)> Shapes =
         [(1, 100, 128, 128), (16, 100, 128, 256), (64, 100, 256, 256), (64, 50, 512, 512), (128, 200, 128, 128)];
 
-    /// <summary>The shape of the 2-layer and variable-length cases.</summary>
+    /// <summary>The shape of the variable-length cases and of the first 2-layer LSTM.</summary>
     public static readonly (int B, int T, int I, int H) ExtraShape = (64, 100, 256, 256);
+
+    /// <summary>
+    /// The 2-layer LSTM cases: at B = 64 (the issue's 2-layer case) and at B = 1, where the layers run as a wavefront
+    /// on two threads (I == H: oneDNN stacks only layers of equal width).
+    /// </summary>
+    public static readonly IReadOnlyList<(int B, int T, int I, int H)> StackedShapes = [ExtraShape, (1, 100, 128, 128)];
 
     private static readonly HashSet<(string, int, int, int, int)> IssueRows =
     [
@@ -110,7 +117,7 @@ internal static class BenchGrid
 
     /// <summary>
     /// The grid for <paramref name="cells"/>: with <paramref name="issueOnly"/> only the issue table's rows. Both add the
-    /// 2-layer LSTM (when LSTM is selected) and the variable-length case of every selected cell (LSTM only for the issue grid).
+    /// 2-layer LSTMs (when LSTM is selected) and the variable-length case of every selected cell (LSTM only for the issue grid).
     /// </summary>
     public static IReadOnlyList<BenchCase> Build(bool issueOnly, IReadOnlyCollection<string> cells)
     {
@@ -124,8 +131,11 @@ internal static class BenchGrid
                 cases.Add(new BenchCase(cell, s.B, s.T, s.I, s.H, 1, false));
             }
         }
+        if (selected.Contains("lstm"))
+        {
+            foreach (var (sb, st, si, sh) in StackedShapes) cases.Add(new BenchCase("lstm", sb, st, si, sh, 2, false));
+        }
         var (b, t, i, h) = ExtraShape;
-        if (selected.Contains("lstm")) cases.Add(new BenchCase("lstm", b, t, i, h, 2, false));
         foreach (var cell in selected)
         {
             if (issueOnly && cell != "lstm") continue;

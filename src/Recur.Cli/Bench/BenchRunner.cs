@@ -20,6 +20,9 @@ internal sealed record BenchSettings
     public required IReadOnlyList<int> Threads { get; init; }
     public Regex? Filter { get; init; }
     public bool Quick { get; init; }
+
+    /// <summary>Turns the layer wavefront off (<see cref="Recur.Kernels.Rnn.RnnWavefront.Enabled"/>) for the run.</summary>
+    public bool NoWavefront { get; init; }
     public double QuietWait { get; init; }
     public double Peak1 { get; init; } = DefaultPeak1;
     public double Peak2 { get; init; } = DefaultPeak2;
@@ -67,8 +70,10 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter stdout, Tex
         stdout.Flush();
         var rows = new List<BenchRow>();
         int saved = Gemm.MaxThreads;
+        bool savedWavefront = Recur.Kernels.Rnn.RnnWavefront.Enabled;
         try
         {
+            if (settings.NoWavefront) Recur.Kernels.Rnn.RnnWavefront.Enabled = false;
             for (int g = 0; g < groups.Count; g++)
             {
                 var (c, threads, modes) = groups[g];
@@ -100,6 +105,7 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter stdout, Tex
         finally
         {
             Gemm.MaxThreads = saved;
+            Recur.Kernels.Rnn.RnnWavefront.Enabled = savedWavefront;
         }
         stdout.WriteLine();
         foreach (var line in BenchTable.SummaryLines(rows)) stdout.WriteLine(line);
@@ -177,6 +183,7 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter stdout, Tex
         stdout.WriteLine(string.Create(inv,
             $"machine: {Environment.ProcessorCount} cores, {CpuModel()}, {RuntimeInformation.FrameworkDescription}; load average {LoadAverage()}; FMA peak {settings.Peak1} GFLOP/s (1 thread), {settings.Peak2} (2 threads)"));
         stdout.WriteLine("order: per (case, threads) Recur's rows and the peers' rows back to back, Recur first in even groups and the peers first in odd ones");
+        if (settings.NoWavefront) stdout.WriteLine("--no-wavefront: stacked layers run one after another (no layer wavefront)");
     }
 
     private static string CpuModel()

@@ -108,7 +108,7 @@ internal sealed class PeerProgram
         if (c.VariableLengths && !torch) return false;
         var shape = (c.Batch, c.Steps, c.Input, c.Hidden);
         if (c.VariableLengths) return c.Layers == 1 && shape == BenchGrid.ExtraShape;
-        if (c.Layers == 2) return c.Cell == "lstm" && shape == BenchGrid.ExtraShape;
+        if (c.Layers == 2) return c.Cell == "lstm" && BenchGrid.StackedShapes.Contains(shape);
         return c.Layers == 1 && BenchGrid.Shapes.Contains(shape);
     }
 

@@ -6,7 +6,7 @@ namespace Recur.Cli.Commands;
 
 /// <summary>
 /// <c>recur bench</c>: times <c>Tf.Nn.DynamicRnn</c> on issue 5's grid (every cell, inference and training, padded and
-/// variable lengths, 1 and 2 threads, a 2-layer LSTM) and runs the peer programs of <c>benchmarks/peers/</c> (PyTorch,
+/// variable lengths, 1 and 2 threads, two 2-layer LSTMs) and runs the peer programs of <c>benchmarks/peers/</c> (PyTorch,
 /// oneDNN) on the same rows in the same invocation. Prints ms, GFLOP/s, % of the FMA peak, tokens/s, each peer's ms
 /// and the ratio best peer / Recur per row, then the geometric mean of the ratios; <c>--json FILE</c> writes one
 /// record per row. Protocol and fairness: docs/decisions/0012-recur-bench.md.
@@ -19,7 +19,7 @@ internal sealed class BenchCommand : ICommand
 
     public IReadOnlyList<CommandOption> Options { get; } =
     [
-        new("grid", "all|issue", "all: 5 shapes × lstm, gru, gru_reset_after, rnn_tanh (default); issue: the issue table's 11 rows. Both add the 2-layer LSTM and the variable-length rows (B=64, T=100, I=H=256)."),
+        new("grid", "all|issue", "all: 5 shapes × lstm, gru, gru_reset_after, rnn_tanh (default); issue: the issue table's 11 rows. Both add the 2-layer LSTMs (B=64, T=100, I=H=256 and B=1, T=100, I=H=128) and the variable-length rows (B=64, T=100, I=H=256)."),
         new("filter", "REGEX", "Only rows whose key cell/mode/BxTxIxH/Llayers/full|var matches (.NET regex), e.g. 'lstm/.*/64x100x256x256/L1/full'."),
         new("cells", "LIST", "Only these cells: lstm, gru (reset before, TF1), gru_reset_after (PyTorch/cuDNN), rnn_tanh. Default: all four."),
         new("shape", "B,T,I,H", "One custom padded 1-layer shape instead of the grid (peers only run their grid's shapes)."),
@@ -31,6 +31,7 @@ internal sealed class BenchCommand : ICommand
         new("peers-dir", "DIR", "The directory of the peer programs (default: benchmarks/peers found above the current directory or the tool)."),
         new("peak-gflops", "P1,P2", $"The machine's FMA peak in GFLOP/s for 1 and 2 threads, for % of peak (default {BenchSettings.DefaultPeak1.ToString(CultureInfo.InvariantCulture)},{BenchSettings.DefaultPeak2.ToString(CultureInfo.InvariantCulture)})."),
         new("json", "FILE", "Write one JSON record per row to FILE (JSON lines; the file is replaced)."),
+        new("no-wavefront", null, "Run stacked layers one after another, never as a layer wavefront (an A/B of the wavefront on the batch-1 2-layer rows)."),
         new("verbose", null, "Progress on stderr, the peers' included."),
     ];
 
@@ -110,6 +111,7 @@ internal sealed class BenchCommand : ICommand
             Threads = threads,
             Filter = filter,
             Quick = args.Has("quick"),
+            NoWavefront = args.Has("no-wavefront"),
             QuietWait = quietWait,
             Peak1 = peak1,
             Peak2 = peak2,

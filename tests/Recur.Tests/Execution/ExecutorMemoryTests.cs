@@ -391,4 +391,56 @@ public class ExecutorMemoryTests
         Assert.True(small.Overhead <= 8 * 1024, $"overhead {small.Overhead} bytes per run beyond the fetched {small.Fetched}.");
         Assert.True(large.Overhead <= small.Overhead + 512, $"overhead grows with the sizes: {small.Overhead} bytes at (4, 10), {large.Overhead} at (32, 60).");
     }
+
+    /// <summary>
+    /// The layer wavefront (stacked fused layers in inference, two threads) allocates in steady state only the arrays it
+    /// returns plus a small constant: its buffers come from the frame's pool and its state object is kept per frame.
+    /// </summary>
+    [Fact]
+    public void FusedStackWavefront_SteadyState_AllocatesOnlyTheFetchedArrays()
+    {
+        (double Overhead, long Fetched) Measure(int batch, int time)
+        {
+            var g = new Graph { Seed = 6 };
+            Tensor x, len;
+            List<Tensor> fetch;
+            Operation init;
+            using (g.AsDefault())
+            {
+                x = Tf.Placeholder(DType.Float32, new Shape(-1, -1, 6));
+                len = Tf.Placeholder(DType.Int32, new Shape(-1));
+                var cell = new MultiRnnCell(new RnnCell[] { new LstmCell(8), new GruCell(7), new BasicRnnCell(5) });
+                var (o, st) = Tf.Nn.DynamicRnn(cell, x, len, dtype: DType.Float32);
+                fetch = new List<Tensor> { o };
+                fetch.AddRange(st.Flatten());
+                init = Tf.GlobalVariablesInitializer();
+            }
+            using var s = new Session(g);
+            s.Run(init);
+            var feeds = new FeedDict
+            {
+                [x] = new NDArray(TestUtil.RandomFloats(batch * time * 6, 3), new Shape(batch, time, 6)),
+                [len] = new NDArray(Enumerable.Range(0, batch).Select(i => time - i).ToArray()),
+            };
+            long runs = Recur.FusedRnnStack.WavefrontRuns;
+            long fetched = s.Run(fetch, feeds).Sum(a => 24L + 4L * a.Size);
+            Assert.Equal(runs + 1, Recur.FusedRnnStack.WavefrontRuns);
+            double perRun = BytesPerRun(() => s.Run(fetch, feeds)[0]);
+            return (perRun - fetched, fetched);
+        }
+
+        int saved = Recur.Kernels.Gemm.MaxThreads;
+        Recur.Kernels.Gemm.MaxThreads = 2;
+        try
+        {
+            var small = Measure(2, 30);
+            var large = Measure(6, 90);
+            Assert.True(small.Overhead <= 8 * 1024, $"overhead {small.Overhead} bytes per run beyond the fetched {small.Fetched}.");
+            Assert.True(large.Overhead <= small.Overhead + 512, $"overhead grows with the sizes: {small.Overhead} bytes at (2, 30), {large.Overhead} at (6, 90).");
+        }
+        finally
+        {
+            Recur.Kernels.Gemm.MaxThreads = saved;
+        }
+    }
 }
