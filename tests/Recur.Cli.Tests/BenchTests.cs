@@ -257,9 +257,9 @@ public sealed class BenchTests
         var torch = all.Where(c => PeerProgram.Covers(PeerProgram.PyTorch, c)).ToList();
         var onednn = all.Where(c => PeerProgram.Covers(PeerProgram.OneDnn, c)).ToList();
 
-        Assert.Equal(3 * 5 + 1 + 3, torch.Count);   // no reset-before GRU
+        Assert.Equal(3 * 5 + 2 + 3, torch.Count);   // no reset-before GRU
         Assert.DoesNotContain(torch, c => c.Cell == "gru");
-        Assert.Equal(4 * 5 + 1, onednn.Count);      // no variable lengths
+        Assert.Equal(4 * 5 + 2, onednn.Count);      // no variable lengths
         Assert.DoesNotContain(onednn, c => c.VariableLengths);
         Assert.False(PeerProgram.Covers(PeerProgram.PyTorch, new BenchCase("lstm", 2, 3, 4, 5, 1, false)));   // not a grid shape
         Assert.True(PeerProgram.Covers(PeerProgram.OneDnn, new BenchCase("gru", 16, 100, 128, 256, 1, false)));
