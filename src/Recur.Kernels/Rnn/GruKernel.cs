@@ -45,7 +45,7 @@ public static class GruKernel
         Span<float> y, Span<float> hFinal, Span<float> workspace, bool training)
     {
         CheckForward(config, Sizes(weights), x.Length, lengths, h0.Length, y.Length, hFinal.Length, workspace.Length, training);
-        GruCore<float>.Forward(config, weights, x, lengths, h0, y, hFinal, workspace, training);
+        GruCore<float>.Forward(RnnCheck.OneRow(config), weights, x, lengths, h0, y, hFinal, workspace, training);
     }
 
     /// <summary>Runs the GRU over the sequence (double precision).</summary>
@@ -55,7 +55,7 @@ public static class GruKernel
         Span<double> y, Span<double> hFinal, Span<double> workspace, bool training)
     {
         CheckForward(config, Sizes(weights), x.Length, lengths, h0.Length, y.Length, hFinal.Length, workspace.Length, training);
-        GruCore<double>.Forward(config, weights, x, lengths, h0, y, hFinal, workspace, training);
+        GruCore<double>.Forward(RnnCheck.OneRow(config), weights, x, lengths, h0, y, hFinal, workspace, training);
     }
 
     /// <summary>
@@ -78,7 +78,7 @@ public static class GruKernel
         Span<float> workspace, Span<float> dx, Span<float> dh0, GruGradients<float> gradients)
     {
         CheckBackward(config, Sizes(weights), Sizes(gradients), x.Length, lengths, dy.Length, dhFinal.Length, workspace.Length, dx.Length, dh0.Length);
-        GruCore<float>.Backward(config, weights, x, lengths, dy, dhFinal, workspace, dx, dh0, gradients);
+        GruCore<float>.Backward(RnnCheck.OneRow(config), weights, x, lengths, dy, dhFinal, workspace, dx, dh0, gradients);
     }
 
     /// <summary>Back-propagates after a <c>Forward</c> with <c>training: true</c> (double precision).</summary>
@@ -88,7 +88,7 @@ public static class GruKernel
         Span<double> workspace, Span<double> dx, Span<double> dh0, GruGradients<double> gradients)
     {
         CheckBackward(config, Sizes(weights), Sizes(gradients), x.Length, lengths, dy.Length, dhFinal.Length, workspace.Length, dx.Length, dh0.Length);
-        GruCore<double>.Backward(config, weights, x, lengths, dy, dhFinal, workspace, dx, dh0, gradients);
+        GruCore<double>.Backward(RnnCheck.OneRow(config), weights, x, lengths, dy, dhFinal, workspace, dx, dh0, gradients);
     }
 
     private static (int, int, int, int, int, int) Sizes<T>(GruWeights<T> w) =>

@@ -56,7 +56,7 @@ public static class LstmKernel
     {
         CheckForward(config, weights.Kernel.Length, weights.Bias.Length, weights.PeepholeInput.Length, weights.PeepholeForget.Length, weights.PeepholeOutput.Length,
             weights.Projection.Length, x.Length, lengths, c0.Length, h0.Length, y.Length, cFinal.Length, hFinal.Length, workspace.Length, training);
-        LstmCore<float>.Forward(config, weights, x, lengths, c0, h0, y, cFinal, hFinal, workspace, training);
+        LstmCore<float>.Forward(RnnCheck.OneRow(config), weights, x, lengths, c0, h0, y, cFinal, hFinal, workspace, training);
     }
 
     /// <summary>Runs the LSTM over the sequence (double precision).</summary>
@@ -67,7 +67,7 @@ public static class LstmKernel
     {
         CheckForward(config, weights.Kernel.Length, weights.Bias.Length, weights.PeepholeInput.Length, weights.PeepholeForget.Length, weights.PeepholeOutput.Length,
             weights.Projection.Length, x.Length, lengths, c0.Length, h0.Length, y.Length, cFinal.Length, hFinal.Length, workspace.Length, training);
-        LstmCore<double>.Forward(config, weights, x, lengths, c0, h0, y, cFinal, hFinal, workspace, training);
+        LstmCore<double>.Forward(RnnCheck.OneRow(config), weights, x, lengths, c0, h0, y, cFinal, hFinal, workspace, training);
     }
 
     /// <summary>
@@ -94,7 +94,7 @@ public static class LstmKernel
         CheckBackward(config, weights.Kernel.Length, weights.Bias.Length, weights.PeepholeInput.Length, weights.PeepholeForget.Length, weights.PeepholeOutput.Length,
             weights.Projection.Length, x.Length, lengths, dy.Length, dcFinal.Length, dhFinal.Length, workspace.Length, dx.Length, dc0.Length, dh0.Length,
             gradients.Kernel.Length, gradients.Bias.Length, gradients.PeepholeInput.Length, gradients.PeepholeForget.Length, gradients.PeepholeOutput.Length, gradients.Projection.Length);
-        LstmCore<float>.Backward(config, weights, x, lengths, dy, dcFinal, dhFinal, workspace, dx, dc0, dh0, gradients);
+        LstmCore<float>.Backward(RnnCheck.OneRow(config), weights, x, lengths, dy, dcFinal, dhFinal, workspace, dx, dc0, dh0, gradients);
     }
 
     /// <summary>
@@ -108,7 +108,7 @@ public static class LstmKernel
         CheckBackward(config, weights.Kernel.Length, weights.Bias.Length, weights.PeepholeInput.Length, weights.PeepholeForget.Length, weights.PeepholeOutput.Length,
             weights.Projection.Length, x.Length, lengths, dy.Length, dcFinal.Length, dhFinal.Length, workspace.Length, dx.Length, dc0.Length, dh0.Length,
             gradients.Kernel.Length, gradients.Bias.Length, gradients.PeepholeInput.Length, gradients.PeepholeForget.Length, gradients.PeepholeOutput.Length, gradients.Projection.Length);
-        LstmCore<double>.Backward(config, weights, x, lengths, dy, dcFinal, dhFinal, workspace, dx, dc0, dh0, gradients);
+        LstmCore<double>.Backward(RnnCheck.OneRow(config), weights, x, lengths, dy, dcFinal, dhFinal, workspace, dx, dc0, dh0, gradients);
     }
 
     private static void Check(in LstmConfig c, string owner)

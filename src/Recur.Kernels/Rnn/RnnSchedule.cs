@@ -99,6 +99,18 @@ internal readonly ref struct RnnSchedule
 /// <summary>Argument checks shared by the fused RNN kernels; messages name the kernel and both sizes.</summary>
 internal static class RnnCheck
 {
+    /// <summary>
+    /// At one batch row the batch-major (1, T, ·) and time-major (T, 1, ·) layouts are the same memory: the kernels then
+    /// run time-major, which reads x and writes y in place (no gather of x, no strided rows).
+    /// </summary>
+    public static LstmConfig OneRow(in LstmConfig c) => c.Batch == 1 && c.BatchMajor ? c with { BatchMajor = false } : c;
+
+    /// <inheritdoc cref="OneRow(in LstmConfig)"/>
+    public static GruConfig OneRow(in GruConfig c) => c.Batch == 1 && c.BatchMajor ? c with { BatchMajor = false } : c;
+
+    /// <inheritdoc cref="OneRow(in LstmConfig)"/>
+    public static SimpleRnnConfig OneRow(in SimpleRnnConfig c) => c.Batch == 1 && c.BatchMajor ? c with { BatchMajor = false } : c;
+
     public static void Dims(string owner, int time, int batch, int inputSize, int units)
     {
         ThrowHelper.CheckNonNegative(time, owner, "time");

@@ -70,7 +70,7 @@ public static class SimpleRnnKernel
         Span<float> y, Span<float> hFinal, Span<float> workspace, bool training)
     {
         CheckForward(config, kernel.Length, bias.Length, x.Length, lengths, h0.Length, y.Length, hFinal.Length, workspace.Length, training);
-        SimpleRnnCore<float>.Forward(config, kernel, bias, x, lengths, h0, y, hFinal, workspace, training);
+        SimpleRnnCore<float>.Forward(RnnCheck.OneRow(config), kernel, bias, x, lengths, h0, y, hFinal, workspace, training);
     }
 
     /// <summary>Runs the RNN over the sequence (double precision).</summary>
@@ -80,7 +80,7 @@ public static class SimpleRnnKernel
         Span<double> y, Span<double> hFinal, Span<double> workspace, bool training)
     {
         CheckForward(config, kernel.Length, bias.Length, x.Length, lengths, h0.Length, y.Length, hFinal.Length, workspace.Length, training);
-        SimpleRnnCore<double>.Forward(config, kernel, bias, x, lengths, h0, y, hFinal, workspace, training);
+        SimpleRnnCore<double>.Forward(RnnCheck.OneRow(config), kernel, bias, x, lengths, h0, y, hFinal, workspace, training);
     }
 
     /// <summary>Back-propagates after a <c>Forward</c> with <c>training: true</c> on the same arguments and workspace (single precision).</summary>
@@ -101,7 +101,7 @@ public static class SimpleRnnKernel
         Span<float> workspace, Span<float> dx, Span<float> dh0, Span<float> dKernel, Span<float> dBias)
     {
         CheckBackward(config, kernel.Length, x.Length, lengths, dy.Length, dhFinal.Length, workspace.Length, dx.Length, dh0.Length, dKernel.Length, dBias.Length);
-        SimpleRnnCore<float>.Backward(config, kernel, x, lengths, dy, dhFinal, workspace, dx, dh0, dKernel, dBias);
+        SimpleRnnCore<float>.Backward(RnnCheck.OneRow(config), kernel, x, lengths, dy, dhFinal, workspace, dx, dh0, dKernel, dBias);
     }
 
     /// <summary>Back-propagates after a <c>Forward</c> with <c>training: true</c> (double precision).</summary>
@@ -111,7 +111,7 @@ public static class SimpleRnnKernel
         Span<double> workspace, Span<double> dx, Span<double> dh0, Span<double> dKernel, Span<double> dBias)
     {
         CheckBackward(config, kernel.Length, x.Length, lengths, dy.Length, dhFinal.Length, workspace.Length, dx.Length, dh0.Length, dKernel.Length, dBias.Length);
-        SimpleRnnCore<double>.Backward(config, kernel, x, lengths, dy, dhFinal, workspace, dx, dh0, dKernel, dBias);
+        SimpleRnnCore<double>.Backward(RnnCheck.OneRow(config), kernel, x, lengths, dy, dhFinal, workspace, dx, dh0, dKernel, dBias);
     }
 
     private static void CheckForward(in SimpleRnnConfig c, int kernel, int bias, int x, ReadOnlySpan<int> lengths, int h0, int y, int hFinal, int workspace, bool training)
