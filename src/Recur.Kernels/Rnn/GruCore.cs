@@ -95,7 +95,7 @@ internal static unsafe class GruCore<T>
         int unitParts = PackUnitSplit(cfg, s, w, ws, L, unitBounds);
         int parts = unitParts > 1 ? unitParts : RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
         int nr = unitParts > 1 ? 0 : PackRecurrent(cfg, s, parts, w, ws, L, backward: false);
-        bool oneRowSlices = unitParts > 1 && s.Active[0] < 2;
+        bool oneRowSlices = cfg.ResetAfter && unitParts > 1 && s.Active[0] < 2;
         bool fused = (unitParts <= 1 || oneRowSlices) && PackFused(cfg, s, w, ws.Slice(L.Wv));
         Debug.Assert(!oneRowSlices || fused, "one-row weight slices run the fused step: Choose(oneRow) and PackFused must agree");
         bool inY = unitParts <= 1 && s.Dense && !training && RnnSettings.StepsInOutput;
@@ -549,7 +549,9 @@ internal static unsafe class GruCore<T>
             return slices > 1 && s.Active[0] < 2 ? slices : 0;
         }
 
-        int parts = RnnUnitSplit.Choose(s, H, bounds);
+        // Reset-before: the unit split's GEMMs on each part's panels, at batch 1 too (from OneRowSliceMinUnits units; it
+        // has no fused one-row step, so its one-row slices are the same loop with one row, two barriers a step).
+        int parts = RnnUnitSplit.Choose(s, H, bounds, oneRow: true);
         if (parts == 0)
         {
             return 0;

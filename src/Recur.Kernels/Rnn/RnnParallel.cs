@@ -62,6 +62,8 @@ internal static class RnnSettings
     /// its slice's panels and runs the cell on its units, one barrier a step); below, one thread runs the steps. On two
     /// threads (`rnn --ab unit --ab-p10 --batch 1`, each round's 10th-percentile call): H = 256 0.64–0.66× the one-thread
     /// steps' time, H = 512 0.69–0.72×, but H = 128 0.97–1.30×, where a step's slice (~1.6 µs) is too short for the barrier.
+    /// The reset-after GRU uses the same threshold; so does the reset-before GRU, whose batch-1 split is its unit split's
+    /// GEMMs with one row (two barriers a step; I = 128, H = 256: inference 0.80–1.06×, training 0.92–0.94×).
     /// </summary>
     public static int OneRowSliceMinUnits { get; set; } = 256;
 

@@ -421,6 +421,32 @@ public sealed class GruKernelTests
         });
     }
 
+    [Theory]
+    [InlineData(7, 5, 32, "", 2)]
+    [InlineData(9, 3, 48, "", 3)] // three slices of 16 units
+    [InlineData(6, 4, 64, "4", 2)] // the sequence ends before T: its last h stays in the state
+    [InlineData(5, 3, 32, "0", 2)] // no step at all
+    public void Gru_ResetBefore_OneRowUnitSplit_MatchesReferenceAndOneThread(int t, int i, int h, string lengths, int threads)
+    {
+        // Batch 1 on several threads: the reset-before GRU (no fused one-row step) runs its unit split with one row —
+        // each thread's GEMMs on its units' panels, two barriers a step (RnnSettings.OneRowSliceMinUnits lowered so that
+        // small H splits); training and inference, and with the pool busy.
+        var cfg = new GruConfig(t, 1, i, h);
+        var q = Make<float>(cfg, lengths, (t * 47) + h);
+        RnnThreads.WithOneRowSlicesFrom(16, () =>
+        {
+            foreach (bool training in new[] { true, false })
+            {
+                var one = RnnThreads.With(1, () => RunKernel<float>(q, training));
+                var sliced = RnnThreads.With(threads, () => RunKernel<float>(q, training));
+                var busy = RnnThreads.WithPoolHeld(() => RnnThreads.With(threads, () => RunKernel<float>(q, training)));
+                Compare(sliced, Reference(q, training), training, Tol<float>());
+                Compare(busy, Reference(q, training), training, Tol<float>());
+                Compare(sliced, one, training, Tol<float>());
+            }
+        });
+    }
+
     [Fact]
     public void Gru_UnitSplit_WithThePoolBusy_RunsAllPartsOnTheCallingThread()
     {
