@@ -79,16 +79,16 @@ internal static class FusedRnnStack
     {
         var first = members[0];
         var run = (StackRun<T, TApi>)s_runs.GetValue(first, _ => new StackRun<T, TApi>());
-        run.Prepare(members);
         try
         {
+            run.Prepare(members);
             RnnWavefront.Run(run, members.Length, run.ChunkCount, Gemm.MaxThreads);
+            run.SetOutputs(members);
         }
         finally
         {
             run.Clear();
         }
-        run.SetOutputs(members);
     }
 
     private enum Kind { Lstm, Gru, Rnn }
@@ -198,6 +198,7 @@ internal static class FusedRnnStack
             }
         }
 
+        /// <summary>Drops every reference to this run's arrays and contexts (the scratch goes back to the pool with the contexts).</summary>
         public void Clear()
         {
             _x = null;
@@ -205,6 +206,10 @@ internal static class FusedRnnStack
             Array.Clear(_ws);
             Array.Clear(_state);
             Array.Clear(_seq);
+            Array.Clear(_y);
+            Array.Clear(_c);
+            Array.Clear(_h);
+            Array.Clear(_ctx);
         }
 
         /// <summary>Sets every member's outputs (the workspace output: none, as in inference).</summary>
@@ -224,8 +229,6 @@ internal static class FusedRnnStack
                     ctx.SetOutput(1, _h[l]);
                 }
                 FusedRnnCommon.FinishForward(ctx, ctx.Op.Outputs.Count - 1, Array.Empty<T>(), 0, training: false);
-                _y[l] = _c[l] = _h[l] = null!;
-                _ctx[l] = null!;
             }
         }
 
