@@ -185,6 +185,53 @@ public class FusedRnnStackTests
         }
     }
 
+    /// <summary>
+    /// Concurrent runs of one plan: each has its own frame and wavefront state; one takes the kernel pool, the others run
+    /// their tasks on their own threads. Every result equals the serial one.
+    /// </summary>
+    [Fact]
+    public void ConcurrentRuns_MatchSerial()
+    {
+        var g = new Graph();
+        using (g.AsDefault())
+        {
+            var init = Initializers.RandomUniform(-0.5, 0.5, seed: 31);
+            var x = Tf.Placeholder(DType.Float32, new Shape(-1, -1, D), name: "x");
+            var len = Tf.Placeholder(DType.Int32, new Shape(-1), name: "len");
+            var (o, st) = Tf.Nn.DynamicRnn(Stack(1, init), x, len, dtype: DType.Float32);
+            var fetch = new List<Tensor> { o };
+            fetch.AddRange(st.Flatten());
+            using var s = new Session(g);
+            s.Run(Tf.GlobalVariablesInitializer());
+            var feeds = Enumerable.Range(0, 4).Select(k => new FeedDict
+            {
+                [x] = Rand(DType.Float32, 40 + k, 2, 41 + k, D),
+                [len] = new NDArray(new[] { 41 + k, 13 + k }),
+            }).ToArray();
+            int saved = Gemm.MaxThreads;
+            Gemm.MaxThreads = 2;
+            try
+            {
+                var serial = feeds.Select(f => s.Run(fetch, f)).ToArray();
+                long before = FusedRnnStack.WavefrontRuns;
+                for (int round = 0; round < 10; round++)
+                {
+                    var results = new NDArray[feeds.Length][];
+                    Parallel.For(0, feeds.Length, new ParallelOptions { MaxDegreeOfParallelism = feeds.Length }, k => results[k] = s.Run(fetch, feeds[k]));
+                    for (int k = 0; k < feeds.Length; k++)
+                    {
+                        for (int i = 0; i < fetch.Count; i++) TestUtil.AssertClose(serial[k][i], results[k][i], 0);
+                    }
+                }
+                Assert.Equal(before + (10 * feeds.Length), FusedRnnStack.WavefrontRuns);
+            }
+            finally
+            {
+                Gemm.MaxThreads = saved;
+            }
+        }
+    }
+
     /// <summary>A bad feed for the second layer's state is reported by that layer's op, as without the wavefront.</summary>
     [Fact]
     public void BadStateForSecondLayer_ClearError()
