@@ -51,11 +51,24 @@ public class FusedRnnStackTests
             : new NDArray(TestUtil.RandomFloats(n, seed), new Shape(shape));
     }
 
-    /// <summary>Runs <paramref name="fetch"/> with the wavefront on and off (two threads); returns (wavefront runs, on, off).</summary>
-    private static (long Runs, NDArray[] On, NDArray[] Off) RunBoth(Session s, IReadOnlyList<Tensor> fetch, FeedDict feeds)
+    /// <summary>Runs <paramref name="body"/> with <see cref="Gemm.MaxThreads"/> at <paramref name="threads"/>, then restores it.</summary>
+    private static T WithThreads<T>(int threads, Func<T> body)
     {
-        int savedThreads = Gemm.MaxThreads;
-        Gemm.MaxThreads = 2;
+        int saved = Gemm.MaxThreads;
+        Gemm.MaxThreads = threads;
+        try
+        {
+            return body();
+        }
+        finally
+        {
+            Gemm.MaxThreads = saved;
+        }
+    }
+
+    /// <summary>Runs <paramref name="fetch"/> with the wavefront on and off (two threads); returns (wavefront runs, on, off).</summary>
+    private static (long Runs, NDArray[] On, NDArray[] Off) RunBoth(Session s, IReadOnlyList<Tensor> fetch, FeedDict feeds) => WithThreads(2, () =>
+    {
         try
         {
             RnnWavefront.Enabled = false;
@@ -70,9 +83,8 @@ public class FusedRnnStackTests
         finally
         {
             RnnWavefront.Enabled = true;
-            Gemm.MaxThreads = savedThreads;
         }
-    }
+    });
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -171,17 +183,8 @@ public class FusedRnnStackTests
             Assert.Equal(0, runs);
             (runs, _, _) = RunBoth(s, new[] { o }, new FeedDict { [x] = Rand(DType.Float32, 1, 2, 10, D) });
             Assert.Equal(0, runs);
-            int saved = Gemm.MaxThreads;
-            try
-            {
-                Gemm.MaxThreads = 1;
-                s.Run(o, small);
-                Assert.Equal(before + 2, FusedRnnStack.WavefrontRuns);   // the two wavefront runs above, none on one thread
-            }
-            finally
-            {
-                Gemm.MaxThreads = saved;
-            }
+            WithThreads(1, () => s.Run(o, small));
+            Assert.Equal(before + 2, FusedRnnStack.WavefrontRuns);   // the two wavefront runs above, none on one thread
         }
     }
 
@@ -208,27 +211,18 @@ public class FusedRnnStackTests
                 [x] = Rand(DType.Float32, 40 + k, 2, 41 + k, D),
                 [len] = new NDArray(new[] { 41 + k, 13 + k }),
             }).ToArray();
-            int saved = Gemm.MaxThreads;
-            Gemm.MaxThreads = 2;
-            try
+            var serial = WithThreads(2, () => feeds.Select(f => s.Run(fetch, f)).ToArray());
+            long before = FusedRnnStack.WavefrontRuns;
+            for (int round = 0; round < 10; round++)
             {
-                var serial = feeds.Select(f => s.Run(fetch, f)).ToArray();
-                long before = FusedRnnStack.WavefrontRuns;
-                for (int round = 0; round < 10; round++)
+                var results = new NDArray[feeds.Length][];
+                WithThreads(2, () => Parallel.For(0, feeds.Length, new ParallelOptions { MaxDegreeOfParallelism = feeds.Length }, k => results[k] = s.Run(fetch, feeds[k])));
+                for (int k = 0; k < feeds.Length; k++)
                 {
-                    var results = new NDArray[feeds.Length][];
-                    Parallel.For(0, feeds.Length, new ParallelOptions { MaxDegreeOfParallelism = feeds.Length }, k => results[k] = s.Run(fetch, feeds[k]));
-                    for (int k = 0; k < feeds.Length; k++)
-                    {
-                        for (int i = 0; i < fetch.Count; i++) TestUtil.AssertClose(serial[k][i], results[k][i], 0);
-                    }
+                    for (int i = 0; i < fetch.Count; i++) TestUtil.AssertClose(serial[k][i], results[k][i], 0);
                 }
-                Assert.Equal(before + (10 * feeds.Length), FusedRnnStack.WavefrontRuns);
             }
-            finally
-            {
-                Gemm.MaxThreads = saved;
-            }
+            Assert.Equal(before + (10 * feeds.Length), FusedRnnStack.WavefrontRuns);
         }
     }
 
@@ -247,18 +241,9 @@ public class FusedRnnStackTests
             using var s = new Session(g);
             s.Run(Tf.GlobalVariablesInitializer());
             var feeds = new FeedDict { [x] = Rand(DType.Float32, 1, 2, 30, D), [h0] = Rand(DType.Float32, 2, 2, 6), [h1] = Rand(DType.Float32, 3, 2, 5) };
-            int saved = Gemm.MaxThreads;
-            Gemm.MaxThreads = 2;
-            try
-            {
-                var e = Assert.Throws<ArgumentException>(() => s.Run(o, feeds));
-                Assert.Contains("FusedGru", e.Message, StringComparison.Ordinal);
-                Assert.Contains("h0 (the initial state) must have shape (2, 4)", e.Message, StringComparison.Ordinal);
-            }
-            finally
-            {
-                Gemm.MaxThreads = saved;
-            }
+            var e = WithThreads(2, () => Assert.Throws<ArgumentException>(() => s.Run(o, feeds)));
+            Assert.Contains("FusedGru", e.Message, StringComparison.Ordinal);
+            Assert.Contains("h0 (the initial state) must have shape (2, 4)", e.Message, StringComparison.Ordinal);
         }
     }
 }
