@@ -4,7 +4,8 @@ namespace Recur;
 
 /// <summary>
 /// A pruned, ordered program for one fetch/feed signature of a graph: the ops the fetches need (stopping at fed
-/// tensors), in creation order (which is topological, since inputs always exist before their consumers), with each
+/// tensors), in creation order (which is topological, since inputs always exist before their consumers; ops that need a
+/// fused RNN chain's outputs may move after the chain, see Executor.SinkChainReaders), with each
 /// tensor mapped to a slot and each slot released after its last reader. A plan is immutable; the mutable state of a
 /// run (slots, per-op input arrays and contexts, the buffer pool) lives in an <see cref="ExecutionFrame"/> rented
 /// per run, so concurrent runs of one plan never share state.
@@ -219,6 +220,7 @@ internal static class Executor
         }
         var ops = needed.ToArray();
         Array.Sort(ops, (a, b) => a.Id.CompareTo(b.Id));
+        ops = SinkChainReaders(ops, fed);
 
         // Slots: feeds first, then every output of every planned op.
         var slotOf = new Dictionary<Tensor, int>();
@@ -322,6 +324,74 @@ internal static class Executor
             Chains = chains,
             Deferred = deferred,
         };
+    }
+
+    /// <summary>
+    /// Reorders the plan so that linked fused RNN ops (<see cref="FusedRnnStack.Chains"/>: stacked layers, or their
+    /// gradient ops top layer first) are not kept apart by ops that need their outputs: such ops between two links —
+    /// the initial state's gradient assembled from the layers' dh0, a metric on a lower layer's output — move, in
+    /// their order, to just after the next link, so the links can run as one wavefront. Only when the next link does
+    /// not need them and nothing stateful sits between the links; the order stays topological.
+    /// </summary>
+    private static Operation[] SinkChainReaders(Operation[] ops, HashSet<Tensor> fed)
+    {
+        if (!ops.Any(op => FusedRnnStack.IsLayer(op) || FusedRnnStack.IsGradient(op))) return ops;
+        var next = new Dictionary<Operation, Operation>();
+        var linked = new HashSet<Operation>();
+        foreach (var op in ops)
+        {
+            if (!FusedRnnStack.IsLayer(op) && !FusedRnnStack.IsGradient(op)) continue;
+            var t = op.InputArray[FusedRnnStack.LinkInput(op)];
+            if (fed.Contains(t) || t.ValueIndex != 0 || !FusedRnnStack.Chains(t.Op, op) || next.ContainsKey(t.Op)) continue;
+            next[t.Op] = op;
+            linked.Add(op);
+        }
+        if (next.Count == 0) return ops;
+        var list = new List<Operation>(ops);
+        bool Needs(Operation op, HashSet<Operation> of)
+        {
+            foreach (var t in op.InputArray)
+            {
+                if (!fed.Contains(t) && of.Contains(t.Op)) return true;
+            }
+            foreach (var c in op.ControlInputs)
+            {
+                if (of.Contains(c)) return true;
+            }
+            return false;
+        }
+        foreach (var start in ops)
+        {
+            if (!next.ContainsKey(start) || linked.Contains(start)) continue;
+            var members = new HashSet<Operation> { start };
+            var cur = start;
+            while (next.TryGetValue(cur, out var n))
+            {
+                int a = list.IndexOf(cur), b = list.IndexOf(n);
+                var moved = new List<Operation>();
+                var movedSet = new HashSet<Operation>();
+                bool stateful = false;
+                for (int k = a + 1; k < b; k++)
+                {
+                    var op = list[k];
+                    stateful |= op.Def.Stateful && op.Type != "VariableV2";
+                    if (Needs(op, members) || Needs(op, movedSet))
+                    {
+                        moved.Add(op);
+                        movedSet.Add(op);
+                    }
+                }
+                if (stateful || Needs(n, movedSet)) break;
+                if (moved.Count > 0)
+                {
+                    foreach (var op in moved) list.Remove(op);
+                    list.InsertRange(list.IndexOf(n) + 1, moved);
+                }
+                members.Add(n);
+                cur = n;
+            }
+        }
+        return list.ToArray();
     }
 
     /// <summary>
