@@ -20,6 +20,7 @@ internal static class Program
         ("gemm-cpu", "Single-thread SGEMM vs OpenBLAS timed by thread CPU time (robust to other load). [shape filter]", CpuTimeGemm.Run),
         ("rnn-parts", "Diagnostic: one forward's time by part (input GEMM, recurrent GEMMs, cell passes), interleaved rounds. [B T I H [gru|rnn|lstm-train [threads]]]", PartsProbe.Run),
         ("rnn-stack", "Diagnostic: a stacked LSTM (time-major inference) layer by layer vs the layer wavefront in C chunks. [B T I H L [chunks,...] [--threads N]]", StackProbe.Run),
+        ("rnn-chunks", "Diagnostic: one LSTM layer's training forward and backward, whole sequence vs C time chunks (the training wavefront's per-layer work), 1 thread. [B T I H C]", ChunkProbe.Run),
         ("rnn-cell", "Diagnostic: the fused LSTM cell pass and tanh forms on one cached row, ns per unit. [units]", CellProbe.Run),
         ("rnn", "Fused LSTM/GRU/RNN kernels on issue 5's grid vs the best peer. [--quick] [--threads 1,2] [--filter lstm-64] [--mode infer|train|both] [--seconds S] [--quiet-wait S] [--ab KNOB [--ab-threads N] [--ab-p10]] [--var] [--batch-major] [--batch N] [--min-rows N] [--unit-split-rows N] [--out file.md]", RnnBench.Run),
         ("gemm", "SGEMM vs OpenBLAS (BenchmarkDotNet; [--shapes sq1024,rnn-m64-h256] picks shapes, BDN options pass through). --quick [--seconds S] [--threads 1,2] [--filter sq] [--out file.md]: Stopwatch median table.", RunGemm),

@@ -257,7 +257,7 @@ internal static class Executor
             fetchSlots[i] = slotOf[fetches[i]];
             isFetch[fetchSlots[i]] = true;
         }
-        var (chains, deferred, runsAt) = FindChains(ops, inputSlots, outputBase, slot);
+        var (chains, deferred, runsAt) = FindChains(ops, inputSlots, outputBase, isFetch, slot);
         // A slot's last use is where its last reader runs (a deferred chain member runs at its chain's last op).
         var lastUse = new int[slot];
         Array.Fill(lastUse, -1);
@@ -327,21 +327,19 @@ internal static class Executor
     }
 
     /// <summary>
-    /// Reorders the plan so that linked fused RNN ops (<see cref="FusedRnnStack.Chains"/>: stacked layers, or their
-    /// gradient ops top layer first) are not kept apart by ops that need their outputs: such ops between two links —
-    /// the initial state's gradient assembled from the layers' dh0, a metric on a lower layer's output — move, in
-    /// their order, to just after the next link, so the links can run as one wavefront. Only when the next link does
-    /// not need them and nothing stateful sits between the links; the order stays topological.
+    /// Reorders the plan so that stacked fused RNN layers (<see cref="FusedRnnStack.Chains"/>) are not kept apart by
+    /// ops that need their outputs: such ops between two linked layers (a metric on a lower layer's output, say) move,
+    /// in their order, to just after the upper layer, so the layers can run as one wavefront. Only when the upper layer
+    /// does not need them and nothing stateful sits between the layers; the order stays topological.
     /// </summary>
     private static Operation[] SinkChainReaders(Operation[] ops, HashSet<Tensor> fed)
     {
-        if (!ops.Any(op => FusedRnnStack.IsLayer(op) || FusedRnnStack.IsGradient(op))) return ops;
         var next = new Dictionary<Operation, Operation>();
         var linked = new HashSet<Operation>();
         foreach (var op in ops)
         {
-            if (!FusedRnnStack.IsLayer(op) && !FusedRnnStack.IsGradient(op)) continue;
-            var t = op.InputArray[FusedRnnStack.LinkInput(op)];
+            if (!FusedRnnStack.IsLayer(op)) continue;
+            var t = op.InputArray[0];
             if (fed.Contains(t) || t.ValueIndex != 0 || !FusedRnnStack.Chains(t.Op, op) || next.ContainsKey(t.Op)) continue;
             next[t.Op] = op;
             linked.Add(op);
@@ -395,20 +393,19 @@ internal static class Executor
     }
 
     /// <summary>
-    /// Chains of fused RNN layers, or of their gradient ops, that may run as one wavefront (<see cref="FusedRnnStack"/>):
-    /// op j joins the chain of op i when j's link input (a layer's x, a gradient op's dy) is i's first output
-    /// (<see cref="FusedRnnStack.Chains"/>), nothing that runs between them reads i's chain's outputs or depends on
-    /// them by a control edge, and nothing between them changes state (an assignment or optimizer op: the deferred op
-    /// must see what it would have seen). Returns per op its chain (at the chain's last op), whether it is deferred,
-    /// and where it runs.
+    /// Chains of fused RNN layers that may run as one wavefront (<see cref="FusedRnnStack"/>): op j joins the chain of
+    /// op i when j's x is i's y (<see cref="FusedRnnStack.Chains"/>), neither op's workspace is read or fetched
+    /// (inference), nothing that runs between them reads i's chain's outputs or depends on them by a control edge,
+    /// and nothing between them changes state (an assignment or optimizer op: the deferred op must see what it would
+    /// have seen). Returns per op its chain (at the chain's last op), whether it is deferred, and where it runs.
     /// </summary>
-    private static (int[]?[] Chains, bool[] Deferred, int[] RunsAt) FindChains(Operation[] ops, int[][] inputSlots, int[] outputBase, int slotCount)
+    private static (int[]?[] Chains, bool[] Deferred, int[] RunsAt) FindChains(Operation[] ops, int[][] inputSlots, int[] outputBase, bool[] isFetch, int slotCount)
     {
         var chains = new int[]?[ops.Length];
         var deferred = new bool[ops.Length];
         var runsAt = new int[ops.Length];
         for (int i = 0; i < ops.Length; i++) runsAt[i] = i;
-        if (!ops.Any(op => FusedRnnStack.IsLayer(op) || FusedRnnStack.IsGradient(op))) return (chains, deferred, runsAt);
+        if (!ops.Any(FusedRnnStack.IsLayer)) return (chains, deferred, runsAt);
         var readers = new List<int>?[slotCount];
         for (int i = 0; i < ops.Length; i++)
         {
@@ -416,15 +413,19 @@ internal static class Executor
         }
         var indexOf = new Dictionary<Operation, int>();
         for (int i = 0; i < ops.Length; i++) indexOf[ops[i]] = i;
+        bool WorkspaceIdle(int i)
+        {
+            int ws = outputBase[i] + ops[i].Outputs.Count - 1;
+            return !isFetch[ws] && readers[ws] is null;
+        }
         var chainOf = new List<int>?[ops.Length];
         for (int j = 0; j < ops.Length; j++)
         {
             var next = ops[j];
-            if (!FusedRnnStack.IsLayer(next) && !FusedRnnStack.IsGradient(next)) continue;
-            int link = FusedRnnStack.LinkInput(next);
-            var x = next.InputArray[link];
-            if (!indexOf.TryGetValue(x.Op, out int i) || x.ValueIndex != 0 || inputSlots[j][link] != outputBase[i]) continue;
-            if (!FusedRnnStack.Chains(ops[i], next)) continue;
+            if (!FusedRnnStack.IsLayer(next) || !WorkspaceIdle(j)) continue;
+            var x = next.InputArray[0];
+            if (!indexOf.TryGetValue(x.Op, out int i) || x.ValueIndex != 0 || inputSlots[j][0] != outputBase[i]) continue;
+            if (!FusedRnnStack.Chains(ops[i], next) || !WorkspaceIdle(i)) continue;
             var chain = chainOf[i] ?? new List<int> { i };
             int start = chain[0];
             bool ok = true;
@@ -439,7 +440,7 @@ internal static class Executor
                     if (indexOf.TryGetValue(c, out int ci) && chain.Contains(ci)) ok = false;
                 }
             }
-            // Up to j, a member's outputs are read only by the next member, as its link input and nothing else.
+            // Up to j, a member's outputs are read only by the next member, as its x (input 0) and nothing else.
             for (int n = 0; ok && n < chain.Count; n++)
             {
                 int m = chain[n], successor = n + 1 < chain.Count ? chain[n + 1] : j;
@@ -449,8 +450,7 @@ internal static class Executor
                     foreach (int r in readers[s] ?? [])
                     {
                         if (r > j) continue;
-                        if (o != 0 || r != successor || Array.IndexOf(inputSlots[r], s) != FusedRnnStack.LinkInput(ops[r])
-                            || Array.LastIndexOf(inputSlots[r], s) != FusedRnnStack.LinkInput(ops[r])) ok = false;
+                        if (o != 0 || r != successor || Array.LastIndexOf(inputSlots[r], s) != 0) ok = false;
                     }
                 }
             }

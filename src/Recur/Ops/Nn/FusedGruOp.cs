@@ -116,12 +116,28 @@ internal static class FusedGruOp
         FusedRnnCommon.FinishForward(ctx, 2, ws, n, training);
     }
 
-    /// <summary>The weight gradients' spans in the gradient op's outputs: dx, dh0, d gates/kernel, d gates/bias, then the candidate gradients in input order.</summary>
-    internal static GruGradients<T> Gradients<T>(in GruConfig cfg, NDArray[] outs)
+    private static void Backward<T, TApi>(OpContext ctx)
+        where TApi : IFusedRnnApi<T>
     {
+        var cfg = Config(ctx);
+        var lengths = FusedRnnCommon.Lengths(ctx, cfg.Batch);
+        int nIn = ctx.InputCount - 3;   // forward inputs, then workspace, dy, dh
+        var x = ctx.Input(0);
+        var dy = ctx.Input(nIn + 1);
+        var dh = ctx.Input(nIn + 2);
+        var dySpan = FusedRnnCommon.Gradient<T>(ctx, dy, "the gradient of y", FusedRnnCommon.SequenceDims(cfg.BatchMajor, cfg.Time, cfg.Batch, cfg.Units, stackalloc int[3]));
+        var dhSpan = FusedRnnCommon.Gradient<T>(ctx, dh, "the gradient of the final h", cfg.Batch, cfg.Units);
+        var outs = new NDArray[ctx.Op.Outputs.Count];
+        for (int k = 0, i = 0; i < nIn; i++)
+        {
+            if (i == 1) continue;
+            outs[k] = ctx.AllocateOutput(k, ctx.Input(i).Shape, x.DType);
+            k++;
+        }
+        // outs: dx, dh0, d gates/kernel, d gates/bias, then the candidate gradients in input order.
         int ih = cfg.InputSize * cfg.Units;
         var dck = outs[4].Data<T>().AsSpan();
-        return cfg.ResetAfter
+        var grads = cfg.ResetAfter
             ? new GruGradients<T>
             {
                 GateKernel = outs[2].Data<T>(),
@@ -139,32 +155,6 @@ internal static class FusedGruOp
                 CandidateHiddenKernel = dck[ih..],
                 CandidateBias = outs[5].Data<T>(),
             };
-    }
-
-    private static void Backward<T, TApi>(OpContext ctx)
-        where TApi : IFusedRnnApi<T>
-    {
-        if (FusedRnnCommon.IsChunked(ctx, ctx.InputCount - 3))
-        {
-            FusedRnnStack.BackwardAlone<T, TApi>(ctx);
-            return;
-        }
-        var cfg = Config(ctx);
-        var lengths = FusedRnnCommon.Lengths(ctx, cfg.Batch);
-        int nIn = ctx.InputCount - 3;   // forward inputs, then workspace, dy, dh
-        var x = ctx.Input(0);
-        var dy = ctx.Input(nIn + 1);
-        var dh = ctx.Input(nIn + 2);
-        var dySpan = FusedRnnCommon.Gradient<T>(ctx, dy, "the gradient of y", FusedRnnCommon.SequenceDims(cfg.BatchMajor, cfg.Time, cfg.Batch, cfg.Units, stackalloc int[3]));
-        var dhSpan = FusedRnnCommon.Gradient<T>(ctx, dh, "the gradient of the final h", cfg.Batch, cfg.Units);
-        var outs = new NDArray[ctx.Op.Outputs.Count];
-        for (int k = 0, i = 0; i < nIn; i++)
-        {
-            if (i == 1) continue;
-            outs[k] = ctx.AllocateOutput(k, ctx.Input(i).Shape, x.DType);
-            k++;
-        }
-        var grads = Gradients<T>(cfg, outs);
         var ws = FusedRnnCommon.BeginBackward<T>(ctx, nIn, GruKernel.WorkspaceSize(cfg, training: true));
         try
         {

@@ -8,21 +8,13 @@ namespace Recur;
 /// <summary>
 /// The training workspace a fused RNN op hands to its gradient op (a variant output): everything the backward pass
 /// needs, saved by the forward pass. The buffer is rented from <see cref="ArrayPool{T}.Shared"/> and given back by the
-/// gradient op once it is the only reader. A layer wavefront in training (<see cref="FusedRnnStack"/>) saves it in
-/// time chunks: chunk c's workspace (the kernel's own layout for <see cref="ChunkSteps"/> steps, the last chunk
-/// possibly shorter) starts at c × <see cref="ChunkLength"/>.
+/// gradient op once it is the only reader.
 /// </summary>
-internal sealed class FusedRnnWorkspace<T>(T[] buffer, int length, int chunkSteps = 0, int chunkLength = 0)
+internal sealed class FusedRnnWorkspace<T>(T[] buffer, int length)
 {
     private T[]? _buffer = buffer;
 
     public int Length { get; } = length;
-
-    /// <summary>Steps per time chunk of a chunked workspace; 0 when it is one whole-sequence workspace.</summary>
-    public int ChunkSteps { get; } = chunkSteps;
-
-    /// <summary>Elements per chunk of a chunked workspace (each chunk's own workspace size, rounded up to the largest).</summary>
-    public int ChunkLength { get; } = chunkLength;
 
     /// <summary>The saved values; throws once the buffer has been given back.</summary>
     public Span<T> Span(OpContext ctx) =>
@@ -173,7 +165,9 @@ internal static class FusedRnnCommon
     /// </summary>
     public static (FusedRnnWorkspace<T> Saved, T[] Buffer, bool Owned) BeginBackward<T>(OpContext ctx, int index, int expectedLength)
     {
-        var saved = SavedWorkspace<T>(ctx, index);
+        var arr = ctx.Input(index);
+        if (arr.DType != DType.Variant || arr.Payload<object>() is not FusedRnnWorkspace<T> saved)
+            throw new InvalidOperationException($"{ctx.Op.Type} '{ctx.Op.Name}': input {index} is not the workspace of a fused forward pass that ran in training mode.");
         if (saved.Length != expectedLength)
             ctx.Fail($"the saved workspace has {saved.Length} elements, but the configuration needs {expectedLength}.");
         var forward = ctx.Op.Inputs[index].Op;
@@ -185,20 +179,6 @@ internal static class FusedRnnCommon
         span.CopyTo(copy);
         return (saved, copy, false);
     }
-
-    /// <summary>The saved workspace object of input <paramref name="index"/> (not yet checked against the configuration).</summary>
-    public static FusedRnnWorkspace<T> SavedWorkspace<T>(OpContext ctx, int index)
-    {
-        var arr = ctx.Input(index);
-        if (arr.DType != DType.Variant || arr.Payload<object>() is not FusedRnnWorkspace<T> saved)
-            throw new InvalidOperationException($"{ctx.Op.Type} '{ctx.Op.Name}': input {index} is not the workspace of a fused forward pass that ran in training mode.");
-        return saved;
-    }
-
-    /// <summary>Whether input <paramref name="index"/> is a workspace saved in time chunks by a training wavefront.</summary>
-    public static bool IsChunked(OpContext ctx, int index) =>
-        ctx.Input(index) is { DType: DType.Variant } a && a.Payload<object>() is { } o
-        && (o is FusedRnnWorkspace<float> { ChunkSteps: > 0 } || o is FusedRnnWorkspace<double> { ChunkSteps: > 0 });
 
     /// <summary>The span to run the backward pass on, from <see cref="BeginBackward{T}"/>'s result.</summary>
     public static Span<T> BackwardSpan<T>(OpContext ctx, (FusedRnnWorkspace<T> Saved, T[] Buffer, bool Owned) ws) =>

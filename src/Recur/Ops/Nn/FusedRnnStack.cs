@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using Recur.Kernels;
 using Recur.Kernels.Rnn;
@@ -9,14 +8,12 @@ namespace Recur;
 /// The layer wavefront of stacked fused RNN ops (docs/decisions/0010, ninth part): where one fused layer's outputs are
 /// the next one's inputs (a <c>MultiRnnCell</c> under <c>DynamicRnn</c>, or stacked <c>dynamic_rnn</c> calls), the
 /// executor hands the chain to <see cref="TryRun"/>, which runs the layers side by side in time chunks
-/// (<see cref="RnnWavefront"/>): layer l runs chunk c while layer l + 1 runs chunk c − 1, one layer per thread, where
-/// <see cref="RnnWavefront.Pays"/> says so; otherwise the ops run one after another as usual. The results are the
-/// layer-by-layer results: each chunk is the same kernel on the same rows, started from the state the previous chunk
-/// ended in, with the lengths cut to the chunk. In training each layer saves its workspace chunk by chunk (a chunked
-/// <see cref="FusedRnnWorkspace{T}"/>), and the gradient ops run backward the same way (FusedRnnStack.Backward.cs):
-/// chunks last to first, the top layer first, the state gradients carried from chunk to chunk.
+/// (<see cref="RnnWavefront"/>): layer l runs chunk c while layer l + 1 runs chunk c − 1, one layer per thread. Only in
+/// inference (no workspace saved for a gradient), and only where <see cref="RnnWavefront.Pays"/> says so; otherwise the
+/// ops run one after another as usual. The results are the layer-by-layer results: each chunk is the same kernel on
+/// the same rows, started from the state the previous chunk ended in, with the lengths cut to the chunk.
 /// </summary>
-internal static partial class FusedRnnStack
+internal static class FusedRnnStack
 {
     private static readonly ConditionalWeakTable<OpContext, object> s_runs = new();
     private static long s_wavefronts;
@@ -27,15 +24,6 @@ internal static partial class FusedRnnStack
     /// <summary>The fused layer op types that can chain.</summary>
     public static bool IsLayer(Operation op) => op.Type is "FusedLstm" or "FusedGru" or "FusedRnn";
 
-    /// <summary>The fused layers' gradient op types, which chain top layer first.</summary>
-    public static bool IsGradient(Operation op) => op.Type is "FusedLstmGrad" or "FusedGruGrad" or "FusedRnnGrad";
-
-    /// <summary>
-    /// The input that links a chain member to the previous one: a layer's x (0), or a gradient op's dy (after the
-    /// forward inputs and the workspace: a gradient op has one output per forward input but the lengths).
-    /// </summary>
-    public static int LinkInput(Operation op) => IsGradient(op) ? op.Outputs.Count + 2 : 0;
-
     /// <summary>
     /// Whether <paramref name="next"/> can run in one wavefront after <paramref name="prev"/> (plan time): both are fused
     /// layers of one dtype and layout, <paramref name="next"/>'s x is <paramref name="prev"/>'s y, and both have the same
@@ -43,8 +31,8 @@ internal static partial class FusedRnnStack
     /// </summary>
     public static bool Chains(Operation prev, Operation next)
     {
-        if (!(IsLayer(prev) && IsLayer(next)) && !(IsGradient(prev) && IsGradient(next))) return false;
-        if (next.InputArray[LinkInput(next)] != prev.Outputs[0]) return false;
+        if (!IsLayer(prev) || !IsLayer(next)) return false;
+        if (next.InputArray[0] != prev.Outputs[0]) return false;
         if (prev.InputArray[0].DType != next.InputArray[0].DType) return false;
         if (prev.GetAttr<bool>("batch_major") != next.GetAttr<bool>("batch_major")) return false;
         bool lp = prev.GetAttr<bool>("has_lengths"), ln = next.GetAttr<bool>("has_lengths");
@@ -60,7 +48,6 @@ internal static partial class FusedRnnStack
     {
         if (members.Length < 2 || !RnnWavefront.Enabled) return false;
         var first = members[0];
-        if (IsGradient(first.Op)) return TryRunBackward(members);
         var x = first.Input(0);
         bool batchMajor = FusedRnnCommon.BatchMajor(first);
         if (x.Rank != 3) return false;   // the op's own checks report it
@@ -106,21 +93,6 @@ internal static partial class FusedRnnStack
 
     private enum Kind { Lstm, Gru, Rnn }
 
-    /// <summary>A layer's kernel workspace size for <paramref name="steps"/> time-major steps (the config of its kind is used).</summary>
-    private static int WorkspaceSize(Kind kind, in LstmConfig lstm, in GruConfig gru, in SimpleRnnConfig rnn, int steps, bool training) => kind switch
-    {
-        Kind.Lstm => LstmKernel.WorkspaceSize(lstm with { Time = steps, BatchMajor = false }, training),
-        Kind.Gru => GruKernel.WorkspaceSize(gru with { Time = steps, BatchMajor = false }, training),
-        _ => SimpleRnnKernel.WorkspaceSize(rnn with { Time = steps, BatchMajor = false }, training),
-    };
-
-    /// <summary>The elements per chunk of a chunked training workspace: the larger of a full chunk's and the last chunk's workspace.</summary>
-    private static int ChunkStride(Kind kind, in LstmConfig lstm, in GruConfig gru, in SimpleRnnConfig rnn, int steps, int time)
-    {
-        int last = time - ((time - 1) / steps * steps);
-        return Math.Max(WorkspaceSize(kind, lstm, gru, rnn, steps, training: true), WorkspaceSize(kind, lstm, gru, rnn, last, training: true));
-    }
-
     /// <summary>One wavefront run's layers, buffers and tasks; kept per frame (per first member's context) and reused, so a steady run allocates nothing.</summary>
     private sealed class StackRun<T, TApi> : IWavefrontTasks
         where TApi : IFusedRnnApi<T>
@@ -134,9 +106,6 @@ internal static partial class FusedRnnStack
         private NDArray[] _y = [], _c = [], _h = [];
         private T[]?[] _seq = [];
         private T[][] _ws = [], _state = [];
-        private T[]?[] _saved = [];
-        private bool[] _training = [];
-        private int[] _stride = [];
         private T[]? _x;
         private int[]? _lengths;
         private int _layers, _batch, _time, _steps;
@@ -164,9 +133,6 @@ internal static partial class FusedRnnStack
                 _seq = new T[n][];
                 _ws = new T[n][];
                 _state = new T[n][];
-                _saved = new T[n][];
-                _training = new bool[n];
-                _stride = new int[n];
             }
             _layers = n;
             var first = members[0];
@@ -226,18 +192,7 @@ internal static partial class FusedRnnStack
                     _h[l] = ctx.AllocateOutput(1, [b, h], dtype);
                 }
                 _seq[l] = _batchMajor ? ctx.RentScratch<T>(t * b * p) : null;
-                // Training (a gradient reads the workspace): every chunk saves its own workspace in one buffer that
-                // outlives the op; inference: one chunk's scratch, reused.
-                _training[l] = ctx.IsOutputNeeded(ctx.Op.Outputs.Count - 1);
-                if (_training[l])
-                {
-                    _stride[l] = ChunkStride(l);
-                    _saved[l] = ArrayPool<T>.Shared.Rent(Math.Max(1, ChunkCount * _stride[l]));
-                }
-                else
-                {
-                    _ws[l] = ctx.RentScratch<T>(WorkspaceSize(l, _steps, training: false));
-                }
+                _ws[l] = ctx.RentScratch<T>(WorkspaceSize(l, _steps));
                 // Two state buffers (c and h, or h) that the chunks take turns to read and write.
                 _state[l] = ctx.RentScratch<T>(2 * b * (h + p));
             }
@@ -246,12 +201,6 @@ internal static partial class FusedRnnStack
         /// <summary>Drops every reference to this run's arrays and contexts (the scratch goes back to the pool with the contexts).</summary>
         public void Clear()
         {
-            for (int l = 0; l < _saved.Length; l++)
-            {
-                // A run that failed before handing its saved workspaces over gives them back.
-                if (_saved[l] is { } b) ArrayPool<T>.Shared.Return(b);
-                _saved[l] = null;
-            }
             _x = null;
             _lengths = null;
             Array.Clear(_ws);
@@ -263,7 +212,7 @@ internal static partial class FusedRnnStack
             Array.Clear(_ctx);
         }
 
-        /// <summary>Sets every member's outputs; the workspace output is the chunked saved workspace in training, none in inference.</summary>
+        /// <summary>Sets every member's outputs (the workspace output: none, as in inference).</summary>
         public void SetOutputs(ReadOnlySpan<OpContext> members)
         {
             for (int l = 0; l < members.Length; l++)
@@ -279,21 +228,16 @@ internal static partial class FusedRnnStack
                 {
                     ctx.SetOutput(1, _h[l]);
                 }
-                if (_training[l])
-                {
-                    ctx.SetOutput(ctx.Op.Outputs.Count - 1, NDArray.Variant(new FusedRnnWorkspace<T>(_saved[l]!, ChunkCount * _stride[l], _steps, _stride[l])));
-                    _saved[l] = null;
-                }
-                else
-                {
-                    FusedRnnCommon.FinishForward(ctx, ctx.Op.Outputs.Count - 1, Array.Empty<T>(), 0, training: false);
-                }
+                FusedRnnCommon.FinishForward(ctx, ctx.Op.Outputs.Count - 1, Array.Empty<T>(), 0, training: false);
             }
         }
 
-        private int WorkspaceSize(int l, int steps, bool training) => FusedRnnStack.WorkspaceSize(_kind[l], _lstm[l], _gru[l], _rnn[l], steps, training);
-
-        private int ChunkStride(int l) => FusedRnnStack.ChunkStride(_kind[l], _lstm[l], _gru[l], _rnn[l], _steps, _time);
+        private int WorkspaceSize(int l, int steps) => _kind[l] switch
+        {
+            Kind.Lstm => LstmKernel.WorkspaceSize(_lstm[l] with { Time = steps, BatchMajor = false }, training: false),
+            Kind.Gru => GruKernel.WorkspaceSize(_gru[l] with { Time = steps, BatchMajor = false }, training: false),
+            _ => SimpleRnnKernel.WorkspaceSize(_rnn[l] with { Time = steps, BatchMajor = false }, training: false),
+        };
 
         /// <summary>Layer <paramref name="l"/> over chunk <paramref name="chunk"/>: time-major spans of the chunk, state carried between chunks.</summary>
         public void Run(int l, int chunk)
@@ -329,10 +273,7 @@ internal static partial class FusedRnnStack
             var read = st.Slice(((chunk + 1) & 1) * width, width);
             var write = st.Slice((chunk & 1) * width, width);
             bool last = chunk == ChunkCount - 1;
-            bool training = _training[l];
-            var ws = training
-                ? _saved[l].AsSpan(chunk * _stride[l], WorkspaceSize(l, steps, training: true))
-                : _ws[l].AsSpan(0, WorkspaceSize(l, steps, training: false));
+            var ws = _ws[l].AsSpan(0, WorkspaceSize(l, steps));
             switch (_kind[l])
             {
                 case Kind.Lstm:
@@ -340,16 +281,16 @@ internal static partial class FusedRnnStack
                     var cfg = _lstm[l] with { Time = steps, BatchMajor = false };
                     TApi.LstmForward(cfg, FusedLstmOp.Weights<T>(ctx, _lstm[l]), x, lengths,
                         chunk == 0 ? ctx.Input(2).AsSpan<T>() : read[..(b * h)], chunk == 0 ? ctx.Input(3).AsSpan<T>() : read.Slice(b * h, b * p),
-                        y, last ? _c[l].Data<T>() : write[..(b * h)], last ? _h[l].Data<T>() : write.Slice(b * h, b * p), ws, training);
+                        y, last ? _c[l].Data<T>() : write[..(b * h)], last ? _h[l].Data<T>() : write.Slice(b * h, b * p), ws, training: false);
                     break;
                 }
                 case Kind.Gru:
                     TApi.GruForward(_gru[l] with { Time = steps, BatchMajor = false }, FusedGruOp.Weights<T>(ctx, _gru[l]), x, lengths,
-                        chunk == 0 ? ctx.Input(2).AsSpan<T>() : read[..(b * h)], y, last ? _h[l].Data<T>() : write[..(b * h)], ws, training);
+                        chunk == 0 ? ctx.Input(2).AsSpan<T>() : read[..(b * h)], y, last ? _h[l].Data<T>() : write[..(b * h)], ws, training: false);
                     break;
                 default:
                     TApi.RnnForward(_rnn[l] with { Time = steps, BatchMajor = false }, ctx.Input(3).AsSpan<T>(), ctx.Input(4).AsSpan<T>(), x, lengths,
-                        chunk == 0 ? ctx.Input(2).AsSpan<T>() : read[..(b * h)], y, last ? _h[l].Data<T>() : write[..(b * h)], ws, training);
+                        chunk == 0 ? ctx.Input(2).AsSpan<T>() : read[..(b * h)], y, last ? _h[l].Data<T>() : write[..(b * h)], ws, training: false);
                     break;
             }
             if (_batchMajor)

@@ -78,11 +78,6 @@ internal static class FusedSimpleRnnOp
     private static void Backward<T, TApi>(OpContext ctx)
         where TApi : IFusedRnnApi<T>
     {
-        if (FusedRnnCommon.IsChunked(ctx, 5))
-        {
-            FusedRnnStack.BackwardAlone<T, TApi>(ctx);
-            return;
-        }
         var cfg = Config(ctx);
         var lengths = FusedRnnCommon.Lengths(ctx, cfg.Batch);
         var x = ctx.Input(0);
