@@ -6,7 +6,8 @@ namespace Recur.Benchmarks.Rnn;
 
 /// <summary>
 /// Diagnostic: a stack of LSTM layers (time-major inference) run layer by layer on every thread against the layer
-/// wavefront (<see cref="RnnWavefront"/>) with C time chunks; interleaved rounds, wall-clock medians.
+/// wavefront (<see cref="RnnWavefront"/>) with C time chunks, without and with each layer's <see cref="RnnPackCache"/>;
+/// interleaved rounds, wall-clock medians.
 /// Arguments: <c>[B T I H L [chunks,...] [--threads N]]</c>.
 /// </summary>
 internal static class StackProbe
@@ -53,8 +54,14 @@ internal static class StackProbe
         var variants = new List<(string Name, Action Run)> { ("layer by layer", LayerByLayer) };
         foreach (int n in chunkCounts)
         {
-            var tasks = new Tasks(b, t, inSize, h, layers, n, kernels, biases, x, ys);
+            var tasks = new Tasks(b, t, inSize, h, layers, n, kernels, biases, x, ys, cached: false);
             variants.Add(($"wavefront {n} chunks", () => RnnWavefront.Run(tasks, layers, tasks.Chunks, threads)));
+            var cachedTasks = new Tasks(b, t, inSize, h, layers, n, kernels, biases, x, ys, cached: true);
+            variants.Add(($"  the same, pack cache", () =>
+            {
+                cachedTasks.Reset();
+                RnnWavefront.Run(cachedTasks, layers, cachedTasks.Chunks, threads);
+            }));
         }
 
         // Check: the wavefront's top output equals the layer-by-layer one.
@@ -103,8 +110,16 @@ internal static class StackProbe
         return s[s.Length / 2];
     }
 
-    private sealed class Tasks(int b, int t, int inSize, int h, int layers, int chunks, float[][] kernels, float[][] biases, float[] x, float[][] ys) : IWavefrontTasks
+    private sealed class Tasks(int b, int t, int inSize, int h, int layers, int chunks, float[][] kernels, float[][] biases, float[] x, float[][] ys, bool cached) : IWavefrontTasks
     {
+        private readonly RnnPackCache?[] _packs = Enumerable.Range(0, layers).Select(_ => cached ? new RnnPackCache() : null).ToArray();
+
+        /// <summary>Forgets the packed weights, as the graph's wavefront does before every run.</summary>
+        public void Reset()
+        {
+            foreach (var p in _packs) p?.Reset();
+        }
+
         private readonly int _k = (t + chunks - 1) / chunks;
         private readonly float[][] _state = Enumerable.Range(0, layers).Select(_ => new float[4 * b * h]).ToArray();
         private readonly float[][] _ws = Enumerable.Range(0, layers).Select(l => new float[LstmKernel.WorkspaceSize(new LstmConfig((t + chunks - 1) / chunks, b, l == 0 ? inSize : h, h), false)]).ToArray();
@@ -114,7 +129,7 @@ internal static class StackProbe
         public void Run(int layer, int chunk)
         {
             int t0 = chunk * _k, steps = Math.Min(_k, t - t0), i = layer == 0 ? inSize : h;
-            var cfg = new LstmConfig(steps, b, i, h);
+            var cfg = new LstmConfig(steps, b, i, h) { PackCache = _packs[layer] };
             var src = layer == 0 ? x : ys[layer - 1];
             var st = _state[layer];
             int bh = b * h;

@@ -97,7 +97,22 @@ internal static unsafe class LstmCore<T>
             ldx = L.XStride;
         }
 
-        RnnMath.Gemm(false, false, n, GH, I, xp, ldx, wx, GH, T.Zero, g, GH);
+        var cache = cfg.PackCache;
+        if (cache is not null && RnnSettings.PackWeights && Kernels.Gemm.MaxThreads == 1 && n >= 2 && I > 0)
+        {
+            // A cached call (a wavefront's chunk, on one thread): Wx packed once for every chunk.
+            T[] packedX = cache.Input<T>(RnnMath.PackedSize(I, GH));
+            if (cache.InputNr == 0)
+            {
+                cache.InputNr = RnnMath.PackWeights(false, I, GH, wx, GH, packedX);
+            }
+
+            RnnMath.GemmPacked(false, n, GH, I, xp, ldx, wx, GH, packedX, cache.InputNr, T.Zero, g, GH, 1);
+        }
+        else
+        {
+            RnnMath.Gemm(false, false, n, GH, I, xp, ldx, wx, GH, T.Zero, g, GH);
+        }
 
         // The time loop, its rows split between threads when the batch is large enough (no per-step barrier).
         // The time loop: its units split between threads at small batches (one barrier a step), else its rows
@@ -106,9 +121,12 @@ internal static unsafe class LstmCore<T>
         Span<int> unitBounds = stackalloc int[RnnPartition.MaxParts + 1];
         int unitParts = PackUnitSplit(cfg, s, w.Kernel, ws.Slice(L.Wp), unitBounds);
         int parts = unitParts > 1 ? unitParts : RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
-        int nr = unitParts > 1 ? 0 : PackRecurrent(cfg, s, parts, w.Kernel, ws.Slice(L.Wp), backward: false);
+        // Wh's GEMM panels and one-row panels: in the workspace, or kept in the cache across calls (not the unit split's).
+        Span<T> wp = unitParts > 1 || cache is null ? ws.Slice(L.Wp) : cache.Recurrent<T>(RnnMath.PackedSize(P, GH));
+        Span<T> wv = cache is null ? ws.Slice(L.Wv) : cache.Fused<T>(FusedStep.PackedSize(4, H, P));
+        int nr = unitParts > 1 ? 0 : PackRecurrent(cfg, s, parts, w.Kernel, wp, backward: false, cache);
         bool oneRowSlices = unitParts > 1 && s.Active[0] < 2;
-        bool fused = (unitParts <= 1 || oneRowSlices) && PackFused(cfg, s, w.Kernel, ws.Slice(L.Wv));
+        bool fused = (unitParts <= 1 || oneRowSlices) && PackFused(cfg, s, w.Kernel, wv, cache);
         Debug.Assert(!oneRowSlices || fused, "one-row weight slices run the fused step: Choose(oneRow) and PackFused must agree");
         bool inY = unitParts <= 1 && s.Dense && !training && cfg.NumProj == 0 && RnnSettings.StepsInOutput;
         fixed (T* pws = ws, pk = w.Kernel, pb = w.Bias, pwi = w.PeepholeInput, pwf = w.PeepholeForget, pwo = w.PeepholeOutput, pp = w.Projection, py = y)
@@ -119,6 +137,7 @@ internal static unsafe class LstmCore<T>
             {
                 Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Wi = pwi, Wf = pwf, Wo = pwo, Proj = pp,
                 Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused, UnitBounds = unitParts > 1 ? pub : null, UnitParts = unitParts, InY = inY,
+                Wp = Ptr(wp), WpLength = wp.Length, Wv = Ptr(wv),
             };
             job.Backward = false;
             if (unitParts > 1)
@@ -163,6 +182,11 @@ internal static unsafe class LstmCore<T>
 
         /// <summary>Wh is packed for <see cref="FusedStep"/>: steps with one active row run it.</summary>
         public bool Fused;
+
+        /// <summary>The forward pass's packed Wh: GEMM panels (or the unit split's) and <see cref="FusedStep"/>'s panels (workspace or <see cref="RnnPackCache"/>).</summary>
+        public T* Wp;
+        public int WpLength;
+        public T* Wv;
 
         /// <summary>The unit split's part bounds (<see cref="UnitParts"/> + 1 of them; null: no unit split).</summary>
         public int* UnitBounds;
@@ -269,7 +293,7 @@ internal static unsafe class LstmCore<T>
 
                 T* pc = Ptr(cS.Slice(r0 * H, H));
                 FusedStep.Lstm(
-                    (float*)Ptr(ws.Slice(L.Wv)), (float*)Ptr(hIn), P, H, (float*)Ptr(g.Slice(off * GH, GH)), (float*)Ptr(rec.Slice(r0 * GH, GH)), (float*)c.Bias, float.CreateTruncating(cfg.ForgetBias),
+                    (float*)c.Wv, (float*)Ptr(hIn), P, H, (float*)Ptr(g.Slice(off * GH, GH)), (float*)Ptr(rec.Slice(r0 * GH, GH)), (float*)c.Bias, float.CreateTruncating(cfg.ForgetBias),
                     (float*)pc, training ? (float*)Ptr(ws.Slice(L.C + (off * H), H)) : null, (float*)Ptr(hRow), training, reverse: RnnSettings.ReversedStep(t));
             }
             else if (nb > 0)
@@ -291,7 +315,7 @@ internal static unsafe class LstmCore<T>
                 }
 
                 Span<T> recRows = rec.Slice(r0 * GH, nb * GH);
-                RnnMath.GemmPacked(false, nb, GH, P, hPrev, ldh, wh, GH, ws[L.Wp..], c.PanelWidth, T.Zero, recRows, GH, gemmThreads);
+                RnnMath.GemmPacked(false, nb, GH, P, hPrev, ldh, wh, GH, new ReadOnlySpan<T>(c.Wp, c.WpLength), c.PanelWidth, T.Zero, recRows, GH, gemmThreads);
 
                 Span<T> mRows = training && proj ? ws.Slice(L.M + (off * H), nb * H) : mS.Slice(r0 * H, nb * H);
                 for (int k = 0; k < nb; k++)
@@ -386,7 +410,7 @@ internal static unsafe class LstmCore<T>
                     {
                         // Batch 1: this part's weight slice of the fused one-row step (its 8-unit blocks, its units' cell).
                         FusedStep.Lstm(
-                            ws + L.Wv, cur, H, H, g + ((long)off * GH), rec, bias, fb, cS, training ? ws + L.C + ((long)off * H) : null, next, training,
+                            (float*)c.Wv, cur, H, H, g + ((long)off * GH), rec, bias, fb, cS, training ? ws + L.C + ((long)off * H) : null, next, training,
                             blockFrom: a / FusedStep.Block, blockTo: (a + w + FusedStep.Block - 1) / FusedStep.Block);
                         RnnUnitSplit.WriteOutputs(y, cfg.BatchMajor, T_, B, t, s.Perm, next, H, a, w, nb);
                         continue;
@@ -397,7 +421,7 @@ internal static unsafe class LstmCore<T>
                     {
                         A = cur, Lda = H, C = rec + (4 * a), Ldc = GH, M = nb, N = 4 * w, K = H, Alpha = 1f, Beta = 0f,
                     };
-                    GemmDriver<float>.MultiplyPanelsOnly(ref prob, ws + L.Wp + ((long)4 * a * H));
+                    GemmDriver<float>.MultiplyPanelsOnly(ref prob, (float*)c.Wp + ((long)4 * a * H));
                     for (int k = 0; k < nb; k++)
                     {
                         float* cRow = cS + ((long)k * H) + a;
@@ -537,7 +561,7 @@ internal static unsafe class LstmCore<T>
 
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
         int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
-        int nr = PackRecurrent(cfg, s, parts, w.Kernel, ws.Slice(L.Wp), backward: true);
+        int nr = PackRecurrent(cfg, s, parts, w.Kernel, ws.Slice(L.Wp), backward: true, cache: null);
         fixed (T* pws = ws, pk = w.Kernel, pb = w.Bias, pwi = w.PeepholeInput, pwf = w.PeepholeForget, pwo = w.PeepholeOutput, pp = w.Projection, pdy = dy)
         {
             var job = Job.Instance;
@@ -663,12 +687,23 @@ internal static unsafe class LstmCore<T>
     /// Packs Wh (forward) or Whᵀ (backward) into GEMM panels once for all steps when the steps' products will
     /// use them (more than one active row, single-threaded products); returns the panel width, or 0.
     /// </summary>
-    private static int PackRecurrent(in LstmConfig cfg, in RnnSchedule s, int parts, ReadOnlySpan<T> kernel, Span<T> packed, bool backward)
+    private static int PackRecurrent(in LstmConfig cfg, in RnnSchedule s, int parts, ReadOnlySpan<T> kernel, Span<T> packed, bool backward, RnnPackCache? cache)
     {
         int P = cfg.OutputSize, GH = 4 * cfg.Units;
         if (!RnnSettings.PackWeights || s.Time == 0 || s.Active[0] < 2 || (parts == 1 && Kernels.Gemm.MaxThreads > 1))
         {
             return 0;
+        }
+
+        if (cache is not null)
+        {
+            // Forward only: packed into the cache by the first call that needs it.
+            if (cache.RecurrentNr == 0)
+            {
+                cache.RecurrentNr = RnnMath.PackWeights(false, P, GH, kernel.Slice(cfg.InputSize * GH, P * GH), GH, packed);
+            }
+
+            return cache.RecurrentNr;
         }
 
         ReadOnlySpan<T> wh = kernel.Slice(cfg.InputSize * GH, P * GH);
@@ -679,12 +714,22 @@ internal static unsafe class LstmCore<T>
     /// Packs Wh by unit blocks for <see cref="FusedStep.Lstm"/> when it applies (float, AVX2, no peepholes, clip or
     /// projection) and some step has exactly one active row; true when packed.
     /// </summary>
-    private static bool PackFused(in LstmConfig cfg, in RnnSchedule s, ReadOnlySpan<T> kernel, Span<T> packed)
+    private static bool PackFused(in LstmConfig cfg, in RnnSchedule s, ReadOnlySpan<T> kernel, Span<T> packed, RnnPackCache? cache)
     {
         int H = cfg.Units, GH = 4 * H;
         if (!RnnSettings.FusedStep || !FusedStep.IsSupported<T>() || cfg.UsePeepholes || cfg.CellClip.HasValue || cfg.NumProj > 0 || !RnnSettings.HasSingleRowStep(s))
         {
             return false;
+        }
+
+        if (cache is not null)
+        {
+            if (cache.FusedPacked)
+            {
+                return true;
+            }
+
+            cache.FusedPacked = true;
         }
 
         ReadOnlySpan<int> gates = [0, H, 2 * H, 3 * H];

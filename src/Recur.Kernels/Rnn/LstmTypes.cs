@@ -34,6 +34,12 @@ public readonly record struct LstmConfig(int Time, int Batch, int InputSize, int
 
     /// <summary>The width of the output and of h: <see cref="NumProj"/> when set, else <see cref="Units"/>.</summary>
     public int OutputSize => NumProj > 0 ? NumProj : Units;
+
+    /// <summary>
+    /// Packed weights kept across forward calls on the same weights (a layer wavefront's time chunks); null: each call
+    /// packs its own in the workspace. See <see cref="RnnPackCache"/>.
+    /// </summary>
+    public RnnPackCache? PackCache { get; init; }
 }
 
 /// <summary>

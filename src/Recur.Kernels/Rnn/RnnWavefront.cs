@@ -44,6 +44,14 @@ public static class RnnWavefront
     public const int ChunkSteps = 25;
 
     /// <summary>
+    /// Steps per time chunk when every layer keeps its packed weights across chunks (<see cref="RnnPackCache"/>): a
+    /// chunk then costs little more than its steps, and shorter chunks shorten the pipeline's fill and drain. At B = 1,
+    /// H = 128, two LSTM layers, T = 100 took 0.74–0.77× the layer-by-layer time in 4 chunks and 0.70–0.71× in 7;
+    /// 10 and 16 chunks were no faster (ADR 0010, tenth part).
+    /// </summary>
+    public const int CachedChunkSteps = 15;
+
+    /// <summary>
     /// The largest recurrent weight matrix (bytes) a layer may have for the wavefront: half of a Zen 3 core's 512 KiB
     /// L2, so each thread keeps its own layer's weights in its own cache. Past it, splitting each layer's units or rows
     /// between the threads halves the weight traffic per core, which pays more (B = 1, H = 256 LSTM: 1.05–1.10×).
@@ -68,10 +76,12 @@ public static class RnnWavefront
         Enabled && threads >= 2 && batch >= 1 && batch < threads * Math.Max(1, RnnSettings.MinRowsPerThread)
         && time >= ChunkSteps && largestRecurrentBytes <= MaxRecurrentBytes;
 
-    /// <summary>The number of time chunks for <paramref name="time"/> steps: about <see cref="ChunkSteps"/> steps each, 2 to 16.</summary>
+    /// <summary>The number of time chunks for <paramref name="time"/> steps: about <paramref name="chunkSteps"/> steps each, 2 to 16.</summary>
     /// <param name="time">T (≥ 0).</param>
+    /// <param name="chunkSteps">The steps a chunk aims at: <see cref="ChunkSteps"/>, or <see cref="CachedChunkSteps"/> when every layer keeps its packed weights.</param>
     /// <returns>The chunk count (0 when <paramref name="time"/> is 0).</returns>
-    public static int Chunks(int time) => time <= 0 ? 0 : Math.Min(time, Math.Clamp((time + ChunkSteps - 1) / ChunkSteps, 2, 16));
+    public static int Chunks(int time, int chunkSteps = ChunkSteps) =>
+        time <= 0 ? 0 : Math.Min(time, Math.Clamp((time + Math.Max(chunkSteps, 1) - 1) / Math.Max(chunkSteps, 1), 2, 16));
 
     /// <summary>Runs every (layer, chunk) task on up to <paramref name="threads"/> threads (at most one per layer).</summary>
     /// <param name="tasks">The tasks.</param>

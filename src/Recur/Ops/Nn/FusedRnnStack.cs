@@ -106,6 +106,7 @@ internal static class FusedRnnStack
         private NDArray[] _y = [], _c = [], _h = [];
         private T[]?[] _seq = [];
         private T[][] _ws = [], _state = [];
+        private RnnPackCache[] _packs = [];
         private T[]? _x;
         private int[]? _lengths;
         private int _layers, _batch, _time, _steps;
@@ -133,6 +134,8 @@ internal static class FusedRnnStack
                 _seq = new T[n][];
                 _ws = new T[n][];
                 _state = new T[n][];
+                _packs = new RnnPackCache[n];
+                for (int l = 0; l < n; l++) _packs[l] = new RnnPackCache();
             }
             _layers = n;
             var first = members[0];
@@ -142,6 +145,7 @@ internal static class FusedRnnStack
             {
                 var ctx = members[l];
                 _ctx[l] = ctx;
+                _packs[l].Reset();   // the weights may have changed since the last run
                 if (l > 0) ctx.InputArray[0] = _y[l - 1];
                 int b, t, i, h, p;
                 switch (ctx.Op.Type)
@@ -167,7 +171,10 @@ internal static class FusedRnnStack
                     (_batch, _time) = (b, t);
                     _hasLengths = first.Attr<bool>("has_lengths");
                     var lengths = FusedRnnCommon.Lengths(first, b);
-                    int chunks = RnnWavefront.Chunks(t);
+                    // Shorter chunks when every layer keeps its packed weights from chunk to chunk (the LSTM's cache).
+                    bool cached = true;
+                    foreach (var m in members) cached &= m.Op.Type == "FusedLstm";
+                    int chunks = RnnWavefront.Chunks(t, cached ? RnnWavefront.CachedChunkSteps : RnnWavefront.ChunkSteps);
                     _steps = (t + chunks - 1) / chunks;
                     ChunkCount = (t + _steps - 1) / _steps;
                     _lengths = _hasLengths ? first.RentScratch<int>(ChunkCount * b) : null;
@@ -278,7 +285,8 @@ internal static class FusedRnnStack
             {
                 case Kind.Lstm:
                 {
-                    var cfg = _lstm[l] with { Time = steps, BatchMajor = false };
+                    // The packed weights stay in the layer's cache from chunk to chunk.
+                    var cfg = _lstm[l] with { Time = steps, BatchMajor = false, PackCache = _packs[l] };
                     TApi.LstmForward(cfg, FusedLstmOp.Weights<T>(ctx, _lstm[l]), x, lengths,
                         chunk == 0 ? ctx.Input(2).AsSpan<T>() : read[..(b * h)], chunk == 0 ? ctx.Input(3).AsSpan<T>() : read.Slice(b * h, b * p),
                         y, last ? _c[l].Data<T>() : write[..(b * h)], last ? _h[l].Data<T>() : write.Slice(b * h, b * p), ws, training: false);
