@@ -614,7 +614,7 @@ internal static unsafe class GruCore<T>
             return false;
         }
 
-        ReadOnlySpan<int> gates = [0, H, 0];
+        ReadOnlySpan<int> gates = stackalloc int[] { 0, H, 0 };
         fixed (T* pk = w.GateKernel, pc = w.CandidateHiddenKernel, pp = packed)
         {
             FusedStep.Pack((float*)pp, H, H, (float*)pk + ((long)I * G2), G2, 2, (float*)pc, H, gates);

@@ -732,7 +732,7 @@ internal static unsafe class LstmCore<T>
             cache.FusedPacked = true;
         }
 
-        ReadOnlySpan<int> gates = [0, H, 2 * H, 3 * H];
+        ReadOnlySpan<int> gates = stackalloc int[] { 0, H, 2 * H, 3 * H };
         fixed (T* pk = kernel, pp = packed)
         {
             float* wh = (float*)pk + ((long)cfg.InputSize * GH);

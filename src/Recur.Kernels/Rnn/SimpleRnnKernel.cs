@@ -554,7 +554,8 @@ internal static unsafe class SimpleRnnCore<T>
             return false;
         }
 
-        ReadOnlySpan<int> gates = [0];
+        // stackalloc, not a collection expression: a one-element one allocated an array per call in Debug builds.
+        ReadOnlySpan<int> gates = stackalloc int[] { 0 };
         fixed (T* pk = kernel, pp = packed)
         {
             FusedStep.Pack((float*)pp, H, H, (float*)pk + ((long)cfg.InputSize * H), H, 1, null, 0, gates);
