@@ -76,7 +76,22 @@ internal static unsafe class GruCore<T>
             xp = xg;
         }
 
-        if (JoinInputs(n))
+        var cache = cfg.PackCache;
+        if (cache is not null && RnnSettings.PackWeights && Kernels.Gemm.MaxThreads == 1 && n >= 2 && I > 0)
+        {
+            // A cached call (a wavefront's chunk, on one thread): Wgx and Wcx packed once for every chunk, back to back.
+            long gates = RnnMath.PackedSize(I, G2);
+            T[] packedX = cache.Input<T>(gates + RnnMath.PackedSize(I, H));
+            if (cache.InputNr == 0)
+            {
+                RnnMath.PackWeights(false, I, H, w.CandidateInputKernel, H, packedX.AsSpan((int)gates));
+                cache.InputNr = RnnMath.PackWeights(false, I, G2, wgx, G2, packedX);
+            }
+
+            RnnMath.GemmPacked(false, n, G2, I, xp, I, wgx, G2, packedX, cache.InputNr, T.Zero, g, G3, 1);
+            RnnMath.GemmPacked(false, n, H, I, xp, I, w.CandidateInputKernel, H, packedX.AsSpan((int)gates), cache.InputNr, T.Zero, g[G2..], G3, 1);
+        }
+        else if (JoinInputs(n))
         {
             Span<T> wx = ws.Slice(L.Wx, I * G3);
             JoinInputKernels(w, I, H, wx);
@@ -94,9 +109,14 @@ internal static unsafe class GruCore<T>
         Span<int> unitBounds = stackalloc int[RnnPartition.MaxParts + 1];
         int unitParts = PackUnitSplit(cfg, s, w, ws, L, unitBounds);
         int parts = unitParts > 1 ? unitParts : RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
-        int nr = unitParts > 1 ? 0 : PackRecurrent(cfg, s, parts, w, ws, L, backward: false);
+        // Wgh's and Wch's GEMM panels (back to back) and the one-row panels: in the workspace, or kept in the cache across
+        // calls (not the unit split's).
+        Span<T> wp = unitParts > 1 || cache is null ? ws[L.Wp..] : cache.Recurrent<T>(RnnMath.PackedSize(H, G2) + RnnMath.PackedSize(H, H));
+        Span<T> wcp = unitParts > 1 || cache is null ? ws[L.Wcp..] : wp[(int)RnnMath.PackedSize(H, G2)..];
+        Span<T> wv = cache is null ? ws.Slice(L.Wv) : cache.Fused<T>(FusedStep.PackedSize(3, H, H));
+        int nr = unitParts > 1 ? 0 : PackRecurrent(cfg, s, parts, w, wp, wcp, backward: false, cache);
         bool oneRowSlices = cfg.ResetAfter && unitParts > 1 && s.Active[0] < 2;
-        bool fused = (unitParts <= 1 || oneRowSlices) && PackFused(cfg, s, w, ws.Slice(L.Wv));
+        bool fused = (unitParts <= 1 || oneRowSlices) && PackFused(cfg, s, w, wv, cache);
         Debug.Assert(!oneRowSlices || fused, "one-row weight slices run the fused step: Choose(oneRow) and PackFused must agree");
         bool inY = unitParts <= 1 && s.Dense && !training && RnnSettings.StepsInOutput;
         fixed (T* pws = ws, pgk = w.GateKernel, pgb = w.GateBias, pck = w.CandidateHiddenKernel, pcb = w.CandidateBias, pchb = w.CandidateHiddenBias, py = y)
@@ -107,7 +127,8 @@ internal static unsafe class GruCore<T>
             {
                 Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, GateKernel = pgk, GateBias = pgb, HiddenKernel = pck,
                 CandidateBias = pcb, HiddenBias = pchb, Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused, GBatchMajor = gBatchMajor,
-                UnitBounds = unitParts > 1 ? pub : null, UnitParts = unitParts, InY = inY,
+                UnitBounds = unitParts > 1 ? pub : null, UnitParts = unitParts, InY = inY, Wp = Ptr(wp), Wcp = Ptr(wcp), Wv = Ptr(wv),
+                WpLength = wp.Length, WcpLength = wcp.Length,
             };
             job.Backward = false;
             if (unitParts > 1)
@@ -150,6 +171,13 @@ internal static unsafe class GruCore<T>
 
         /// <summary>The recurrent weights are packed for <see cref="FusedStep"/>: steps with one active row run it.</summary>
         public bool Fused;
+
+        /// <summary>The forward pass's packed Wgh and Wch (GEMM panels or the unit split's) and <see cref="FusedStep"/>'s panels (workspace or <see cref="RnnPackCache"/>).</summary>
+        public T* Wp;
+        public T* Wcp;
+        public T* Wv;
+        public int WpLength;
+        public int WcpLength;
 
         /// <summary>G's rows follow x's batch-major (b, t) order (<see cref="RnnMath.GateRow"/>).</summary>
         public bool GBatchMajor;
@@ -253,7 +281,7 @@ internal static unsafe class GruCore<T>
                 }
 
                 FusedStep.GruResetAfter(
-                    (float*)Ptr(ws.Slice(L.Wv)), (float*)Ptr(hFrom), H, (float*)Ptr(g.Slice(RnnMath.GateRow(c.GBatchMajor, s, t, r0) * G3, G3)), (float*)Ptr(rec.Slice(r0 * G3, G3)), (float*)c.GateBias, (float*)c.CandidateBias,
+                    (float*)c.Wv, (float*)Ptr(hFrom), H, (float*)Ptr(g.Slice(RnnMath.GateRow(c.GBatchMajor, s, t, r0) * G3, G3)), (float*)Ptr(rec.Slice(r0 * G3, G3)), (float*)c.GateBias, (float*)c.CandidateBias,
                     (float*)c.HiddenBias, training ? (float*)Ptr(ws.Slice(L.Aux + (off * H), H)) : null, (float*)Ptr(hRow), training,
                     reverse: RnnSettings.ReversedStep(t));
             }
@@ -268,7 +296,7 @@ internal static unsafe class GruCore<T>
                 }
 
                 Span<T> recRows = rec.Slice(r0 * G3, nb * G3);
-                if (after && JointPanels(c, L, nb, gemmThreads))
+                if (after && JointPanels(c, nb, gemmThreads))
                 {
                     // Wgh's and Wch's panels lie back to back: one product h·[Wgh | Wch] (N = 3H) packs h once.
                     var p = new GemmProblem<T>
@@ -276,14 +304,14 @@ internal static unsafe class GruCore<T>
                         A = Ptr(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(hPrev), hPrev.Length)), Lda = ldp, C = Ptr(recRows), Ldc = G3,
                         M = nb, N = G3, K = H, Alpha = T.One, Beta = T.Zero,
                     };
-                    GemmDriver<T>.MultiplyPanelsOnly(ref p, c.Ws + L.Wp);
+                    GemmDriver<T>.MultiplyPanelsOnly(ref p, c.Wp);
                 }
                 else
                 {
-                    RnnMath.GemmPacked(false, nb, G2, H, hPrev, ldp, wgh, G2, ws[L.Wp..], c.PanelWidth, T.Zero, recRows, G3, gemmThreads);
+                    RnnMath.GemmPacked(false, nb, G2, H, hPrev, ldp, wgh, G2, new ReadOnlySpan<T>(c.Wp, c.WpLength), c.PanelWidth, T.Zero, recRows, G3, gemmThreads);
                     if (after)
                     {
-                        RnnMath.GemmPacked(false, nb, H, H, hPrev, ldp, wch, H, ws[L.Wcp..], c.PanelWidth, T.Zero, recRows[G2..], G3, gemmThreads);
+                        RnnMath.GemmPacked(false, nb, H, H, hPrev, ldp, wch, H, new ReadOnlySpan<T>(c.Wcp, c.WcpLength), c.PanelWidth, T.Zero, recRows[G2..], G3, gemmThreads);
                     }
                 }
 
@@ -334,7 +362,7 @@ internal static unsafe class GruCore<T>
                 if (!after)
                 {
                     // The candidate's recurrent product on r ⊙ h, then c = tanh(x·Wcx + (r⊙h)·Wch + bc).
-                    RnnMath.GemmPacked(false, nb, H, H, aux, H, wch, H, ws[L.Wcp..], c.PanelWidth, T.Zero, recRows[G2..], G3, gemmThreads);
+                    RnnMath.GemmPacked(false, nb, H, H, aux, H, wch, H, new ReadOnlySpan<T>(c.Wcp, c.WcpLength), c.PanelWidth, T.Zero, recRows[G2..], G3, gemmThreads);
                     for (int k = 0; k < nb; k++)
                     {
                         Span<T> gr = g.Slice(RnnMath.GateRow(c.GBatchMajor, s, t, r0 + k) * G3, G3), gc = gr.Slice(G2, H);
@@ -419,7 +447,7 @@ internal static unsafe class GruCore<T>
                     }
 
                     FusedStep.GruResetAfter(
-                        ws + L.Wv, cur, H, g + ((long)RnnMath.GateRow(c.GBatchMajor, s, t, 0) * G3), rec, (float*)c.GateBias, (float*)c.CandidateBias,
+                        (float*)c.Wv, cur, H, g + ((long)RnnMath.GateRow(c.GBatchMajor, s, t, 0) * G3), rec, (float*)c.GateBias, (float*)c.CandidateBias,
                         (float*)c.HiddenBias, training ? ws + L.Aux + ((long)off * H) : null, next, training,
                         blockFrom: a / FusedStep.Block, blockTo: (a + w + FusedStep.Block - 1) / FusedStep.Block);
                 }
@@ -486,7 +514,7 @@ internal static unsafe class GruCore<T>
                     {
                         A = cur, Lda = H, C = rec + (2 * a), Ldc = G3, M = nb, N = 2 * w, K = H, Alpha = 1f, Beta = 0f,
                     };
-                    GemmDriver<float>.MultiplyPanelsOnly(ref prob, ws + L.Wp + ((long)2 * a * H));
+                    GemmDriver<float>.MultiplyPanelsOnly(ref prob, (float*)c.Wp + ((long)2 * a * H));
                     for (int k = 0; k < nb; k++)
                     {
                         float* gr = g + ((long)RnnMath.GateRow(c.GBatchMajor, s, t, k) * G3) + a;
@@ -506,7 +534,7 @@ internal static unsafe class GruCore<T>
                     {
                         A = rh, Lda = H, C = rec + G2 + a, Ldc = G3, M = nb, N = w, K = H, Alpha = 1f, Beta = 0f,
                     };
-                    GemmDriver<float>.MultiplyPanelsOnly(ref prob, ws + L.Wcp + ((long)a * H));
+                    GemmDriver<float>.MultiplyPanelsOnly(ref prob, (float*)c.Wcp + ((long)a * H));
                     for (int k = 0; k < nb; k++)
                     {
                         float* gr = g + ((long)RnnMath.GateRow(c.GBatchMajor, s, t, k) * G3) + a;
@@ -579,11 +607,11 @@ internal static unsafe class GruCore<T>
     /// lie back to back (H a multiple of 16, so Wgh's panels end where Wch's start), the register tile that packed
     /// them is in use, and the step's product runs on this thread with at least two rows.
     /// </summary>
-    private static bool JointPanels(in Ctx c, in GruLayout L, int rows, int gemmThreads) =>
-        RnnSettings.JointGruPanels && c.PanelWidth > 0 && rows >= 2 && c.Cfg.Units % 16 == 0 && L.Wcp - L.Wp == RnnMath.PackedSize(c.Cfg.Units, 2 * c.Cfg.Units) &&
+    private static bool JointPanels(in Ctx c, int rows, int gemmThreads) =>
+        RnnSettings.JointGruPanels && c.PanelWidth > 0 && rows >= 2 && c.Cfg.Units % 16 == 0 && c.Wcp - c.Wp == RnnMath.PackedSize(c.Cfg.Units, 2 * c.Cfg.Units) &&
         (gemmThreads == 1 || (gemmThreads <= 0 && Kernels.Gemm.MaxThreads == 1)) && GemmDriver<T>.PanelsUsable(c.PanelWidth);
 
-    private static int PackRecurrent(in GruConfig cfg, in RnnSchedule s, int parts, GruWeights<T> w, Span<T> ws, in GruLayout L, bool backward)
+    private static int PackRecurrent(in GruConfig cfg, in RnnSchedule s, int parts, GruWeights<T> w, Span<T> wp, Span<T> wcp, bool backward, RnnPackCache? cache)
     {
         int I = cfg.InputSize, H = cfg.Units, G2 = 2 * H;
         if (!RnnSettings.PackWeights || s.Time == 0 || s.Active[0] < 2 || (parts == 1 && Kernels.Gemm.MaxThreads > 1))
@@ -594,24 +622,46 @@ internal static unsafe class GruCore<T>
         ReadOnlySpan<T> wgh = w.GateKernel.Slice(I * G2, H * G2);
         if (backward)
         {
-            RnnMath.PackWeights(true, H, H, w.CandidateHiddenKernel, H, ws[L.Wcp..]);
-            return RnnMath.PackWeights(true, G2, H, wgh, G2, ws[L.Wp..]);
+            RnnMath.PackWeights(true, H, H, w.CandidateHiddenKernel, H, wcp);
+            return RnnMath.PackWeights(true, G2, H, wgh, G2, wp);
         }
 
-        RnnMath.PackWeights(false, H, H, w.CandidateHiddenKernel, H, ws[L.Wcp..]);
-        return RnnMath.PackWeights(false, H, G2, wgh, G2, ws[L.Wp..]);
+        if (cache is not null && cache.RecurrentNr != 0)
+        {
+            // Forward with a cache: packed by the first call that needed it.
+            return cache.RecurrentNr;
+        }
+
+        RnnMath.PackWeights(false, H, H, w.CandidateHiddenKernel, H, wcp);
+        int nr = RnnMath.PackWeights(false, H, G2, wgh, G2, wp);
+        if (cache is not null)
+        {
+            cache.RecurrentNr = nr;
+        }
+
+        return nr;
     }
 
     /// <summary>
     /// Packs [Wgh | Wch] by unit blocks (gates r, u, c) for <see cref="FusedStep.GruResetAfter"/> when it applies
     /// (float, AVX2, reset after) and some step has exactly one active row; true when packed.
     /// </summary>
-    private static bool PackFused(in GruConfig cfg, in RnnSchedule s, GruWeights<T> w, Span<T> packed)
+    private static bool PackFused(in GruConfig cfg, in RnnSchedule s, GruWeights<T> w, Span<T> packed, RnnPackCache? cache)
     {
         int I = cfg.InputSize, H = cfg.Units, G2 = 2 * H;
         if (!RnnSettings.FusedStep || !FusedStep.IsSupported<T>() || !cfg.ResetAfter || !RnnSettings.HasSingleRowStep(s))
         {
             return false;
+        }
+
+        if (cache is not null)
+        {
+            if (cache.FusedPacked)
+            {
+                return true;
+            }
+
+            cache.FusedPacked = true;
         }
 
         ReadOnlySpan<int> gates = stackalloc int[] { 0, H, 0 };
@@ -670,7 +720,7 @@ internal static unsafe class GruCore<T>
 
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
         int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
-        int nr = PackRecurrent(cfg, s, parts, w, ws, L, backward: true);
+        int nr = PackRecurrent(cfg, s, parts, w, ws[L.Wp..], ws[L.Wcp..], backward: true, cache: null);
         fixed (T* pws = ws, pgk = w.GateKernel, pgb = w.GateBias, pck = w.CandidateHiddenKernel, pcb = w.CandidateBias, pchb = w.CandidateHiddenBias, pdy = dy)
         {
             var job = Job.Instance;

@@ -20,6 +20,12 @@ public readonly record struct GruConfig(int Time, int Batch, int InputSize, int 
     /// with the same arithmetic. Default false.
     /// </summary>
     public bool BatchMajor { get; init; }
+
+    /// <summary>
+    /// Packed weights kept across forward calls on the same weights (a layer wavefront's time chunks); null: each call
+    /// packs its own in the workspace. See <see cref="RnnPackCache"/>.
+    /// </summary>
+    public RnnPackCache? PackCache { get; init; }
 }
 
 /// <summary>

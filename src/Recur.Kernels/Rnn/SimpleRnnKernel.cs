@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Recur.Kernels.Rnn;
 
@@ -27,6 +29,12 @@ public readonly record struct SimpleRnnConfig(int Time, int Batch, int InputSize
     /// with the same arithmetic. Default false.
     /// </summary>
     public bool BatchMajor { get; init; }
+
+    /// <summary>
+    /// Packed weights kept across forward calls on the same weights (a layer wavefront's time chunks); null: each call
+    /// packs its own in the workspace. See <see cref="RnnPackCache"/>.
+    /// </summary>
+    public RnnPackCache? PackCache { get; init; }
 }
 
 /// <summary>
@@ -209,18 +217,37 @@ internal static unsafe class SimpleRnnCore<T>
             g = y;
         }
 
-        RnnMath.Gemm(false, false, n, H, I, xp, I, wx, H, T.Zero, g, H);
+        var cache = cfg.PackCache;
+        if (cache is not null && RnnSettings.PackWeights && Kernels.Gemm.MaxThreads == 1 && n >= 2 && I > 0)
+        {
+            // A cached call (a wavefront's chunk, on one thread): Wx packed once for every chunk.
+            T[] packedX = cache.Input<T>(RnnMath.PackedSize(I, H));
+            if (cache.InputNr == 0)
+            {
+                cache.InputNr = RnnMath.PackWeights(false, I, H, wx, H, packedX);
+            }
+
+            RnnMath.GemmPacked(false, n, H, I, xp, I, wx, H, packedX, cache.InputNr, T.Zero, g, H, 1);
+        }
+        else
+        {
+            RnnMath.Gemm(false, false, n, H, I, xp, I, wx, H, T.Zero, g, H);
+        }
+
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
         int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
-        int nr = PackRecurrent(cfg, s, parts, kernel, ws[L.Wp..], backward: false);
-        bool fused = PackFused(cfg, s, kernel, ws[L.Wv..]);
+        // Wh's GEMM panels and one-row panels: in the workspace, or kept in the cache across calls.
+        Span<T> wp = cache is null ? ws[L.Wp..] : cache.Recurrent<T>(RnnMath.PackedSize(H, H));
+        Span<T> wv = cache is null ? ws[L.Wv..] : cache.Fused<T>(FusedStep.PackedSize(1, H, H));
+        int nr = PackRecurrent(cfg, s, parts, kernel, wp, backward: false, cache);
+        bool fused = PackFused(cfg, s, kernel, wv, cache);
         fixed (T* pws = ws, pk = kernel, pb = bias, py = y)
         {
             var job = Job.Instance;
             job.C = new Ctx
             {
                 Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused, GBatchMajor = gBatchMajor,
-                InY = inY,
+                InY = inY, Wp = Ptr(wp), WpLength = wp.Length, Wv = Ptr(wv),
             };
             job.Backward = false;
             RnnPartition.Run(job, bounds, parts);
@@ -257,6 +284,11 @@ internal static unsafe class SimpleRnnCore<T>
 
         /// <summary>Wh is packed for <see cref="FusedStep"/>: steps with one active row run it.</summary>
         public bool Fused;
+
+        /// <summary>The forward pass's packed Wh: GEMM panels and <see cref="FusedStep"/>'s panels (workspace or <see cref="RnnPackCache"/>).</summary>
+        public T* Wp;
+        public int WpLength;
+        public T* Wv;
 
         /// <summary>G's rows follow x's batch-major (b, t) order (<see cref="RnnMath.GateRow"/>).</summary>
         public bool GBatchMajor;
@@ -330,14 +362,14 @@ internal static unsafe class SimpleRnnCore<T>
                     // One row: the GEMV with the activation in its epilogue.
                     fixed (T* ph = hPrev, pz = z)
                     {
-                        FusedStep.SimpleRnn((float*)c.Ws + L.Wv, (float*)ph, H, (float*)pz, (float*)c.Bias, cfg.Activation == RnnActivation.Tanh, RnnSettings.ReversedStep(t));
+                        FusedStep.SimpleRnn((float*)c.Wv, (float*)ph, H, (float*)pz, (float*)c.Bias, cfg.Activation == RnnActivation.Tanh, RnnSettings.ReversedStep(t));
                     }
 
                     z.CopyTo(hRows);
                     goto WriteOutputs;
                 }
 
-                RnnMath.GemmPacked(false, nb, H, H, hPrev, H, wh, H, ws[L.Wp..], c.PanelWidth, T.One, z, zs, gemmThreads);
+                RnnMath.GemmPacked(false, nb, H, H, hPrev, H, wh, H, new ReadOnlySpan<T>(c.Wp, c.WpLength), c.PanelWidth, T.One, z, zs, gemmThreads);
                 if (cfg.Activation == RnnActivation.Tanh && FusedStep.IsSupported<T>())
                 {
                     // One vectorised pass per row (the fused step's tanh) instead of an add and a tanh call.
@@ -415,13 +447,13 @@ internal static unsafe class SimpleRnnCore<T>
             {
                 fixed (T* ph = hPrev, pz = z)
                 {
-                    FusedStep.SimpleRnn((float*)c.Ws + L.Wv, (float*)ph, H, (float*)pz, (float*)c.Bias, cfg.Activation == RnnActivation.Tanh, RnnSettings.ReversedStep(t));
+                    FusedStep.SimpleRnn((float*)c.Wv, (float*)ph, H, (float*)pz, (float*)c.Bias, cfg.Activation == RnnActivation.Tanh, RnnSettings.ReversedStep(t));
                 }
 
                 continue;
             }
 
-            RnnMath.GemmPacked(false, nb, H, H, hPrev, ldh, wh, H, ws[L.Wp..], c.PanelWidth, T.One, z, zs, gemmThreads);
+            RnnMath.GemmPacked(false, nb, H, H, hPrev, ldh, wh, H, new ReadOnlySpan<T>(c.Wp, c.WpLength), c.PanelWidth, T.One, z, zs, gemmThreads);
             for (int k = 0; k < nb; k++)
             {
                 Span<T> zr = z.Slice(k * zs, H);
@@ -465,7 +497,7 @@ internal static unsafe class SimpleRnnCore<T>
         RnnMath.GatherState(s, dhFinal, H, dhS);
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
         int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
-        int nr = PackRecurrent(cfg, s, parts, kernel, ws[L.Wp..], backward: true);
+        int nr = PackRecurrent(cfg, s, parts, kernel, ws[L.Wp..], backward: true, cache: null);
         fixed (T* pws = ws, pk = kernel, pdy = dy)
         {
             var job = Job.Instance;
@@ -534,7 +566,7 @@ internal static unsafe class SimpleRnnCore<T>
     }
 
     /// <summary>Packs Wh (forward) or Whᵀ (backward) into GEMM panels once for all steps when the steps' products will use them; returns the panel width, or 0.</summary>
-    private static int PackRecurrent(in SimpleRnnConfig cfg, in RnnSchedule s, int parts, ReadOnlySpan<T> kernel, Span<T> packed, bool backward)
+    private static int PackRecurrent(in SimpleRnnConfig cfg, in RnnSchedule s, int parts, ReadOnlySpan<T> kernel, Span<T> packed, bool backward, RnnPackCache? cache)
     {
         int H = cfg.Units;
         if (!RnnSettings.PackWeights || s.Time == 0 || s.Active[0] < 2 || (parts == 1 && Kernels.Gemm.MaxThreads > 1))
@@ -542,16 +574,37 @@ internal static unsafe class SimpleRnnCore<T>
             return 0;
         }
 
+        if (cache is not null)
+        {
+            // Forward only: packed into the cache by the first call that needs it.
+            if (cache.RecurrentNr == 0)
+            {
+                cache.RecurrentNr = RnnMath.PackWeights(false, H, H, kernel.Slice(cfg.InputSize * H, H * H), H, packed);
+            }
+
+            return cache.RecurrentNr;
+        }
+
         return RnnMath.PackWeights(backward, H, H, kernel.Slice(cfg.InputSize * H, H * H), H, packed);
     }
 
     /// <summary>Packs Wh by unit blocks for <see cref="FusedStep.SimpleRnn"/> when it applies (float, AVX2) and some step has one active row.</summary>
-    private static bool PackFused(in SimpleRnnConfig cfg, in RnnSchedule s, ReadOnlySpan<T> kernel, Span<T> packed)
+    private static bool PackFused(in SimpleRnnConfig cfg, in RnnSchedule s, ReadOnlySpan<T> kernel, Span<T> packed, RnnPackCache? cache)
     {
         int H = cfg.Units;
         if (!RnnSettings.FusedStep || !FusedStep.IsSupported<T>() || !RnnSettings.HasSingleRowStep(s))
         {
             return false;
+        }
+
+        if (cache is not null)
+        {
+            if (cache.FusedPacked)
+            {
+                return true;
+            }
+
+            cache.FusedPacked = true;
         }
 
         // stackalloc, not a collection expression: a one-element one allocated an array per call in Debug builds.
@@ -563,6 +616,8 @@ internal static unsafe class SimpleRnnCore<T>
 
         return true;
     }
+
+    private static T* Ptr(Span<T> span) => (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));
 
     /// <summary>hz = (d + dy) ⊙ act'(hz) in place: tanh' = 1 − h², relu' = [h &gt; 0]; an empty dy is zeros.</summary>
     private static void ActivationGrad(Span<T> hz, ReadOnlySpan<T> d, ReadOnlySpan<T> dy, bool tanh)

@@ -171,10 +171,8 @@ internal static class FusedRnnStack
                     (_batch, _time) = (b, t);
                     _hasLengths = first.Attr<bool>("has_lengths");
                     var lengths = FusedRnnCommon.Lengths(first, b);
-                    // Shorter chunks when every layer keeps its packed weights from chunk to chunk (the LSTM's cache).
-                    bool cached = true;
-                    foreach (var m in members) cached &= m.Op.Type == "FusedLstm";
-                    int chunks = RnnWavefront.Chunks(t, cached ? RnnWavefront.CachedChunkSteps : RnnWavefront.ChunkSteps);
+                    // Every layer keeps its packed weights from chunk to chunk (RnnPackCache): the shorter chunks.
+                    int chunks = RnnWavefront.Chunks(t, RnnWavefront.CachedChunkSteps);
                     _steps = (t + chunks - 1) / chunks;
                     ChunkCount = (t + _steps - 1) / _steps;
                     _lengths = _hasLengths ? first.RentScratch<int>(ChunkCount * b) : null;
@@ -293,11 +291,11 @@ internal static class FusedRnnStack
                     break;
                 }
                 case Kind.Gru:
-                    TApi.GruForward(_gru[l] with { Time = steps, BatchMajor = false }, FusedGruOp.Weights<T>(ctx, _gru[l]), x, lengths,
+                    TApi.GruForward(_gru[l] with { Time = steps, BatchMajor = false, PackCache = _packs[l] }, FusedGruOp.Weights<T>(ctx, _gru[l]), x, lengths,
                         chunk == 0 ? ctx.Input(2).AsSpan<T>() : read[..(b * h)], y, last ? _h[l].Data<T>() : write[..(b * h)], ws, training: false);
                     break;
                 default:
-                    TApi.RnnForward(_rnn[l] with { Time = steps, BatchMajor = false }, ctx.Input(3).AsSpan<T>(), ctx.Input(4).AsSpan<T>(), x, lengths,
+                    TApi.RnnForward(_rnn[l] with { Time = steps, BatchMajor = false, PackCache = _packs[l] }, ctx.Input(3).AsSpan<T>(), ctx.Input(4).AsSpan<T>(), x, lengths,
                         chunk == 0 ? ctx.Input(2).AsSpan<T>() : read[..(b * h)], y, last ? _h[l].Data<T>() : write[..(b * h)], ws, training: false);
                     break;
             }
