@@ -8,7 +8,7 @@ namespace Recur.Benchmarks.Rnn;
 /// Diagnostic: a stack of LSTM layers (time-major inference) run layer by layer on every thread against the layer
 /// wavefront (<see cref="RnnWavefront"/>) with C time chunks, without and with each layer's <see cref="RnnPackCache"/>;
 /// interleaved rounds, wall-clock medians.
-/// Arguments: <c>[B T I H L [chunks,...] [--threads N]]</c>.
+/// Arguments: <c>[B T I H L [chunks,...] [--threads N] [--cell lstm|gru|rnn]]</c> (gru: reset after; rnn: tanh).
 /// </summary>
 internal static class StackProbe
 {
@@ -22,6 +22,14 @@ internal static class StackProbe
             args = args.Where((_, i) => i != ti && i != ti + 1).ToArray();
         }
 
+        string cell = "lstm";
+        int ci = Array.IndexOf(args, "--cell");
+        if (ci >= 0)
+        {
+            cell = args[ci + 1];
+            args = args.Where((_, i) => i != ci && i != ci + 1).ToArray();
+        }
+
         int b = args.Length > 0 ? int.Parse(args[0]) : 1, t = args.Length > 1 ? int.Parse(args[1]) : 100;
         int inSize = args.Length > 2 ? int.Parse(args[2]) : 128, h = args.Length > 3 ? int.Parse(args[3]) : 128;
         int layers = args.Length > 4 ? int.Parse(args[4]) : 2;
@@ -32,31 +40,30 @@ internal static class StackProbe
         for (int l = 0; l < layers; l++)
         {
             int i = l == 0 ? inSize : h;
-            kernels[l] = Enumerable.Range(0, (i + h) * 4 * h).Select(_ => (float)(rng.NextDouble() - 0.5) * 0.2f).ToArray();
+            kernels[l] = Enumerable.Range(0, (i + h) * Gates(cell) * h).Select(_ => (float)(rng.NextDouble() - 0.5) * 0.2f).ToArray();
             biases[l] = new float[4 * h];
         }
 
         var x = Enumerable.Range(0, t * b * inSize).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
         var ys = Enumerable.Range(0, layers).Select(_ => new float[t * b * h]).ToArray();
-        var ws = new float[LstmKernel.WorkspaceSize(new LstmConfig(t, b, Math.Max(inSize, h), h), false)];
+        var ws = new float[WorkspaceSize(cell, t, b, Math.Max(inSize, h), h)];
         KGemm.MaxThreads = threads;
 
         void LayerByLayer()
         {
             for (int l = 0; l < layers; l++)
             {
-                var cfg = new LstmConfig(t, b, l == 0 ? inSize : h, h);
-                LstmKernel.Forward(cfg, new LstmWeights<float> { Kernel = kernels[l], Bias = biases[l] }, l == 0 ? x : ys[l - 1], default, default, default,
-                    ys[l], default, default, ws.AsSpan(0, LstmKernel.WorkspaceSize(cfg, false)), false);
+                int i = l == 0 ? inSize : h;
+                Forward(cell, t, b, i, h, kernels[l], biases[l], l == 0 ? x : ys[l - 1], default, ys[l], new float[2 * b * h], ws.AsSpan(0, WorkspaceSize(cell, t, b, i, h)), null);
             }
         }
 
         var variants = new List<(string Name, Action Run)> { ("layer by layer", LayerByLayer) };
         foreach (int n in chunkCounts)
         {
-            var tasks = new Tasks(b, t, inSize, h, layers, n, kernels, biases, x, ys, cached: false);
+            var tasks = new Tasks(cell, b, t, inSize, h, layers, n, kernels, biases, x, ys, cached: false);
             variants.Add(($"wavefront {n} chunks", () => RnnWavefront.Run(tasks, layers, tasks.Chunks, threads)));
-            var cachedTasks = new Tasks(b, t, inSize, h, layers, n, kernels, biases, x, ys, cached: true);
+            var cachedTasks = new Tasks(cell, b, t, inSize, h, layers, n, kernels, biases, x, ys, cached: true);
             variants.Add(($"  the same, pack cache", () =>
             {
                 cachedTasks.Reset();
@@ -93,7 +100,7 @@ internal static class StackProbe
             }
         }
 
-        Console.WriteLine($"LSTM stack B={b} T={t} I={inSize} H={h} L={layers}, {threads} threads, ms per call (median of 15 rounds; ratio to layer by layer):");
+        Console.WriteLine($"{cell} stack B={b} T={t} I={inSize} H={h} L={layers}, {threads} threads, ms per call (median of 15 rounds; ratio to layer by layer):");
         double baseMs = Median(times[0]);
         for (int v = 0; v < variants.Count; v++)
         {
@@ -110,7 +117,41 @@ internal static class StackProbe
         return s[s.Length / 2];
     }
 
-    private sealed class Tasks(int b, int t, int inSize, int h, int layers, int chunks, float[][] kernels, float[][] biases, float[] x, float[][] ys, bool cached) : IWavefrontTasks
+    private static int Gates(string cell) => cell switch { "gru" => 3, "rnn" => 1, _ => 4 };
+
+    private static int WorkspaceSize(string cell, int t, int b, int i, int h) => cell switch
+    {
+        "gru" => GruKernel.WorkspaceSize(new GruConfig(t, b, i, h) { ResetAfter = true }, false),
+        "rnn" => SimpleRnnKernel.WorkspaceSize(new SimpleRnnConfig(t, b, i, h), false),
+        _ => LstmKernel.WorkspaceSize(new LstmConfig(t, b, i, h), false),
+    };
+
+    /// <summary>One layer's inference over <paramref name="t"/> steps; state: (c, h) for the LSTM, h otherwise (empty: zeros).</summary>
+    private static void Forward(string cell, int t, int b, int i, int h, float[] kernel, float[] bias, ReadOnlySpan<float> x, ReadOnlySpan<float> state,
+        Span<float> y, Span<float> stateOut, Span<float> ws, RnnPackCache? cache)
+    {
+        int bh = b * h;
+        switch (cell)
+        {
+            case "gru":
+                GruKernel.Forward(new GruConfig(t, b, i, h) { ResetAfter = true, PackCache = cache }, new GruWeights<float>
+                {
+                    GateKernel = kernel.AsSpan(0, (i + h) * 2 * h), GateBias = bias.AsSpan(0, 2 * h),
+                    CandidateInputKernel = kernel.AsSpan((i + h) * 2 * h, i * h), CandidateHiddenKernel = kernel.AsSpan(((i + h) * 2 * h) + (i * h), h * h),
+                    CandidateBias = bias.AsSpan(2 * h, h), CandidateHiddenBias = bias.AsSpan(3 * h, h),
+                }, x, default, state.IsEmpty ? default : state[..bh], y, stateOut[..bh], ws, false);
+                break;
+            case "rnn":
+                SimpleRnnKernel.Forward(new SimpleRnnConfig(t, b, i, h) { PackCache = cache }, kernel, bias.AsSpan(0, h), x, default, state.IsEmpty ? default : state[..bh], y, stateOut[..bh], ws, false);
+                break;
+            default:
+                LstmKernel.Forward(new LstmConfig(t, b, i, h) { PackCache = cache }, new LstmWeights<float> { Kernel = kernel, Bias = bias }, x, default,
+                    state.IsEmpty ? default : state[..bh], state.IsEmpty ? default : state[bh..], y, stateOut[..bh], stateOut[bh..], ws, false);
+                break;
+        }
+    }
+
+    private sealed class Tasks(string cell, int b, int t, int inSize, int h, int layers, int chunks, float[][] kernels, float[][] biases, float[] x, float[][] ys, bool cached) : IWavefrontTasks
     {
         private readonly RnnPackCache?[] _packs = Enumerable.Range(0, layers).Select(_ => cached ? new RnnPackCache() : null).ToArray();
 
@@ -122,24 +163,20 @@ internal static class StackProbe
 
         private readonly int _k = (t + chunks - 1) / chunks;
         private readonly float[][] _state = Enumerable.Range(0, layers).Select(_ => new float[4 * b * h]).ToArray();
-        private readonly float[][] _ws = Enumerable.Range(0, layers).Select(l => new float[LstmKernel.WorkspaceSize(new LstmConfig((t + chunks - 1) / chunks, b, l == 0 ? inSize : h, h), false)]).ToArray();
+        private readonly float[][] _ws = Enumerable.Range(0, layers).Select(l => new float[WorkspaceSize(cell, (t + chunks - 1) / chunks, b, l == 0 ? inSize : h, h)]).ToArray();
 
         public int Chunks => (t + _k - 1) / _k;
 
         public void Run(int layer, int chunk)
         {
             int t0 = chunk * _k, steps = Math.Min(_k, t - t0), i = layer == 0 ? inSize : h;
-            var cfg = new LstmConfig(steps, b, i, h) { PackCache = _packs[layer] };
             var src = layer == 0 ? x : ys[layer - 1];
             var st = _state[layer];
             int bh = b * h;
             // state ping-pong: chunk even reads [0,2bh) writes [2bh,4bh)
             int rd = (chunk & 1) == 0 ? 0 : 2 * bh, wr = 2 * bh - rd;
-            LstmKernel.Forward(cfg, new LstmWeights<float> { Kernel = kernels[layer], Bias = biases[layer] },
-                src.AsSpan(t0 * b * i, steps * b * i), default,
-                chunk == 0 ? default : st.AsSpan(rd, bh), chunk == 0 ? default : st.AsSpan(rd + bh, bh),
-                ys[layer].AsSpan(t0 * bh, steps * bh), st.AsSpan(wr, bh), st.AsSpan(wr + bh, bh),
-                _ws[layer].AsSpan(0, LstmKernel.WorkspaceSize(cfg, false)), false);
+            Forward(cell, steps, b, i, h, kernels[layer], biases[layer], src.AsSpan(t0 * b * i, steps * b * i), chunk == 0 ? default : st.AsSpan(rd, 2 * bh),
+                ys[layer].AsSpan(t0 * bh, steps * bh), st.AsSpan(wr, 2 * bh), _ws[layer].AsSpan(0, WorkspaceSize(cell, steps, b, i, h)), _packs[layer]);
         }
     }
 }
