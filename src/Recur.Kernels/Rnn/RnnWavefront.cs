@@ -52,11 +52,13 @@ public static class RnnWavefront
     public const int CachedChunkSteps = 15;
 
     /// <summary>
-    /// The largest recurrent weight matrix (bytes) a layer may have for the wavefront: half of a Zen 3 core's 512 KiB
-    /// L2, so each thread keeps its own layer's weights in its own cache. Past it, splitting each layer's units or rows
-    /// between the threads halves the weight traffic per core, which pays more (B = 1, H = 256 LSTM: 1.05–1.10×).
+    /// The largest recurrent weight matrix (bytes) a layer may have for the wavefront: 1 MiB, an H = 256 LSTM's Wh. Each
+    /// thread then streams its layer's weights from L3; with the layers' packed weights kept across chunks
+    /// (<see cref="RnnPackCache"/>) a B = 1, H = 256 LSTM pair took 0.86–0.88× the layer-by-layer time (1.05–1.10× before
+    /// the cache, when the limit was 256 KiB); at H = 512 (4 MiB) 1.18×, where splitting each layer's units between the
+    /// threads halves each core's weight traffic and wins (ADR 0010, tenth part).
     /// </summary>
-    public const long MaxRecurrentBytes = 256 * 1024;
+    public const long MaxRecurrentBytes = 1024 * 1024;
 
     /// <summary>Lets <see cref="Pays"/> choose the wavefront (default true; tests and A/B runs turn it off).</summary>
     public static bool Enabled { get; set; } = true;

@@ -126,10 +126,12 @@ public class RnnWavefrontTests
         Assert.Equal(2, RnnWavefront.Chunks(25));
         Assert.Equal(4, RnnWavefront.Chunks(100));
         Assert.Equal(16, RnnWavefront.Chunks(1000));
+        Assert.Equal(7, RnnWavefront.Chunks(100, RnnWavefront.CachedChunkSteps));   // 15-step chunks: 15 × 6 + 10
         Assert.True(RnnWavefront.Pays(1, 100, 128 * 512 * 4, 2));
         Assert.False(RnnWavefront.Pays(1, 100, 128 * 512 * 4, 1));        // one thread
         Assert.False(RnnWavefront.Pays(16, 100, 128 * 512 * 4, 2));       // the row split gives each thread 8 rows
-        Assert.False(RnnWavefront.Pays(1, 100, 256 * 1024 * 4, 2));       // an H = 256 LSTM's Wh (1 MiB) does not stay in L2
+        Assert.True(RnnWavefront.Pays(1, 100, 256 * 1024 * 4, 2));        // an H = 256 LSTM's Wh (1 MiB)
+        Assert.False(RnnWavefront.Pays(1, 100, 512 * 2048 * 4, 2));       // an H = 512 LSTM's (4 MiB): the layers' own unit split wins
         Assert.False(RnnWavefront.Pays(1, 24, 128 * 512 * 4, 2));         // under one chunk's worth of steps
     }
 }

@@ -11,7 +11,8 @@ namespace Recur;
 /// (<see cref="RnnWavefront"/>): layer l runs chunk c while layer l + 1 runs chunk c − 1, one layer per thread. Only in
 /// inference (no workspace saved for a gradient), and only where <see cref="RnnWavefront.Pays"/> says so; otherwise the
 /// ops run one after another as usual. The results are the layer-by-layer results: each chunk is the same kernel on
-/// the same rows, started from the state the previous chunk ended in, with the lengths cut to the chunk.
+/// the same rows, started from the state the previous chunk ended in, with the lengths cut to the chunk. Each layer
+/// keeps its packed weights from chunk to chunk (<see cref="RnnPackCache"/>, reset at every run).
 /// </summary>
 internal static class FusedRnnStack
 {
