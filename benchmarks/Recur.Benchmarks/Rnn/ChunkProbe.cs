@@ -5,9 +5,10 @@ using KGemm = Recur.Kernels.Gemm;
 namespace Recur.Benchmarks.Rnn;
 
 /// <summary>
-/// Diagnostic: one LSTM layer's training forward and backward over the whole sequence against the same in C time
-/// chunks (the training wavefront's per-layer work), on one thread; wall-clock medians of interleaved rounds.
-/// Arguments: <c>[B T I H C]</c>.
+/// Diagnostic: what cutting a sequence into C time chunks costs one LSTM layer on one thread (a layer wavefront's
+/// per-layer work; ADR 0010, tenth part): the one-row Wh pack and the input GEMM alone (a chunk's rows and all rows),
+/// then inference, the training forward, and forward + backward, each over the whole sequence and in chunks with the
+/// state carried; wall-clock medians of interleaved rounds. Arguments: <c>[B T I H C]</c>.
 /// </summary>
 internal static class ChunkProbe
 {
