@@ -77,11 +77,11 @@ internal static unsafe class GruCore<T>
         }
 
         var cache = cfg.PackCache;
-        if (cache is not null && RnnSettings.PackWeights && Kernels.Gemm.MaxThreads == 1 && n >= 2 && I > 0)
+        if (RnnMath.CachesInput(cache, n, I))
         {
             // A cached call (a wavefront's chunk, on one thread): Wgx and Wcx packed once for every chunk, back to back.
             long gates = RnnMath.PackedSize(I, G2);
-            T[] packedX = cache.Input<T>(gates + RnnMath.PackedSize(I, H));
+            T[] packedX = cache!.Input<T>(gates + RnnMath.PackedSize(I, H));
             if (cache.InputNr == 0)
             {
                 RnnMath.PackWeights(false, I, H, w.CandidateInputKernel, H, packedX.AsSpan((int)gates));

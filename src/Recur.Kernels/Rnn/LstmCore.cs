@@ -97,22 +97,9 @@ internal static unsafe class LstmCore<T>
             ldx = L.XStride;
         }
 
+        // With a cache (a wavefront's chunk, on one thread), Wx is packed once for every chunk.
         var cache = cfg.PackCache;
-        if (cache is not null && RnnSettings.PackWeights && Kernels.Gemm.MaxThreads == 1 && n >= 2 && I > 0)
-        {
-            // A cached call (a wavefront's chunk, on one thread): Wx packed once for every chunk.
-            T[] packedX = cache.Input<T>(RnnMath.PackedSize(I, GH));
-            if (cache.InputNr == 0)
-            {
-                cache.InputNr = RnnMath.PackWeights(false, I, GH, wx, GH, packedX);
-            }
-
-            RnnMath.GemmPacked(false, n, GH, I, xp, ldx, wx, GH, packedX, cache.InputNr, T.Zero, g, GH, 1);
-        }
-        else
-        {
-            RnnMath.Gemm(false, false, n, GH, I, xp, ldx, wx, GH, T.Zero, g, GH);
-        }
+        RnnMath.InputGemm(cache, n, GH, I, xp, ldx, wx, g, GH);
 
         // The time loop, its rows split between threads when the batch is large enough (no per-step barrier).
         // The time loop: its units split between threads at small batches (one barrier a step), else its rows

@@ -64,6 +64,36 @@ internal static class RnnMath
     }
 
     /// <summary>
+    /// Whether an input projection of <paramref name="rows"/> tokens and depth <paramref name="depth"/> runs on panels
+    /// kept in <paramref name="cache"/>: a cache is given (a wavefront's chunk) and the call runs on one thread.
+    /// </summary>
+    public static bool CachesInput(RnnPackCache? cache, int rows, int depth) =>
+        cache is not null && RnnSettings.PackWeights && Kernels.Gemm.MaxThreads == 1 && rows >= 2 && depth > 0;
+
+    /// <summary>
+    /// The input projection <c>C = X·W</c> (<paramref name="rows"/> × <paramref name="width"/>, depth
+    /// <paramref name="depth"/>): on W's panels packed once into <paramref name="cache"/> where
+    /// <see cref="CachesInput"/> says so, else the plain GEMM. Either way the same arithmetic.
+    /// </summary>
+    public static void InputGemm<T>(RnnPackCache? cache, int rows, int width, int depth, ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> w, Span<T> c, int ldc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!CachesInput(cache, rows, depth))
+        {
+            Gemm(false, false, rows, width, depth, x, ldx, w, width, T.Zero, c, ldc);
+            return;
+        }
+
+        T[] packed = cache!.Input<T>(PackedSize(depth, width));
+        if (cache.InputNr == 0)
+        {
+            cache.InputNr = PackWeights(false, depth, width, w, width, packed);
+        }
+
+        GemmPacked(false, rows, width, depth, x, ldx, w, width, packed, cache.InputNr, T.Zero, c, ldc, 1);
+    }
+
+    /// <summary>
     /// <c>C = A·op(B) + beta·C</c> with op(B) pre-packed by <see cref="PackWeights"/> (panel width <paramref name="nr"/>);
     /// on the calling thread when <paramref name="threads"/> is 1, else through <see cref="Gemm"/> on the unpacked B.
     /// </summary>

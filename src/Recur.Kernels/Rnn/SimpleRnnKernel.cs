@@ -217,22 +217,9 @@ internal static unsafe class SimpleRnnCore<T>
             g = y;
         }
 
+        // With a cache (a wavefront's chunk, on one thread), Wx is packed once for every chunk.
         var cache = cfg.PackCache;
-        if (cache is not null && RnnSettings.PackWeights && Kernels.Gemm.MaxThreads == 1 && n >= 2 && I > 0)
-        {
-            // A cached call (a wavefront's chunk, on one thread): Wx packed once for every chunk.
-            T[] packedX = cache.Input<T>(RnnMath.PackedSize(I, H));
-            if (cache.InputNr == 0)
-            {
-                cache.InputNr = RnnMath.PackWeights(false, I, H, wx, H, packedX);
-            }
-
-            RnnMath.GemmPacked(false, n, H, I, xp, I, wx, H, packedX, cache.InputNr, T.Zero, g, H, 1);
-        }
-        else
-        {
-            RnnMath.Gemm(false, false, n, H, I, xp, I, wx, H, T.Zero, g, H);
-        }
+        RnnMath.InputGemm(cache, n, H, I, xp, I, wx, g, H);
 
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
         int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
