@@ -51,42 +51,60 @@ public class RnnPackCacheTests
     [InlineData(3, 7, 8)]
     public void CachedChunks_EqualUncached_Double(int batch, int input, int units) => CachedChunks_EqualUncached<double>(batch, input, units);
 
-    private static void CachedChunks_EqualUncached<T>(int batch, int input, int units)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// The shared check, on one thread: <paramref name="run"/> (the chunked layer; its outputs) with a cache equals it
+    /// without, bit for bit; the cache holds the input panels, and the recurrent or one-row panels when
+    /// <paramref name="recurrent"/> / <paramref name="fused"/>; after <paramref name="changeWeights"/> and
+    /// <see cref="RnnPackCache.Reset"/> the cached run follows the new weights.
+    /// </summary>
+    private static void CachedEqualsUncached<T>(Func<RnnPackCache?, T[][]> run, Action changeWeights, bool recurrent, bool fused)
     {
         int saved = Gemm.MaxThreads;
         Gemm.MaxThreads = 1;
         try
         {
-            var cfg = new LstmConfig(Time, batch, input, units);
-            var kernel = RnnTest.Cast<T>(RnnTest.Rand<T>((input + units) * 4 * units, 1, -0.4, 0.4));
-            var bias = RnnTest.Cast<T>(RnnTest.Rand<T>(4 * units, 2));
-            var x = RnnTest.Cast<T>(RnnTest.Rand<T>(Time * batch * input, 3));
-            // Lengths: to the end, inside the second chunk, on a chunk edge (one row is none at all at B = 3).
-            int[] lengths = batch == 1 ? [Time] : [Time, 14, 0];
             var cache = new RnnPackCache();
-            var expected = Chunked(cfg, kernel, bias, x, lengths, cache: null);
-            var actual = Chunked(cfg, kernel, bias, x, lengths, cache);
-            Assert.Equal(expected.Y, actual.Y);
-            Assert.Equal(expected.C, actual.C);
-            Assert.Equal(expected.H, actual.H);
+            var expected = run(null);
+            var actual = run(cache);
+            for (int k = 0; k < expected.Length; k++) Assert.Equal(expected[k], actual[k]);
             Assert.True(cache.InputNr > 0, "the input weights were packed into the cache");
-            if (batch == 1 && typeof(T) == typeof(float) && FusedStep.IsSupported<float>()) Assert.True(cache.FusedPacked, "the one-row panels were packed into the cache");
-            if (batch > 1) Assert.True(cache.RecurrentNr > 0, "the recurrent panels were packed into the cache");
+            if (recurrent) Assert.True(cache.RecurrentNr > 0, "the recurrent panels were packed into the cache");
+            if (fused) Assert.True(cache.FusedPacked, "the one-row panels were packed into the cache");
 
             // New weights: after Reset the cache packs them again.
-            for (int k = 0; k < kernel.Length; k++) kernel[k] = -kernel[k] * T.CreateTruncating(0.5);
+            changeWeights();
             cache.Reset();
-            var expected2 = Chunked(cfg, kernel, bias, x, lengths, cache: null);
-            var actual2 = Chunked(cfg, kernel, bias, x, lengths, cache);
-            Assert.Equal(expected2.Y, actual2.Y);
-            Assert.Equal(expected2.H, actual2.H);
-            Assert.NotEqual(expected.Y, expected2.Y);
+            var expected2 = run(null);
+            var actual2 = run(cache);
+            for (int k = 0; k < expected2.Length; k++) Assert.Equal(expected2[k], actual2[k]);
+            Assert.NotEqual(expected[0], expected2[0]);
         }
         finally
         {
             Gemm.MaxThreads = saved;
         }
+    }
+
+    private static void CachedChunks_EqualUncached<T>(int batch, int input, int units)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var cfg = new LstmConfig(Time, batch, input, units);
+        var kernel = RnnTest.Cast<T>(RnnTest.Rand<T>((input + units) * 4 * units, 1, -0.4, 0.4));
+        var bias = RnnTest.Cast<T>(RnnTest.Rand<T>(4 * units, 2));
+        var x = RnnTest.Cast<T>(RnnTest.Rand<T>(Time * batch * input, 3));
+        // Lengths: to the end, inside the second chunk, on a chunk edge (one row is none at all at B = 3).
+        int[] lengths = batch == 1 ? [Time] : [Time, 14, 0];
+        CachedEqualsUncached<T>(
+            cache =>
+            {
+                var (y, c, h) = Chunked(cfg, kernel, bias, x, lengths, cache);
+                return [y, c, h];
+            },
+            () =>
+            {
+                for (int k = 0; k < kernel.Length; k++) kernel[k] = -kernel[k] * T.CreateTruncating(0.5);
+            },
+            recurrent: batch > 1, fused: batch == 1 && typeof(T) == typeof(float) && FusedStep.IsSupported<float>());
     }
 
     /// <summary>One layer kind's chunk call: (chunk config time, cache, x chunk, lengths chunk, h0 / c0 in, y chunk, state out, workspace).</summary>
@@ -124,49 +142,36 @@ public class RnnPackCacheTests
     private static void Gru<T>(int batch, int input, int units, bool resetAfter)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int saved = Gemm.MaxThreads;
-        Gemm.MaxThreads = 1;
-        try
+        int h = units, i = input;
+        var gk = RnnTest.Cast<T>(RnnTest.Rand<T>((i + h) * 2 * h, 11, -0.4, 0.4));
+        var gb = RnnTest.Cast<T>(RnnTest.Rand<T>(2 * h, 12));
+        var ck = RnnTest.Cast<T>(RnnTest.Rand<T>((i + h) * h, 13, -0.4, 0.4));
+        var cb = RnnTest.Cast<T>(RnnTest.Rand<T>(h, 14));
+        var chb = RnnTest.Cast<T>(RnnTest.Rand<T>(h, 15));
+        var x = RnnTest.Cast<T>(RnnTest.Rand<T>(Time * batch * i, 16));
+        int[] lengths = batch == 1 ? [Time] : [Time, 14, 0];
+        RnnPackCache? cache = null;
+        GruWeights<T> Weights() => new()
         {
-            int h = units, i = input;
-            var gk = RnnTest.Cast<T>(RnnTest.Rand<T>((i + h) * 2 * h, 11, -0.4, 0.4));
-            var gb = RnnTest.Cast<T>(RnnTest.Rand<T>(2 * h, 12));
-            var ck = RnnTest.Cast<T>(RnnTest.Rand<T>((i + h) * h, 13, -0.4, 0.4));
-            var cb = RnnTest.Cast<T>(RnnTest.Rand<T>(h, 14));
-            var chb = RnnTest.Cast<T>(RnnTest.Rand<T>(h, 15));
-            var x = RnnTest.Cast<T>(RnnTest.Rand<T>(Time * batch * i, 16));
-            int[] lengths = batch == 1 ? [Time] : [Time, 14, 0];
-            RnnPackCache? cache = null;
-            GruWeights<T> Weights() => new()
+            GateKernel = gk, GateBias = gb, CandidateInputKernel = ck.AsSpan(0, i * h), CandidateHiddenKernel = ck.AsSpan(i * h), CandidateBias = cb,
+            CandidateHiddenBias = resetAfter ? chb : default,
+        };
+        void Call(GruConfig c, ReadOnlySpan<T> xs, ReadOnlySpan<int> len, ReadOnlySpan<T> h0, Span<T> y, Span<T> hf, Span<T> ws) =>
+            GruCore<T>.Forward(c with { ResetAfter = resetAfter, PackCache = cache }, Weights(), xs, len, h0, y, hf, ws, training: false);
+        int Size(int steps) => GruKernel.WorkspaceSize(new GruConfig(steps, batch, i, h) { ResetAfter = resetAfter }, training: false);
+        CachedEqualsUncached<T>(
+            c =>
             {
-                GateKernel = gk, GateBias = gb, CandidateInputKernel = ck.AsSpan(0, i * h), CandidateHiddenKernel = ck.AsSpan(i * h), CandidateBias = cb,
-                CandidateHiddenBias = resetAfter ? chb : default,
-            };
-            void Call(GruConfig c, ReadOnlySpan<T> xs, ReadOnlySpan<int> len, ReadOnlySpan<T> h0, Span<T> y, Span<T> hf, Span<T> ws) =>
-                GruCore<T>.Forward(c with { ResetAfter = resetAfter, PackCache = cache }, Weights(), xs, len, h0, y, hf, ws, training: false);
-            int Size(int steps) => GruKernel.WorkspaceSize(new GruConfig(steps, batch, i, h) { ResetAfter = resetAfter }, training: false);
-            var expected = ChunkedH<T>(batch, i, h, Size, Call, x, lengths);
-            cache = new RnnPackCache();
-            var actual = ChunkedH<T>(batch, i, h, Size, Call, x, lengths);
-            Assert.Equal(expected.Y, actual.Y);
-            Assert.Equal(expected.H, actual.H);
-            Assert.True(cache.InputNr > 0, "the input weights were packed into the cache");
-            if (batch > 1) Assert.True(cache.RecurrentNr > 0, "the recurrent panels were packed into the cache");
-            if (batch == 1 && resetAfter && typeof(T) == typeof(float) && FusedStep.IsSupported<float>()) Assert.True(cache.FusedPacked, "the one-row panels were packed into the cache");
-
-            for (int k = 0; k < ck.Length; k++) ck[k] = -ck[k];
-            for (int k = 0; k < gk.Length; k++) gk[k] = gk[k] * T.CreateTruncating(0.5);
-            cache.Reset();
-            var actual2 = ChunkedH<T>(batch, i, h, Size, Call, x, lengths);
-            cache = null;
-            var expected2 = ChunkedH<T>(batch, i, h, Size, Call, x, lengths);
-            Assert.Equal(expected2.Y, actual2.Y);
-            Assert.NotEqual(expected.Y, expected2.Y);
-        }
-        finally
-        {
-            Gemm.MaxThreads = saved;
-        }
+                cache = c;
+                var (y, hf) = ChunkedH<T>(batch, i, h, Size, Call, x, lengths);
+                return [y, hf];
+            },
+            () =>
+            {
+                for (int k = 0; k < ck.Length; k++) ck[k] = -ck[k];
+                for (int k = 0; k < gk.Length; k++) gk[k] = gk[k] * T.CreateTruncating(0.5);
+            },
+            recurrent: batch > 1, fused: batch == 1 && resetAfter && typeof(T) == typeof(float) && FusedStep.IsSupported<float>());
     }
 
     [Theory]
@@ -183,39 +188,26 @@ public class RnnPackCacheTests
     private static void SimpleRnn<T>(int batch, int input, int units, RnnActivation activation)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int saved = Gemm.MaxThreads;
-        Gemm.MaxThreads = 1;
-        try
-        {
-            int h = units, i = input;
-            var kernel = RnnTest.Cast<T>(RnnTest.Rand<T>((i + h) * h, 21, -0.4, 0.4));
-            var bias = RnnTest.Cast<T>(RnnTest.Rand<T>(h, 22));
-            var x = RnnTest.Cast<T>(RnnTest.Rand<T>(Time * batch * i, 23));
-            int[] lengths = batch == 1 ? [Time] : [Time, 14, 0];
-            RnnPackCache? cache = null;
-            void Call(GruConfig c, ReadOnlySpan<T> xs, ReadOnlySpan<int> len, ReadOnlySpan<T> h0, Span<T> y, Span<T> hf, Span<T> ws) =>
-                SimpleRnnCore<T>.Forward(new SimpleRnnConfig(c.Time, c.Batch, c.InputSize, c.Units, activation) { PackCache = cache }, kernel, bias, xs, len, h0, y, hf, ws, training: false);
-            int Size(int steps) => SimpleRnnKernel.WorkspaceSize(new SimpleRnnConfig(steps, batch, i, h, activation), training: false);
-            var expected = ChunkedH<T>(batch, i, h, Size, Call, x, lengths);
-            cache = new RnnPackCache();
-            var actual = ChunkedH<T>(batch, i, h, Size, Call, x, lengths);
-            Assert.Equal(expected.Y, actual.Y);
-            Assert.Equal(expected.H, actual.H);
-            Assert.True(cache.InputNr > 0, "the input weights were packed into the cache");
-            if (batch > 1) Assert.True(cache.RecurrentNr > 0, "the recurrent panels were packed into the cache");
-            if (batch == 1 && typeof(T) == typeof(float) && FusedStep.IsSupported<float>()) Assert.True(cache.FusedPacked, "the one-row panels were packed into the cache");
-
-            for (int k = 0; k < kernel.Length; k++) kernel[k] = -kernel[k];
-            cache.Reset();
-            var actual2 = ChunkedH<T>(batch, i, h, Size, Call, x, lengths);
-            cache = null;
-            var expected2 = ChunkedH<T>(batch, i, h, Size, Call, x, lengths);
-            Assert.Equal(expected2.Y, actual2.Y);
-            Assert.NotEqual(expected.Y, expected2.Y);
-        }
-        finally
-        {
-            Gemm.MaxThreads = saved;
-        }
+        int h = units, i = input;
+        var kernel = RnnTest.Cast<T>(RnnTest.Rand<T>((i + h) * h, 21, -0.4, 0.4));
+        var bias = RnnTest.Cast<T>(RnnTest.Rand<T>(h, 22));
+        var x = RnnTest.Cast<T>(RnnTest.Rand<T>(Time * batch * i, 23));
+        int[] lengths = batch == 1 ? [Time] : [Time, 14, 0];
+        RnnPackCache? cache = null;
+        void Call(GruConfig c, ReadOnlySpan<T> xs, ReadOnlySpan<int> len, ReadOnlySpan<T> h0, Span<T> y, Span<T> hf, Span<T> ws) =>
+            SimpleRnnCore<T>.Forward(new SimpleRnnConfig(c.Time, c.Batch, c.InputSize, c.Units, activation) { PackCache = cache }, kernel, bias, xs, len, h0, y, hf, ws, training: false);
+        int Size(int steps) => SimpleRnnKernel.WorkspaceSize(new SimpleRnnConfig(steps, batch, i, h, activation), training: false);
+        CachedEqualsUncached<T>(
+            c =>
+            {
+                cache = c;
+                var (y, hf) = ChunkedH<T>(batch, i, h, Size, Call, x, lengths);
+                return [y, hf];
+            },
+            () =>
+            {
+                for (int k = 0; k < kernel.Length; k++) kernel[k] = -kernel[k];
+            },
+            recurrent: batch > 1, fused: batch == 1 && typeof(T) == typeof(float) && FusedStep.IsSupported<float>());
     }
 }
