@@ -31,27 +31,16 @@ internal static class ChunkProbe
         float[] cws = new float[stride * chunks];
         float[] st = new float[4 * b * h];
 
-        void WholeInfer() => LstmKernel.Forward(full, new LstmWeights<float> { Kernel = kernel, Bias = bias }, x, default, default, default, y, cf, hf, ws, false);
-        void ChunkInfer()
-        {
-            for (int c = 0; c < chunks; c++)
-            {
-                int t0 = c * steps, s = Math.Min(steps, t - t0);
-                var cfg = full with { Time = s };
-                LstmKernel.Forward(cfg, new LstmWeights<float> { Kernel = kernel, Bias = bias }, x.AsSpan(t0 * b * i, s * b * i), default, c == 0 ? default : st.AsSpan(0, b * h), c == 0 ? default : st.AsSpan(b * h, b * h),
-                    y.AsSpan(t0 * b * h, s * b * h), st.AsSpan(0, b * h), st.AsSpan(b * h, b * h), cws.AsSpan(c * stride, LstmKernel.WorkspaceSize(cfg, false)), false);
-            }
-        }
-        void WholeForward() => LstmKernel.Forward(full, new LstmWeights<float> { Kernel = kernel, Bias = bias }, x, default, default, default, y, cf, hf, ws, true);
+        void Whole(bool training) => LstmKernel.Forward(full, new LstmWeights<float> { Kernel = kernel, Bias = bias }, x, default, default, default, y, cf, hf, ws, training);
         void WholeBackward() => LstmKernel.Backward(full, new LstmWeights<float> { Kernel = kernel, Bias = bias }, x, default, dy, default, default, ws, dx, dc0, dh0, new LstmGradients<float> { Kernel = dk, Bias = db });
-        void ChunkForward()
+        void Chunked(bool training)
         {
             for (int c = 0; c < chunks; c++)
             {
                 int t0 = c * steps, s = Math.Min(steps, t - t0);
                 var cfg = full with { Time = s };
                 LstmKernel.Forward(cfg, new LstmWeights<float> { Kernel = kernel, Bias = bias }, x.AsSpan(t0 * b * i, s * b * i), default, c == 0 ? default : st.AsSpan(0, b * h), c == 0 ? default : st.AsSpan(b * h, b * h),
-                    y.AsSpan(t0 * b * h, s * b * h), st.AsSpan(0, b * h), st.AsSpan(b * h, b * h), cws.AsSpan(c * stride, LstmKernel.WorkspaceSize(cfg, true)), true);
+                    y.AsSpan(t0 * b * h, s * b * h), st.AsSpan(0, b * h), st.AsSpan(b * h, b * h), cws.AsSpan(c * stride, LstmKernel.WorkspaceSize(cfg, training)), training);
             }
         }
         void ChunkBackward()
@@ -75,7 +64,7 @@ internal static class ChunkProbe
             }
         }
         void InGemm(int rows) => RnnMath.Gemm(false, false, rows, 4 * h, i, x, i, kernel, 4 * h, 0f, g, 4 * h, 1);
-        (string, Action)[] parts = [("pack fused", PackF), ("input gemm 25 rows", () => InGemm(steps * b)), ("input gemm all rows", () => InGemm(t * b)), ("whole inference", WholeInfer), ("chunked inference", ChunkInfer), ("whole forward", WholeForward), ("chunked forward", ChunkForward), ("whole backward", () => { WholeForward(); WholeBackward(); }), ("chunked backward", () => { ChunkForward(); ChunkBackward(); })];
+        (string, Action)[] parts = [("pack fused", PackF), ("input gemm 25 rows", () => InGemm(steps * b)), ("input gemm all rows", () => InGemm(t * b)), ("whole inference", () => Whole(false)), ("chunked inference", () => Chunked(false)), ("whole forward", () => Whole(true)), ("chunked forward", () => Chunked(true)), ("whole backward", () => { Whole(true); WholeBackward(); }), ("chunked backward", () => { Chunked(true); ChunkBackward(); })];
         var times = parts.Select(_ => new List<double>()).ToArray();
         for (int r = 0; r < 200; r++)
         {
