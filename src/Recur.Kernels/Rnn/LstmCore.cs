@@ -65,48 +65,57 @@ internal static unsafe class LstmCore<T>
 {
     public static void Forward(
         in LstmConfig cfg, LstmWeights<T> w, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> c0, ReadOnlySpan<T> h0,
-        Span<T> y, Span<T> cFinal, Span<T> hFinal, Span<T> ws, bool training)
+        Span<T> y, Span<T> cFinal, Span<T> hFinal, Span<T> ws, bool training, int t0 = 0, int t1 = -1)
     {
         int T_ = cfg.Time, B = cfg.Batch, I = cfg.InputSize, H = cfg.Units, P = cfg.OutputSize, GH = 4 * H;
         var L = new LstmLayout(cfg, training, RnnSchedule.Slots(T_, B));
-        var s = RnnSchedule.Build(T_, B, lengths, ws);
-        int n = s.Tokens;
+
+        // A window (steps [t0, t1) of the whole sequence; LstmKernel.ForwardWindow) runs those steps on the whole
+        // sequence's schedule and workspace: the first window builds the schedule and reads the initial state, the
+        // others carry on from the state the previous window left in the workspace, the last writes the final state.
+        bool windowed = t1 >= 0;
+        t1 = windowed ? t1 : T_;
+        var s = t0 == 0 ? RnnSchedule.Build(T_, B, lengths, ws) : RnnSchedule.View(T_, B, ws);
+        int first = s.Offset[t0], n = s.Offset[t1] - first;
 
         ReadOnlySpan<T> wx = w.Kernel[..(I * GH)];
         Span<T> g = ws.Slice(L.G, T_ * B * GH);
         Span<T> hS = ws.Slice(L.HState, B * P), cS = ws.Slice(L.CState, B * H);
 
-        RnnMath.GatherState(s, h0, P, hS);
-        RnnMath.GatherState(s, c0, H, cS);
-        if (training)
+        if (t0 == 0)
         {
-            cS.CopyTo(ws.Slice(L.C0, B * H));
+            RnnMath.GatherState(s, h0, P, hS);
+            RnnMath.GatherState(s, c0, H, cS);
+            if (training)
+            {
+                cS.CopyTo(ws.Slice(L.C0, B * H));
+            }
         }
 
         // The input projection for every real token as one GEMM: G = X_packed · Wx. Dense time-major x is read in
         // place in inference; training always packs it, next to the h_{t−1} the loop saves (LstmLayout.XStride).
         // Dense batch-major x is packed too: unlike the GRU and the simple RNN, the LSTM keeps G in step order, whose
         // 4H-wide rows a step reads more cheaply together than T rows apart (rnn --ab inplace: 1.02–1.03× at H = 512).
-        ReadOnlySpan<T> xp = x;
+        ReadOnlySpan<T> xp = x[(first * I)..];
         int ldx = I;
         if (!s.Dense || cfg.BatchMajor || training)
         {
-            Span<T> xg = ws.Slice(L.Xg, n * L.XStride);
-            RnnMath.Gather(s, x, I, cfg.BatchMajor, xg, L.XStride);
+            Span<T> xg = ws.Slice(L.Xg + (first * L.XStride), n * L.XStride);
+            RnnMath.Gather(s, x, I, cfg.BatchMajor, xg, L.XStride, t0, t1);
             xp = xg;
             ldx = L.XStride;
         }
 
         // With a cache (a wavefront's chunk, on one thread), Wx is packed once for every chunk.
         var cache = cfg.PackCache;
-        RnnMath.InputGemm(cache, n, GH, I, xp, ldx, wx, g, GH);
+        RnnMath.InputGemm(cache, n, GH, I, xp, ldx, wx, g[(first * GH)..], GH);
 
         // The time loop, its rows split between threads when the batch is large enough (no per-step barrier).
         // The time loop: its units split between threads at small batches (one barrier a step), else its rows
         // (no barrier), else one thread.
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
         Span<int> unitBounds = stackalloc int[RnnPartition.MaxParts + 1];
-        int unitParts = PackUnitSplit(cfg, s, w.Kernel, ws.Slice(L.Wp), unitBounds);
+        int unitParts = windowed ? 0 : PackUnitSplit(cfg, s, w.Kernel, ws.Slice(L.Wp), unitBounds);
         int parts = unitParts > 1 ? unitParts : RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
         // Wh's GEMM panels and one-row panels: in the workspace, or kept in the cache across calls (not the unit split's).
         Span<T> wp = unitParts > 1 || cache is null ? ws.Slice(L.Wp) : cache.Recurrent<T>(RnnMath.PackedSize(P, GH));
@@ -124,7 +133,7 @@ internal static unsafe class LstmCore<T>
             {
                 Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Wi = pwi, Wf = pwf, Wo = pwo, Proj = pp,
                 Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused, UnitBounds = unitParts > 1 ? pub : null, UnitParts = unitParts, InY = inY,
-                Wp = Ptr(wp), WpLength = wp.Length, Wv = Ptr(wv),
+                Wp = Ptr(wp), WpLength = wp.Length, Wv = Ptr(wv), T0 = t0, T1 = t1,
             };
             job.Backward = false;
             if (unitParts > 1)
@@ -135,6 +144,12 @@ internal static unsafe class LstmCore<T>
             {
                 RnnPartition.Run(job, bounds, parts);
             }
+        }
+
+        if (t1 < T_)
+        {
+            // Not the last window: the state stays in the workspace (or, stepping in y, in y's rows) for the next.
+            return;
         }
 
         if (inY)
@@ -181,6 +196,10 @@ internal static unsafe class LstmCore<T>
 
         /// <summary>Dense inference without projection on the row split: h_t goes straight into y, whose rows are the next step's h_{t−1}.</summary>
         public bool InY;
+
+        /// <summary>The steps [T0, T1) this call runs (the whole sequence, or a window of it).</summary>
+        public int T0;
+        public int T1;
 
         public readonly LstmWeights<T> Weights
         {
@@ -263,7 +282,7 @@ internal static unsafe class LstmCore<T>
         // next step reads as h_{t−1}; h0 comes from the state buffer.
         bool inY = c.InY;
         int ys = cfg.BatchMajor ? T_ * P : P;
-        for (int t = 0; t < T_; t++)
+        for (int t = c.T0; t < c.T1; t++)
         {
             int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;
             if (nb == 1 && c.Fused)
@@ -528,13 +547,19 @@ internal static unsafe class LstmCore<T>
 
     public static void Backward(
         in LstmConfig cfg, LstmWeights<T> w, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> dy,
-        ReadOnlySpan<T> dcFinal, ReadOnlySpan<T> dhFinal, Span<T> ws, Span<T> dx, Span<T> dc0, Span<T> dh0, LstmGradients<T> grads)
+        ReadOnlySpan<T> dcFinal, ReadOnlySpan<T> dhFinal, Span<T> ws, Span<T> dx, Span<T> dc0, Span<T> dh0, LstmGradients<T> grads,
+        int t0 = 0, int t1 = -1, Span<T> dxScratch = default)
     {
         int T_ = cfg.Time, B = cfg.Batch, I = cfg.InputSize, H = cfg.Units, P = cfg.OutputSize, GH = 4 * H;
-        bool proj = cfg.NumProj > 0;
         var L = new LstmLayout(cfg, true, RnnSchedule.Slots(T_, B));
-        var s = RnnSchedule.Build(T_, B, lengths, ws);
-        int n = s.Tokens;
+
+        // A window (steps [t0, t1), last window first; LstmKernel.BackwardWindow) runs those steps' gradients and their
+        // dx; the last window reads the final state's gradients, the first writes the initial state's; the weight
+        // gradients wait for BackwardWeights after the last call.
+        bool windowed = t1 >= 0;
+        t1 = windowed ? t1 : T_;
+        var s = t1 == T_ ? RnnSchedule.Build(T_, B, lengths, ws) : RnnSchedule.View(T_, B, ws);
+        int first = s.Offset[t0], n = s.Offset[t1] - first;
 
         // The forward pass (training) packed x into Xg beside the saved h_{t−1}; dense time-major dx is written in place.
         bool inPlace = s.Dense && !cfg.BatchMajor;
@@ -543,29 +568,77 @@ internal static unsafe class LstmCore<T>
         Span<T> g = ws.Slice(L.G, T_ * B * GH);
         Span<T> dhS = ws.Slice(L.HState, B * P), dcS = ws.Slice(L.CState, B * H);
 
-        RnnMath.GatherState(s, dhFinal, P, dhS);
-        RnnMath.GatherState(s, dcFinal, H, dcS);
+        if (t1 == T_)
+        {
+            RnnMath.GatherState(s, dhFinal, P, dhS);
+            RnnMath.GatherState(s, dcFinal, H, dcS);
+        }
 
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
         int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
-        int nr = PackRecurrent(cfg, s, parts, w.Kernel, ws.Slice(L.Wp), backward: true, cache: null);
+        var cache = windowed ? cfg.PackCache : null;
+        Span<T> wpT = cache is null ? ws.Slice(L.Wp) : cache.RecurrentTransposed<T>(RnnMath.PackedSize(GH, P));
+        int nr = PackRecurrent(cfg, s, parts, w.Kernel, wpT, backward: true, cache);
         fixed (T* pws = ws, pk = w.Kernel, pb = w.Bias, pwi = w.PeepholeInput, pwf = w.PeepholeForget, pwo = w.PeepholeOutput, pp = w.Projection, pdy = dy)
         {
             var job = Job.Instance;
             job.C = new Ctx
             {
                 Cfg = cfg, Training = true, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Wi = pwi, Wf = pwf, Wo = pwo, Proj = pp,
-                Seq = pdy, SeqLength = dy.Length, PanelWidth = nr,
+                Seq = pdy, SeqLength = dy.Length, PanelWidth = nr, Wp = Ptr(wpT), WpLength = wpT.Length, T0 = t0, T1 = t1,
             };
             job.Backward = true;
             RnnPartition.Run(job, bounds, parts);
         }
 
-        // The weight gradients for all steps at once: dKernel = [X | H_prev]ᵀ · dGates as one product over the packed
-        // [x_t | h_{t−1}] rows (dGates streamed once), dBias = Σ dGates.
-        RnnMath.Gemm(true, false, I + P, GH, n, ws.Slice(L.Xg, n * L.XStride), L.XStride, g, GH, T.Zero, grads.Kernel, GH);
+        if (!windowed)
+        {
+            Weights(cfg, s, L, ws, grads);
+        }
+
+        if (!dx.IsEmpty)
+        {
+            // dx = dGates · Wxᵀ for the call's tokens: in place, or packed (into Xg, which the weight gradients no longer
+            // need, or a window's scratch) and scattered.
+            ReadOnlySpan<T> dg = g.Slice(first * GH, n * GH);
+            if (inPlace)
+            {
+                RnnMath.InputGemmTransposed(cache, n, I, GH, dg, wx, dx.Slice(first * I, n * I), I);
+            }
+            else
+            {
+                Span<T> dxp = windowed ? dxScratch[..(n * I)] : ws.Slice(L.Xg, n * L.XStride);
+                int ldp = windowed ? I : L.XStride;
+                RnnMath.InputGemmTransposed(cache, n, I, GH, dg, wx, dxp, ldp);
+                RnnMath.Scatter(s, dxp, I, cfg.BatchMajor, dx, ldp, t0, t1);
+            }
+        }
+
+        if (t0 == 0)
+        {
+            RnnMath.ScatterState(s, dhS, P, dh0);
+            RnnMath.ScatterState(s, dcS, H, dc0);
+        }
+    }
+
+    /// <summary>The weight gradients after the last backward window (<c>LstmKernel.BackwardWeights</c>).</summary>
+    public static void BackwardWeights(in LstmConfig cfg, Span<T> ws, LstmGradients<T> grads)
+    {
+        var L = new LstmLayout(cfg, true, RnnSchedule.Slots(cfg.Time, cfg.Batch));
+        Weights(cfg, RnnSchedule.View(cfg.Time, cfg.Batch, ws), L, ws, grads);
+    }
+
+    /// <summary>
+    /// The weight gradients for all steps at once: dKernel = [X | H_prev]ᵀ · dGates as one product over the packed
+    /// [x_t | h_{t−1}] rows (dGates streamed once), dBias = Σ dGates, and the projection's and peepholes' gradients.
+    /// </summary>
+    private static void Weights(in LstmConfig cfg, in RnnSchedule s, in LstmLayout L, Span<T> ws, LstmGradients<T> grads)
+    {
+        int H = cfg.Units, P = cfg.OutputSize, GH = 4 * H, n = s.Tokens;
+        Span<T> g = ws.Slice(L.G, n * GH);
+        RnnMath.Gemm(true, false, cfg.InputSize + P, GH, n, ws.Slice(L.Xg, n * L.XStride), L.XStride, g, GH, T.Zero, grads.Kernel, GH);
         RnnMath.ColumnSums<T>(g, n, GH, GH, grads.Bias);
-        if (proj)
+        if (cfg.NumProj > 0)
         {
             RnnMath.Gemm(true, false, H, P, n, ws.Slice(L.M, n * H), H, ws.Slice(L.Hr, n * P), P, T.Zero, grads.Projection, P);
         }
@@ -574,23 +647,6 @@ internal static unsafe class LstmCore<T>
         {
             PeepholeGradients(cfg, s, L, ws, grads);
         }
-
-        if (!dx.IsEmpty)
-        {
-            if (inPlace)
-            {
-                RnnMath.Gemm(false, true, n, I, GH, g, GH, wx, GH, T.Zero, dx, I);
-            }
-            else
-            {
-                Span<T> dxp = ws.Slice(L.Xg, n * L.XStride);
-                RnnMath.Gemm(false, true, n, I, GH, g, GH, wx, GH, T.Zero, dxp, L.XStride);
-                RnnMath.Scatter(s, dxp, I, cfg.BatchMajor, dx, L.XStride);
-            }
-        }
-
-        RnnMath.ScatterState(s, dhS, P, dh0);
-        RnnMath.ScatterState(s, dcS, H, dc0);
     }
 
     /// <summary>Sorted rows [r0, r1) through every step of the backward pass, last step first.</summary>
@@ -613,7 +669,7 @@ internal static unsafe class LstmCore<T>
         bool cellClip = cfg.CellClip.HasValue, projClip = proj && cfg.ProjClip.HasValue;
         T cClip = T.CreateTruncating(cfg.CellClip ?? 0), pClip = T.CreateTruncating(cfg.ProjClip ?? 0);
 
-        for (int t = T_ - 1; t >= 0; t--)
+        for (int t = c.T1 - 1; t >= c.T0; t--)
         {
             int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;
             if (nb <= 0)
@@ -666,7 +722,7 @@ internal static unsafe class LstmCore<T>
             }
 
             // dh_{t-1} = dGates_t · Whᵀ for the active rows; the others keep their carried gradient.
-            RnnMath.GemmPacked(true, nb, P, GH, g.Slice(off * GH, nb * GH), GH, wh, GH, ws[L.Wp..], c.PanelWidth, T.Zero, dhRows, P, gemmThreads);
+            RnnMath.GemmPacked(true, nb, P, GH, g.Slice(off * GH, nb * GH), GH, wh, GH, new ReadOnlySpan<T>(c.Wp, c.WpLength), c.PanelWidth, T.Zero, dhRows, P, gemmThreads);
         }
     }
 
@@ -682,18 +738,23 @@ internal static unsafe class LstmCore<T>
             return 0;
         }
 
+        ReadOnlySpan<T> wh = kernel.Slice(cfg.InputSize * GH, P * GH);
         if (cache is not null)
         {
-            // Forward only: packed into the cache by the first call that needs it.
+            // Packed into the cache by the first call that needs it (Wh forward, Whᵀ in backward windows).
+            if (backward)
+            {
+                return cache.RecurrentTransposedNr != 0 ? cache.RecurrentTransposedNr : cache.RecurrentTransposedNr = RnnMath.PackWeights(true, GH, P, wh, GH, packed);
+            }
+
             if (cache.RecurrentNr == 0)
             {
-                cache.RecurrentNr = RnnMath.PackWeights(false, P, GH, kernel.Slice(cfg.InputSize * GH, P * GH), GH, packed);
+                cache.RecurrentNr = RnnMath.PackWeights(false, P, GH, wh, GH, packed);
             }
 
             return cache.RecurrentNr;
         }
 
-        ReadOnlySpan<T> wh = kernel.Slice(cfg.InputSize * GH, P * GH);
         return backward ? RnnMath.PackWeights(true, GH, P, wh, GH, packed) : RnnMath.PackWeights(false, P, GH, wh, GH, packed);
     }
 

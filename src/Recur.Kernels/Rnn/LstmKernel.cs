@@ -111,6 +111,160 @@ public static class LstmKernel
         LstmCore<double>.Backward(RnnCheck.OneRow(config), weights, x, lengths, dy, dcFinal, dhFinal, workspace, dx, dc0, dh0, gradients);
     }
 
+    /// <summary>
+    /// Runs steps [<paramref name="start"/>, <paramref name="end"/>) of the sequence (single precision): a layer
+    /// wavefront's time chunk. The spans are the whole sequence's, as for <c>Forward</c>, and so is the workspace;
+    /// the windows run in order from step 0 (reading c0 and h0) to step T (writing cFinal and hFinal), each carrying on
+    /// from the state the previous one left in the workspace, and give what one <c>Forward</c> call gives, to float rounding.
+    /// <see cref="LstmConfig.PackCache"/> is required: it keeps the packed weights across the windows and checks their
+    /// order; <see cref="RnnPackCache.Reset"/> it when the weights change.
+    /// </summary>
+    /// <param name="config">The layer (with its <see cref="LstmConfig.PackCache"/>).</param>
+    /// <param name="weights">As for <c>Forward</c>.</param>
+    /// <param name="x">The whole (T, B, I) input.</param>
+    /// <param name="lengths">(B) or empty, as for <c>Forward</c>.</param>
+    /// <param name="c0">(B, H) or empty; read by the window at step 0.</param>
+    /// <param name="h0">(B, P) or empty; read by the window at step 0.</param>
+    /// <param name="y">The whole (T, B, P) output; the window writes its steps' rows.</param>
+    /// <param name="cFinal">(B, H) or empty; written by the window ending at step T.</param>
+    /// <param name="hFinal">(B, P) or empty; written by the window ending at step T.</param>
+    /// <param name="workspace">The whole sequence's workspace (<see cref="WorkspaceSize"/>), the same for every window.</param>
+    /// <param name="training">Save what the backward windows need.</param>
+    /// <param name="start">The window's first step.</param>
+    /// <param name="end">The step after the window's last.</param>
+    /// <exception cref="ArgumentException">As for <c>Forward</c>; no pack cache; a window out of range or out of order.</exception>
+    public static void ForwardWindow(
+        in LstmConfig config, LstmWeights<float> weights, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> c0, ReadOnlySpan<float> h0,
+        Span<float> y, Span<float> cFinal, Span<float> hFinal, Span<float> workspace, bool training, int start, int end)
+    {
+        CheckForward(config, weights.Kernel.Length, weights.Bias.Length, weights.PeepholeInput.Length, weights.PeepholeForget.Length, weights.PeepholeOutput.Length,
+            weights.Projection.Length, x.Length, lengths, c0.Length, h0.Length, y.Length, cFinal.Length, hFinal.Length, workspace.Length, training);
+        Window(config, "LstmKernel.ForwardWindow", start, end, backward: false);
+        LstmCore<float>.Forward(RnnCheck.OneRow(config), weights, x, lengths, c0, h0, y, cFinal, hFinal, workspace, training, start, end);
+    }
+
+    /// <summary>Runs steps [<paramref name="start"/>, <paramref name="end"/>) of the sequence (double precision).</summary>
+    /// <inheritdoc cref="ForwardWindow(in LstmConfig, LstmWeights{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, Span{float}, bool, int, int)"/>
+    public static void ForwardWindow(
+        in LstmConfig config, LstmWeights<double> weights, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> c0, ReadOnlySpan<double> h0,
+        Span<double> y, Span<double> cFinal, Span<double> hFinal, Span<double> workspace, bool training, int start, int end)
+    {
+        CheckForward(config, weights.Kernel.Length, weights.Bias.Length, weights.PeepholeInput.Length, weights.PeepholeForget.Length, weights.PeepholeOutput.Length,
+            weights.Projection.Length, x.Length, lengths, c0.Length, h0.Length, y.Length, cFinal.Length, hFinal.Length, workspace.Length, training);
+        Window(config, "LstmKernel.ForwardWindow", start, end, backward: false);
+        LstmCore<double>.Forward(RnnCheck.OneRow(config), weights, x, lengths, c0, h0, y, cFinal, hFinal, workspace, training, start, end);
+    }
+
+    /// <summary>
+    /// Back-propagates through steps [<paramref name="start"/>, <paramref name="end"/>) after windowed (or whole)
+    /// training forward steps over the same workspace (single precision): the windows run last to first (the last
+    /// reads dcFinal and dhFinal, the one at step 0 writes dc0 and dh0), each writing its steps' rows of
+    /// <paramref name="dx"/>; the weight gradients come from <see cref="BackwardWeights(in LstmConfig, Span{float}, LstmGradients{float})"/> after the
+    /// last window. What one <c>Backward</c> call gives, to float rounding. <see cref="LstmConfig.PackCache"/> is required.
+    /// </summary>
+    /// <param name="config">The layer (with its <see cref="LstmConfig.PackCache"/>), as in the forward windows.</param>
+    /// <param name="weights">As in the forward pass.</param>
+    /// <param name="x">The whole (T, B, I) input, as in the forward pass.</param>
+    /// <param name="lengths">(B) or empty, as in the forward pass.</param>
+    /// <param name="dy">The whole (T, B, P) dL/dy, or empty for zeros; the window reads its steps' rows.</param>
+    /// <param name="dcFinal">(B, H) or empty; read by the window ending at step T.</param>
+    /// <param name="dhFinal">(B, P) or empty; read by the window ending at step T.</param>
+    /// <param name="workspace">The forward pass's workspace.</param>
+    /// <param name="dx">The whole (T, B, I) dL/dx, or empty; the window writes its steps' rows.</param>
+    /// <param name="dc0">(B, H) or empty; written by the window at step 0.</param>
+    /// <param name="dh0">(B, P) or empty; written by the window at step 0.</param>
+    /// <param name="start">The window's first step.</param>
+    /// <param name="end">The step after the window's last.</param>
+    /// <param name="dxScratch">Batch-major or with lengths, and dx wanted: at least <see cref="WindowScratchSize"/> elements for the window's packed dx rows; else unused.</param>
+    /// <exception cref="ArgumentException">As for <c>Backward</c>; no pack cache; a window out of range or out of order; too small a scratch.</exception>
+    public static void BackwardWindow(
+        in LstmConfig config, LstmWeights<float> weights, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> dy,
+        ReadOnlySpan<float> dcFinal, ReadOnlySpan<float> dhFinal, Span<float> workspace, Span<float> dx, Span<float> dc0, Span<float> dh0, int start, int end, Span<float> dxScratch)
+    {
+        CheckBackward(config, weights.Kernel.Length, weights.Bias.Length, weights.PeepholeInput.Length, weights.PeepholeForget.Length, weights.PeepholeOutput.Length,
+            weights.Projection.Length, x.Length, lengths, dy.Length, dcFinal.Length, dhFinal.Length, workspace.Length, dx.Length, dc0.Length, dh0.Length,
+            weights.Kernel.Length, weights.Bias.Length, weights.PeepholeInput.Length, weights.PeepholeForget.Length, weights.PeepholeOutput.Length, weights.Projection.Length);
+        WindowScratch(config, lengths, dx.Length, dxScratch.Length, end - start);
+        Window(config, "LstmKernel.BackwardWindow", start, end, backward: true);
+        LstmCore<float>.Backward(RnnCheck.OneRow(config), weights, x, lengths, dy, dcFinal, dhFinal, workspace, dx, dc0, dh0, default, start, end, dxScratch);
+    }
+
+    /// <summary>Back-propagates through steps [<paramref name="start"/>, <paramref name="end"/>) (double precision).</summary>
+    /// <inheritdoc cref="BackwardWindow(in LstmConfig, LstmWeights{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, Span{float}, int, int, Span{float})"/>
+    public static void BackwardWindow(
+        in LstmConfig config, LstmWeights<double> weights, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> dy,
+        ReadOnlySpan<double> dcFinal, ReadOnlySpan<double> dhFinal, Span<double> workspace, Span<double> dx, Span<double> dc0, Span<double> dh0, int start, int end, Span<double> dxScratch)
+    {
+        CheckBackward(config, weights.Kernel.Length, weights.Bias.Length, weights.PeepholeInput.Length, weights.PeepholeForget.Length, weights.PeepholeOutput.Length,
+            weights.Projection.Length, x.Length, lengths, dy.Length, dcFinal.Length, dhFinal.Length, workspace.Length, dx.Length, dc0.Length, dh0.Length,
+            weights.Kernel.Length, weights.Bias.Length, weights.PeepholeInput.Length, weights.PeepholeForget.Length, weights.PeepholeOutput.Length, weights.Projection.Length);
+        WindowScratch(config, lengths, dx.Length, dxScratch.Length, end - start);
+        Window(config, "LstmKernel.BackwardWindow", start, end, backward: true);
+        LstmCore<double>.Backward(RnnCheck.OneRow(config), weights, x, lengths, dy, dcFinal, dhFinal, workspace, dx, dc0, dh0, default, start, end, dxScratch);
+    }
+
+    /// <summary>The weight gradients for every step at once, after the last backward window (single precision); overwritten, not accumulated.</summary>
+    /// <param name="config">The layer, as in the windows.</param>
+    /// <param name="workspace">The windows' workspace.</param>
+    /// <param name="gradients">d kernel, d bias, and the peephole/projection gradients when configured.</param>
+    /// <exception cref="ArgumentException">A span has the wrong length, the config has no pack cache, or the backward windows did not reach step 0.</exception>
+    public static void BackwardWeights(in LstmConfig config, Span<float> workspace, LstmGradients<float> gradients)
+    {
+        CheckWeightGradients(config, workspace.Length, gradients.Kernel.Length, gradients.Bias.Length, gradients.PeepholeInput.Length, gradients.PeepholeForget.Length,
+            gradients.PeepholeOutput.Length, gradients.Projection.Length);
+        LstmCore<float>.BackwardWeights(config, workspace, gradients);
+    }
+
+    /// <summary>The weight gradients for every step at once, after the last backward window (double precision).</summary>
+    /// <inheritdoc cref="BackwardWeights(in LstmConfig, Span{float}, LstmGradients{float})"/>
+    public static void BackwardWeights(in LstmConfig config, Span<double> workspace, LstmGradients<double> gradients)
+    {
+        CheckWeightGradients(config, workspace.Length, gradients.Kernel.Length, gradients.Bias.Length, gradients.PeepholeInput.Length, gradients.PeepholeForget.Length,
+            gradients.PeepholeOutput.Length, gradients.Projection.Length);
+        LstmCore<double>.BackwardWeights(config, workspace, gradients);
+    }
+
+    /// <summary>The dx scratch a backward window of <paramref name="steps"/> steps needs: steps · B · I elements.</summary>
+    /// <param name="config">The layer.</param>
+    /// <param name="steps">The window's steps.</param>
+    /// <returns>The number of elements.</returns>
+    public static int WindowScratchSize(in LstmConfig config, int steps) => RnnCheck.WindowScratch(steps, config.Batch, config.InputSize);
+
+    private static void Window(in LstmConfig c, string owner, int start, int end, bool backward)
+    {
+        if (c.PackCache is not { } cache)
+        {
+            ThrowHelper.Argument("config", $"{owner}: windows need config.PackCache (it keeps the packed weights and checks the windows' order), but it is null.");
+            return;
+        }
+
+        cache.Advance(owner, c.Time, start, end, backward);
+    }
+
+    private static void WindowScratch(in LstmConfig c, ReadOnlySpan<int> lengths, int dx, int scratch, int steps)
+    {
+        bool inPlace = !RnnCheck.OneRow(c).BatchMajor && RnnCheck.AllFull(lengths, c.Time);
+        if (dx > 0 && !inPlace && scratch < (long)steps * c.Batch * c.InputSize)
+        {
+            ThrowHelper.Argument("dxScratch", $"LstmKernel.BackwardWindow: batch-major or with lengths, dx needs a scratch of {(long)steps * c.Batch * c.InputSize} elements for the window's {steps} steps, but got {scratch}.");
+        }
+    }
+
+    private static void CheckWeightGradients(in LstmConfig c, int workspace, int dKernel, int dBias, int dwi, int dwf, int dwo, int dProjection)
+    {
+        const string Owner = "LstmKernel.BackwardWeights";
+        Check(c, Owner);
+        CheckWeights(c, Owner, dKernel, dBias, dwi, dwf, dwo, dProjection, gradients: true);
+        RnnCheck.Workspace(workspace, new LstmLayout(c, true, RnnSchedule.Slots(c.Time, c.Batch)).Total, Owner);
+        if (c.PackCache is not { } cache)
+        {
+            ThrowHelper.Argument("config", $"{Owner}: needs config.PackCache, the windows' cache, but it is null.");
+            return;
+        }
+
+        cache.CheckBackwardDone(Owner);
+    }
+
     private static void Check(in LstmConfig c, string owner)
     {
         RnnCheck.Dims(owner, c.Time, c.Batch, c.InputSize, c.Units);

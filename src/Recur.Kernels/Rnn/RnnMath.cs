@@ -94,6 +94,29 @@ internal static class RnnMath
     }
 
     /// <summary>
+    /// The input gradient <c>C = dG·Wᵀ</c> (<paramref name="rows"/> × <paramref name="width"/>, depth
+    /// <paramref name="depth"/>; W stored <paramref name="width"/> × <paramref name="depth"/>): on Wᵀ's panels packed once into
+    /// <paramref name="cache"/> where <see cref="CachesInput"/> says so (a backward window), else the plain GEMM.
+    /// </summary>
+    public static void InputGemmTransposed<T>(RnnPackCache? cache, int rows, int width, int depth, ReadOnlySpan<T> dg, ReadOnlySpan<T> w, Span<T> c, int ldc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!CachesInput(cache, rows, depth))
+        {
+            Gemm(false, true, rows, width, depth, dg, depth, w, depth, T.Zero, c, ldc);
+            return;
+        }
+
+        T[] packed = cache!.InputTransposed<T>(PackedSize(depth, width));
+        if (cache.InputTransposedNr == 0)
+        {
+            cache.InputTransposedNr = PackWeights(true, depth, width, w, depth, packed);
+        }
+
+        GemmPacked(true, rows, width, depth, dg, depth, w, depth, packed, cache.InputTransposedNr, T.Zero, c, ldc, 1);
+    }
+
+    /// <summary>
     /// <c>C = A·op(B) + beta·C</c> with op(B) pre-packed by <see cref="PackWeights"/> (panel width <paramref name="nr"/>);
     /// on the calling thread when <paramref name="threads"/> is 1, else through <see cref="Gemm"/> on the unpacked B.
     /// </summary>
@@ -227,12 +250,15 @@ internal static class RnnMath
     /// Copies the active rows of each step, in length order, from a (T, B, width) buffer — (B, T, width) when
     /// <paramref name="batchMajor"/> — into the packed buffer.
     /// </summary>
-    public static void Gather<T>(in RnnSchedule s, ReadOnlySpan<T> source, int width, bool batchMajor, Span<T> packed, int packedStride = 0)
+    /// <remarks>With a window (steps [<paramref name="t0"/>, <paramref name="t1"/>); −1: to the end), only its tokens, packed from
+    /// token <paramref name="t0"/>'s offset on (the packed buffer's row 0 is the window's first token).</remarks>
+    public static void Gather<T>(in RnnSchedule s, ReadOnlySpan<T> source, int width, bool batchMajor, Span<T> packed, int packedStride = 0, int t0 = 0, int t1 = -1)
     {
         int ps = packedStride > 0 ? packedStride : width;
-        for (int t = 0; t < s.Time; t++)
+        int end = t1 < 0 ? s.Time : t1, first = s.Offset[t0];
+        for (int t = t0; t < end; t++)
         {
-            int nb = s.Active[t], off = s.Offset[t];
+            int nb = s.Active[t], off = s.Offset[t] - first;
             for (int k = 0; k < nb; k++)
             {
                 source.Slice(SequenceRow(batchMajor, s.Time, s.Batch, t, s.Perm[k]) * width, width).CopyTo(packed.Slice((off + k) * ps, width));
@@ -244,12 +270,15 @@ internal static class RnnMath
     /// The inverse of <see cref="Gather"/>: packed rows (<paramref name="packedStride"/> apart; 0: <paramref name="width"/>) back to
     /// (T, B, width) or (B, T, width) with zeros in the rows past each length.
     /// </summary>
-    public static void Scatter<T>(in RnnSchedule s, ReadOnlySpan<T> packed, int width, bool batchMajor, Span<T> destination, int packedStride = 0)
+    /// <remarks>With a window (steps [<paramref name="t0"/>, <paramref name="t1"/>); −1: to the end), only its steps' rows, the
+    /// packed buffer's row 0 being the window's first token (as <see cref="Gather"/> packs them).</remarks>
+    public static void Scatter<T>(in RnnSchedule s, ReadOnlySpan<T> packed, int width, bool batchMajor, Span<T> destination, int packedStride = 0, int t0 = 0, int t1 = -1)
     {
         int ps = packedStride > 0 ? packedStride : width;
-        for (int t = 0; t < s.Time; t++)
+        int end = t1 < 0 ? s.Time : t1, first = s.Offset[t0];
+        for (int t = t0; t < end; t++)
         {
-            int nb = s.Active[t], off = s.Offset[t];
+            int nb = s.Active[t], off = s.Offset[t] - first;
             for (int k = 0; k < s.Batch; k++)
             {
                 Span<T> row = destination.Slice(SequenceRow(batchMajor, s.Time, s.Batch, t, s.Perm[k]) * width, width);

@@ -3,7 +3,8 @@ namespace Recur.Kernels.Rnn;
 /// <summary>
 /// Packed weights kept across forward calls on the same weights: a layer wavefront runs each layer's kernel once per
 /// time chunk, and without a cache every call packs the layer's input and recurrent weights again (at B = 1, H = 128
-/// about 45 µs a call against ~140 µs of steps per 25-step chunk). Pass one cache per layer in the config
+/// about 45 µs a call against ~140 µs of steps per 25-step chunk); backward windows keep Whᵀ and Wxᵀ the same way.
+/// Pass one cache per layer in the config
 /// (<see cref="LstmConfig.PackCache"/>); call <see cref="Reset"/> whenever the weights may have changed (before each
 /// run), as the kernels trust a packed panel until then. A cache serves one call at a time.
 /// </summary>
@@ -13,7 +14,7 @@ namespace Recur.Kernels.Rnn;
 /// </remarks>
 public sealed class RnnPackCache
 {
-    private Array? _input, _recurrent, _fused;
+    private Array? _input, _recurrent, _fused, _inputT, _recurrentT;
 
     /// <summary>The panel width of the packed input weights; 0: not packed since the last <see cref="Reset"/>.</summary>
     internal int InputNr { get; set; }
@@ -24,12 +25,71 @@ public sealed class RnnPackCache
     /// <summary>Whether the one-row step's panels are packed.</summary>
     internal bool FusedPacked { get; set; }
 
+    /// <summary>The panel width of the packed transposed input weights (a backward window's dx = dG·Wxᵀ); 0: not packed.</summary>
+    internal int InputTransposedNr { get; set; }
+
+    /// <summary>The panel width of the packed transposed recurrent weights (a backward window's dh = dG·Whᵀ); 0: not packed.</summary>
+    internal int RecurrentTransposedNr { get; set; }
+
+    /// <summary>The next forward window's first step (windowed calls run in order; 0 after a <see cref="Reset"/>).</summary>
+    internal int ForwardNext { get; set; }
+
+    /// <summary>The next backward window's end step (−1: no backward window since the last forward reached the end).</summary>
+    internal int BackwardNext { get; set; } = -1;
+
+    /// <summary>
+    /// Checks that a window [<paramref name="start"/>, <paramref name="end"/>) of a <paramref name="time"/>-step
+    /// sequence is the next one: forward windows run first to last from step 0, backward windows last to first after
+    /// a forward that reached the end; then records it.
+    /// </summary>
+    internal void Advance(string owner, int time, int start, int end, bool backward)
+    {
+        if (start < 0 || end < start || end > time)
+        {
+            ThrowHelper.Argument("start", $"{owner}: the window [{start}, {end}) must lie within the {time} steps, start <= end.");
+        }
+
+        if (!backward)
+        {
+            if (start != 0 && start != ForwardNext)
+            {
+                ThrowHelper.Argument("start", $"{owner}: forward windows run in order from step 0; expected a window starting at step {ForwardNext}, but got [{start}, {end}).");
+            }
+
+            ForwardNext = end;
+            BackwardNext = end == time ? time : -1;
+            return;
+        }
+
+        if (BackwardNext < 0 || end != BackwardNext)
+        {
+            ThrowHelper.Argument("end", BackwardNext < 0
+                ? $"{owner}: backward windows follow a forward pass that ran all {time} steps (ForwardWindow up to step {time}), but none did."
+                : $"{owner}: backward windows run last to first; expected a window ending at step {BackwardNext}, but got [{start}, {end}).");
+        }
+
+        BackwardNext = start;
+    }
+
+    /// <summary>Checks that the backward windows reached step 0 (before the weight gradients).</summary>
+    internal void CheckBackwardDone(string owner)
+    {
+        if (BackwardNext != 0)
+        {
+            ThrowHelper.Argument("workspace", $"{owner}: the weight gradients need every backward window down to step 0 first, but the windows stopped at step {BackwardNext}.");
+        }
+    }
+
     /// <summary>Forgets every packed panel (the weights changed, or may have).</summary>
     public void Reset()
     {
         InputNr = 0;
         RecurrentNr = 0;
         FusedPacked = false;
+        InputTransposedNr = 0;
+        RecurrentTransposedNr = 0;
+        ForwardNext = 0;
+        BackwardNext = -1;
     }
 
     internal T[] Input<T>(long size) => Buffer<T>(ref _input, size);
@@ -37,6 +97,10 @@ public sealed class RnnPackCache
     internal T[] Recurrent<T>(long size) => Buffer<T>(ref _recurrent, size);
 
     internal T[] Fused<T>(long size) => Buffer<T>(ref _fused, size);
+
+    internal T[] InputTransposed<T>(long size) => Buffer<T>(ref _inputT, size);
+
+    internal T[] RecurrentTransposed<T>(long size) => Buffer<T>(ref _recurrentT, size);
 
     /// <summary>A pinned buffer of at least <paramref name="size"/> elements (kept, so its pointers stay valid across calls).</summary>
     private static T[] Buffer<T>(ref Array? slot, long size)

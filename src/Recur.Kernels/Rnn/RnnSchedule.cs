@@ -111,6 +111,32 @@ internal static class RnnCheck
     /// <inheritdoc cref="OneRow(in LstmConfig)"/>
     public static SimpleRnnConfig OneRow(in SimpleRnnConfig c) => c.Batch == 1 && c.BatchMajor ? c with { BatchMajor = false } : c;
 
+    /// <summary>Whether every row runs all <paramref name="time"/> steps (no lengths, or none below T): the schedule is dense.</summary>
+    public static bool AllFull(ReadOnlySpan<int> lengths, int time)
+    {
+        foreach (int l in lengths)
+        {
+            if (l < time)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The packed dx rows of a backward window: steps · batch · input elements.</summary>
+    public static int WindowScratch(int steps, int batch, int input)
+    {
+        long n = (long)Math.Max(steps, 0) * batch * input;
+        if (n > Array.MaxLength)
+        {
+            ThrowHelper.ArgumentOutOfRange("steps", $"a window of {steps} steps at batch {batch} and input {input} needs {n} scratch elements, more than one array holds.");
+        }
+
+        return (int)n;
+    }
+
     public static void Dims(string owner, int time, int batch, int inputSize, int units)
     {
         ThrowHelper.CheckNonNegative(time, owner, "time");
