@@ -20,6 +20,7 @@ internal static class Program
         ("gemm-cpu", "Single-thread SGEMM vs OpenBLAS timed by thread CPU time (robust to other load). [shape filter]", CpuTimeGemm.Run),
         ("rnn-parts", "Diagnostic: one forward's time by part (input GEMM, recurrent GEMMs, cell passes), interleaved rounds. [B T I H [gru|rnn|lstm-train [threads]]]", PartsProbe.Run),
         ("rnn-stack", "Diagnostic: a stacked LSTM, GRU or RNN (time-major inference) layer by layer vs the layer wavefront in C chunks, without and with the pack cache. [B T I H L [chunks,...] [--threads N] [--cell lstm|gru|rnn]]", StackProbe.Run),
+        ("rnn-train-stack", "Diagnostic: a stacked LSTM's training step, layer by layer vs the forward and backward layer wavefront on time windows (weight gradients once at the end). [B T I H L [chunks,...] [--threads N]]", TrainStackProbe.Run),
         ("rnn-chunks", "Diagnostic: one LSTM layer's packs, inference, training forward and backward, whole sequence vs C time chunks (a wavefront's per-layer cost), 1 thread. [B T I H C]", ChunkProbe.Run),
         ("rnn-cell", "Diagnostic: the fused LSTM cell pass and tanh forms on one cached row, ns per unit. [units]", CellProbe.Run),
         ("rnn", "Fused LSTM/GRU/RNN kernels on issue 5's grid vs the best peer. [--quick] [--threads 1,2] [--filter lstm-64] [--mode infer|train|both] [--seconds S] [--quiet-wait S] [--ab KNOB [--ab-threads N] [--ab-p10]] [--var] [--batch-major] [--batch N] [--min-rows N] [--unit-split-rows N] [--out file.md]", RnnBench.Run),

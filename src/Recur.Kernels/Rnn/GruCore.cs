@@ -137,7 +137,7 @@ internal static unsafe class GruCore<T>
             }
             else
             {
-                RnnPartition.Run(job, bounds, parts);
+                RnnPartition.Run(job, bounds, parts, null, RnnSettings.SerialSteps(parts, s.Batch, 3L * H * H) ? 1 : 0);
             }
         }
 
@@ -614,7 +614,7 @@ internal static unsafe class GruCore<T>
     private static int PackRecurrent(in GruConfig cfg, in RnnSchedule s, int parts, GruWeights<T> w, Span<T> wp, Span<T> wcp, bool backward, RnnPackCache? cache)
     {
         int I = cfg.InputSize, H = cfg.Units, G2 = 2 * H;
-        if (!RnnSettings.PackWeights || s.Time == 0 || s.Active[0] < 2 || (parts == 1 && Kernels.Gemm.MaxThreads > 1))
+        if (!RnnSettings.PackWeights || s.Time == 0 || s.Active[0] < 2 || (parts == 1 && !RnnSettings.SerialSteps(parts, s.Batch, 3L * H * H)))
         {
             return 0;
         }
@@ -730,7 +730,7 @@ internal static unsafe class GruCore<T>
                 CandidateBias = pcb, HiddenBias = pchb, Seq = pdy, SeqLength = dy.Length, PanelWidth = nr,
             };
             job.Backward = true;
-            RnnPartition.Run(job, bounds, parts);
+            RnnPartition.Run(job, bounds, parts, null, RnnSettings.SerialSteps(parts, s.Batch, 3L * H * H) ? 1 : 0);
         }
 
         // The weight gradients for all steps at once.

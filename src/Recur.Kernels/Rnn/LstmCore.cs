@@ -142,7 +142,7 @@ internal static unsafe class LstmCore<T>
             }
             else
             {
-                RnnPartition.Run(job, bounds, parts);
+                RnnPartition.Run(job, bounds, parts, null, RnnSettings.SerialSteps(parts, s.Batch, (long)P * GH) ? 1 : 0);
             }
         }
 
@@ -588,7 +588,7 @@ internal static unsafe class LstmCore<T>
                 Seq = pdy, SeqLength = dy.Length, PanelWidth = nr, Wp = Ptr(wpT), WpLength = wpT.Length, T0 = t0, T1 = t1,
             };
             job.Backward = true;
-            RnnPartition.Run(job, bounds, parts);
+            RnnPartition.Run(job, bounds, parts, null, RnnSettings.SerialSteps(parts, s.Batch, (long)P * GH) ? 1 : 0);
         }
 
         if (!windowed)
@@ -733,7 +733,7 @@ internal static unsafe class LstmCore<T>
     private static int PackRecurrent(in LstmConfig cfg, in RnnSchedule s, int parts, ReadOnlySpan<T> kernel, Span<T> packed, bool backward, RnnPackCache? cache)
     {
         int P = cfg.OutputSize, GH = 4 * cfg.Units;
-        if (!RnnSettings.PackWeights || s.Time == 0 || s.Active[0] < 2 || (parts == 1 && Kernels.Gemm.MaxThreads > 1))
+        if (!RnnSettings.PackWeights || s.Time == 0 || s.Active[0] < 2 || (parts == 1 && !RnnSettings.SerialSteps(parts, s.Batch, (long)P * GH)))
         {
             return 0;
         }

@@ -11,6 +11,22 @@ internal static class RnnSettings
     /// </summary>
     public static int MinRowsPerThread { get; set; } = 8;
 
+    /// <summary>
+    /// FLOPs of a step's recurrent product (all active rows) below which a loop that runs its rows as one part keeps the
+    /// product on its own thread, on weights packed once, instead of splitting every step's product between threads:
+    /// there each step paid a pool dispatch and a pack of the weights. A 2-layer LSTM's training step at B = 4,
+    /// H = 128 (0.5 MFLOP a step) took 16.9 ms on two threads against 9.4 ms on one; at B = 8 the backward took 36 ms
+    /// against 26 ms at H = 256 (4 MFLOP) but 54 ms against 59 ms at H = 512 (17 MFLOP) (ADR 0010, eleventh part).
+    /// </summary>
+    public static long StepParallelMinFlops { get; set; } = 8_000_000;
+
+    /// <summary>
+    /// True when a loop of <paramref name="parts"/> row parts runs each step's product (<paramref name="rows"/> rows
+    /// times a <paramref name="weights"/>-element matrix) on one thread: one part, and one thread or a small product.
+    /// </summary>
+    public static bool SerialSteps(int parts, int rows, long weights) =>
+        parts == 1 && (Kernels.Gemm.MaxThreads == 1 || 2L * rows * weights < StepParallelMinFlops);
+
     /// <summary>Pack the recurrent weights into GEMM panels once per call (else every step's product packs them again).</summary>
     public static bool PackWeights { get; set; } = true;
 
@@ -149,7 +165,7 @@ internal static class RnnPartition
     /// else the whole range as one part on the calling thread. A job whose parts meet at
     /// <paramref name="barrier"/> gets it reset to the number of parts that actually run.
     /// </summary>
-    public static void Run<TJob>(TJob job, ReadOnlySpan<int> bounds, int parts, SpinBarrier? barrier = null)
+    public static void Run<TJob>(TJob job, ReadOnlySpan<int> bounds, int parts, SpinBarrier? barrier = null, int serialThreads = 0)
         where TJob : class, IRowJob
     {
         if (parts > 1 && WorkerPool.TryAcquire())
@@ -170,7 +186,7 @@ internal static class RnnPartition
         }
 
         barrier?.Reset(1);
-        job.Run(0, bounds[parts], 0);
+        job.Run(0, bounds[parts], serialThreads);
     }
 
     /// <summary>Adapts a row job to the pool: part i runs rows [bounds[i], bounds[i + 1]) with single-threaded products.</summary>

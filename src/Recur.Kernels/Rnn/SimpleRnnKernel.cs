@@ -237,7 +237,7 @@ internal static unsafe class SimpleRnnCore<T>
                 InY = inY, Wp = Ptr(wp), WpLength = wp.Length, Wv = Ptr(wv),
             };
             job.Backward = false;
-            RnnPartition.Run(job, bounds, parts);
+            RnnPartition.Run(job, bounds, parts, null, RnnSettings.SerialSteps(parts, s.Batch, (long)H * H) ? 1 : 0);
         }
 
         if (inY && T_ > 0)
@@ -490,7 +490,7 @@ internal static unsafe class SimpleRnnCore<T>
             var job = Job.Instance;
             job.C = new Ctx { Cfg = cfg, Training = true, Ws = pws, WsLength = ws.Length, Kernel = pk, Seq = pdy, SeqLength = dy.Length, PanelWidth = nr };
             job.Backward = true;
-            RnnPartition.Run(job, bounds, parts);
+            RnnPartition.Run(job, bounds, parts, null, RnnSettings.SerialSteps(parts, s.Batch, (long)H * H) ? 1 : 0);
         }
 
         ReadOnlySpan<T> xp = inPlace ? x : ws.Slice(L.Xg, n * I);
@@ -556,7 +556,7 @@ internal static unsafe class SimpleRnnCore<T>
     private static int PackRecurrent(in SimpleRnnConfig cfg, in RnnSchedule s, int parts, ReadOnlySpan<T> kernel, Span<T> packed, bool backward, RnnPackCache? cache)
     {
         int H = cfg.Units;
-        if (!RnnSettings.PackWeights || s.Time == 0 || s.Active[0] < 2 || (parts == 1 && Kernels.Gemm.MaxThreads > 1))
+        if (!RnnSettings.PackWeights || s.Time == 0 || s.Active[0] < 2 || (parts == 1 && !RnnSettings.SerialSteps(parts, s.Batch, (long)H * H)))
         {
             return 0;
         }

@@ -32,6 +32,67 @@ public sealed class RnnPartitionTests
         }
     }
 
+    /// <summary>
+    /// One row part on two threads: small per-step products stay on the loop's thread (packed weights, no dispatch per
+    /// step), large ones split between the threads; row parts always run their own products.
+    /// </summary>
+    [Fact]
+    public void SerialSteps_SmallProductsOfOnePart_StayOnOneThread()
+    {
+        int saved = Gemm.MaxThreads;
+        try
+        {
+            Gemm.MaxThreads = 2;
+            Assert.True(RnnSettings.SerialSteps(1, 4, 128L * 512));      // B = 4, H = 128 LSTM: 0.5 MFLOP a step
+            Assert.True(RnnSettings.SerialSteps(1, 8, 256L * 1024));     // B = 8, H = 256: 4.2 MFLOP
+            Assert.False(RnnSettings.SerialSteps(1, 8, 512L * 2048));    // B = 8, H = 512: 16.8 MFLOP, split
+            Assert.False(RnnSettings.SerialSteps(2, 4, 128L * 512));     // row parts: their products are already serial
+            Gemm.MaxThreads = 1;
+            Assert.True(RnnSettings.SerialSteps(1, 8, 512L * 2048));
+        }
+        finally
+        {
+            Gemm.MaxThreads = saved;
+        }
+    }
+
+    /// <summary>A small-batch LSTM training step on two threads (serial steps, split weight gradients) equals one thread's, bit for bit.</summary>
+    [Theory]
+    [InlineData(4, 16, false)]
+    [InlineData(6, 24, true)]
+    public void SerialSteps_TwoThreads_EqualOneThread(int batch, int units, bool lengths)
+    {
+        const int T = 9, I = 7;
+        var rng = new Random(5);
+        float[] R(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        var cfg = new LstmConfig(T, batch, I, units);
+        float[] kernel = R((I + units) * 4 * units), bias = R(4 * units), x = R(T * batch * I), dy = R(T * batch * units);
+        int[] lens = lengths ? Enumerable.Range(0, batch).Select(r => 2 + r).ToArray() : [];
+        float[][] Step(int threads)
+        {
+            int saved = Gemm.MaxThreads;
+            Gemm.MaxThreads = threads;
+            try
+            {
+                float[] y = new float[T * batch * units], ws = new float[LstmKernel.WorkspaceSize(cfg, true)], dx = new float[x.Length];
+                float[] dk = new float[kernel.Length], db = new float[bias.Length];
+                var w = new LstmWeights<float> { Kernel = kernel, Bias = bias };
+                LstmKernel.Forward(cfg, w, x, lens, default, default, y, default, default, ws, true);
+                LstmKernel.Backward(cfg, w, x, lens, dy, default, default, ws, dx, default, default, new LstmGradients<float> { Kernel = dk, Bias = db });
+                return [y, dx, dk, db];
+            }
+            finally
+            {
+                Gemm.MaxThreads = saved;
+            }
+        }
+
+        var one = Step(1);
+        var two = Step(2);
+        for (int k = 0; k < one.Length; k++) Assert.Equal(one[k], two[k]);
+        Assert.Contains(one[2], v => v != 0f);
+    }
+
     [Fact]
     public void Split_EqualLengths_GivesEqualHalves()
     {
