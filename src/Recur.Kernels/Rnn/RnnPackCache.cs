@@ -34,13 +34,13 @@ public sealed class RnnPackCache
     /// <summary>The next forward window's first step (windowed calls run in order; 0 after a <see cref="Reset"/>).</summary>
     internal int ForwardNext { get; set; }
 
-    /// <summary>The next backward window's end step (−1: no backward window since the last forward reached the end).</summary>
+    /// <summary>The next backward window's end step (−1: no backward window since the last forward window or <see cref="Reset"/>).</summary>
     internal int BackwardNext { get; set; } = -1;
 
     /// <summary>
     /// Checks that a window [<paramref name="start"/>, <paramref name="end"/>) of a <paramref name="time"/>-step
-    /// sequence is the next one: forward windows run first to last from step 0, backward windows last to first after
-    /// a forward that reached the end; then records it.
+    /// sequence is the next one, then records it: a forward pass's windows run first to last from step 0, a backward
+    /// pass's last to first from step <paramref name="time"/>.
     /// </summary>
     internal void Advance(string owner, int time, int start, int end, bool backward)
     {
@@ -57,14 +57,14 @@ public sealed class RnnPackCache
             }
 
             ForwardNext = end;
-            BackwardNext = end == time ? time : -1;
+            BackwardNext = -1;
             return;
         }
 
-        if (BackwardNext < 0 || end != BackwardNext)
+        if (end != time && end != BackwardNext)
         {
             ThrowHelper.Argument("end", BackwardNext < 0
-                ? $"{owner}: backward windows follow a forward pass that ran all {time} steps (ForwardWindow up to step {time}), but none did."
+                ? $"{owner}: backward windows run last to first, from the window ending at step {time}, but got [{start}, {end})."
                 : $"{owner}: backward windows run last to first; expected a window ending at step {BackwardNext}, but got [{start}, {end}).");
         }
 

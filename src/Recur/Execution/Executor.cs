@@ -327,10 +327,11 @@ internal static class Executor
     }
 
     /// <summary>
-    /// Reorders the plan so that stacked fused RNN layers (<see cref="FusedRnnStack.Chains"/>) are not kept apart by
-    /// ops that need their outputs: such ops between two linked layers (a metric on a lower layer's output, say) move,
-    /// in their order, to just after the upper layer, so the layers can run as one wavefront. Only when the upper layer
-    /// does not need them and nothing stateful sits between the layers; the order stays topological.
+    /// Reorders the plan so that linked fused RNN ops (<see cref="FusedRnnStack.Chains"/>: stacked layers, or their
+    /// LSTM gradient ops top layer first) are not kept apart by ops that need their outputs: such ops between two links —
+    /// a metric on a lower layer's output, the initial state's gradient assembled from the layers' dh0 — move, in
+    /// their order, to just after the next link, so the links can run as one wavefront. Only when the next link does
+    /// not need them and nothing stateful sits between the links; the order stays topological.
     /// </summary>
     private static Operation[] SinkChainReaders(Operation[] ops, HashSet<Tensor> fed)
     {
@@ -338,8 +339,8 @@ internal static class Executor
         var linked = new HashSet<Operation>();
         foreach (var op in ops)
         {
-            if (!FusedRnnStack.IsLayer(op)) continue;
-            var t = op.InputArray[0];
+            if (!FusedRnnStack.IsLayer(op) && !FusedRnnStack.IsGradient(op)) continue;
+            var t = op.InputArray[FusedRnnStack.LinkInput(op)];
             if (fed.Contains(t) || t.ValueIndex != 0 || !FusedRnnStack.Chains(t.Op, op) || next.ContainsKey(t.Op)) continue;
             next[t.Op] = op;
             linked.Add(op);
@@ -393,9 +394,10 @@ internal static class Executor
     }
 
     /// <summary>
-    /// Chains of fused RNN layers that may run as one wavefront (<see cref="FusedRnnStack"/>): op j joins the chain of
-    /// op i when j's x is i's y (<see cref="FusedRnnStack.Chains"/>), neither op's workspace is read or fetched
-    /// (inference), nothing that runs between them reads i's chain's outputs or depends on them by a control edge,
+    /// Chains of fused RNN layers, or of LSTM gradient ops, that may run as one wavefront (<see cref="FusedRnnStack"/>):
+    /// op j joins the chain of op i when j's link input (a layer's x, a gradient op's dy) is i's first output
+    /// (<see cref="FusedRnnStack.Chains"/>), neither layer's workspace is read or fetched unless both are LSTM layers
+    /// (which run on time windows in training), nothing that runs between them reads i's chain's outputs or depends on them by a control edge,
     /// and nothing between them changes state (an assignment or optimizer op: the deferred op must see what it would
     /// have seen). Returns per op its chain (at the chain's last op), whether it is deferred, and where it runs.
     /// </summary>
@@ -405,7 +407,7 @@ internal static class Executor
         var deferred = new bool[ops.Length];
         var runsAt = new int[ops.Length];
         for (int i = 0; i < ops.Length; i++) runsAt[i] = i;
-        if (!ops.Any(FusedRnnStack.IsLayer)) return (chains, deferred, runsAt);
+        if (!ops.Any(op => FusedRnnStack.IsLayer(op) || FusedRnnStack.IsGradient(op))) return (chains, deferred, runsAt);
         var readers = new List<int>?[slotCount];
         for (int i = 0; i < ops.Length; i++)
         {
@@ -413,8 +415,11 @@ internal static class Executor
         }
         var indexOf = new Dictionary<Operation, int>();
         for (int i = 0; i < ops.Length; i++) indexOf[ops[i]] = i;
-        bool WorkspaceIdle(int i)
+        // A layer whose workspace a gradient reads (training) links only as an LSTM (its kernels run on time windows);
+        // gradient ops link by their dy.
+        bool Linkable(int i)
         {
+            if (FusedRnnStack.IsGradient(ops[i]) || ops[i].Type == "FusedLstm") return true;
             int ws = outputBase[i] + ops[i].Outputs.Count - 1;
             return !isFetch[ws] && readers[ws] is null;
         }
@@ -422,10 +427,11 @@ internal static class Executor
         for (int j = 0; j < ops.Length; j++)
         {
             var next = ops[j];
-            if (!FusedRnnStack.IsLayer(next) || !WorkspaceIdle(j)) continue;
-            var x = next.InputArray[0];
-            if (!indexOf.TryGetValue(x.Op, out int i) || x.ValueIndex != 0 || inputSlots[j][0] != outputBase[i]) continue;
-            if (!FusedRnnStack.Chains(ops[i], next) || !WorkspaceIdle(i)) continue;
+            if (!(FusedRnnStack.IsLayer(next) || FusedRnnStack.IsGradient(next)) || !Linkable(j)) continue;
+            int link = FusedRnnStack.LinkInput(next);
+            var x = next.InputArray[link];
+            if (!indexOf.TryGetValue(x.Op, out int i) || x.ValueIndex != 0 || inputSlots[j][link] != outputBase[i]) continue;
+            if (!FusedRnnStack.Chains(ops[i], next) || !Linkable(i)) continue;
             var chain = chainOf[i] ?? new List<int> { i };
             int start = chain[0];
             bool ok = true;
@@ -440,7 +446,7 @@ internal static class Executor
                     if (indexOf.TryGetValue(c, out int ci) && chain.Contains(ci)) ok = false;
                 }
             }
-            // Up to j, a member's outputs are read only by the next member, as its x (input 0) and nothing else.
+            // Up to j, a member's outputs are read only by the next member, as its link input and nothing else.
             for (int n = 0; ok && n < chain.Count; n++)
             {
                 int m = chain[n], successor = n + 1 < chain.Count ? chain[n + 1] : j;
@@ -450,7 +456,8 @@ internal static class Executor
                     foreach (int r in readers[s] ?? [])
                     {
                         if (r > j) continue;
-                        if (o != 0 || r != successor || Array.LastIndexOf(inputSlots[r], s) != 0) ok = false;
+                        int linkIn = FusedRnnStack.LinkInput(ops[r]);
+                        if (o != 0 || r != successor || Array.IndexOf(inputSlots[r], s) != linkIn || Array.LastIndexOf(inputSlots[r], s) != linkIn) ok = false;
                     }
                 }
             }

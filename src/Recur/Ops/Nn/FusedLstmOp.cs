@@ -125,6 +125,21 @@ internal static class FusedLstmOp
         FusedRnnCommon.FinishForward(ctx, outIndex, ws, n, training);
     }
 
+    /// <summary>The weight gradients' spans in the gradient op's outputs (dx, dc0, dh0, d kernel, d bias, d peepholes, d projection).</summary>
+    internal static LstmGradients<T> Gradients<T>(in LstmConfig cfg, NDArray[] outs)
+    {
+        int proj = cfg.UsePeepholes ? 8 : 5;   // output index of d projection
+        return new LstmGradients<T>
+        {
+            Kernel = outs[3].Data<T>(),
+            Bias = outs[4].Data<T>(),
+            PeepholeInput = cfg.UsePeepholes ? outs[5].Data<T>() : default,
+            PeepholeForget = cfg.UsePeepholes ? outs[6].Data<T>() : default,
+            PeepholeOutput = cfg.UsePeepholes ? outs[7].Data<T>() : default,
+            Projection = cfg.NumProj > 0 ? outs[proj].Data<T>() : default,
+        };
+    }
+
     private static void Backward<T, TApi>(OpContext ctx)
         where TApi : IFusedRnnApi<T>
     {
@@ -145,16 +160,7 @@ internal static class FusedLstmOp
             outs[k] = ctx.AllocateOutput(k, ctx.Input(i).Shape, x.DType);
             k++;
         }
-        int proj = cfg.UsePeepholes ? 7 : 4;   // output index of d projection
-        var grads = new LstmGradients<T>
-        {
-            Kernel = outs[3].Data<T>(),
-            Bias = outs[4].Data<T>(),
-            PeepholeInput = cfg.UsePeepholes ? outs[5].Data<T>() : default,
-            PeepholeForget = cfg.UsePeepholes ? outs[6].Data<T>() : default,
-            PeepholeOutput = cfg.UsePeepholes ? outs[7].Data<T>() : default,
-            Projection = cfg.NumProj > 0 ? outs[proj + 1].Data<T>() : default,
-        };
+        var grads = Gradients<T>(cfg, outs);
         var ws = FusedRnnCommon.BeginBackward<T>(ctx, nIn, LstmKernel.WorkspaceSize(cfg, training: true));
         try
         {

@@ -37,6 +37,14 @@ internal interface IFusedRnnApi<T>
     static abstract void LstmBackward(in LstmConfig c, LstmWeights<T> w, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> dy, ReadOnlySpan<T> dcFinal,
         ReadOnlySpan<T> dhFinal, Span<T> workspace, Span<T> dx, Span<T> dc0, Span<T> dh0, LstmGradients<T> g);
 
+    static abstract void LstmForwardWindow(in LstmConfig c, LstmWeights<T> w, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> c0, ReadOnlySpan<T> h0,
+        Span<T> y, Span<T> cFinal, Span<T> hFinal, Span<T> workspace, bool training, int start, int end);
+
+    static abstract void LstmBackwardWindow(in LstmConfig c, LstmWeights<T> w, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> dy, ReadOnlySpan<T> dcFinal,
+        ReadOnlySpan<T> dhFinal, Span<T> workspace, Span<T> dx, Span<T> dc0, Span<T> dh0, int start, int end, Span<T> dxScratch);
+
+    static abstract void LstmBackwardWeights(in LstmConfig c, Span<T> workspace, LstmGradients<T> g);
+
     static abstract void GruForward(in GruConfig c, GruWeights<T> w, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> h0,
         Span<T> y, Span<T> hFinal, Span<T> workspace, bool training);
 
@@ -60,6 +68,16 @@ internal readonly struct FusedF32 : IFusedRnnApi<float>
     public static void LstmBackward(in LstmConfig c, LstmWeights<float> w, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> dy, ReadOnlySpan<float> dcFinal,
         ReadOnlySpan<float> dhFinal, Span<float> workspace, Span<float> dx, Span<float> dc0, Span<float> dh0, LstmGradients<float> g) =>
         LstmKernel.Backward(c, w, x, lengths, dy, dcFinal, dhFinal, workspace, dx, dc0, dh0, g);
+
+    public static void LstmForwardWindow(in LstmConfig c, LstmWeights<float> w, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> c0, ReadOnlySpan<float> h0,
+        Span<float> y, Span<float> cFinal, Span<float> hFinal, Span<float> workspace, bool training, int start, int end) =>
+        LstmKernel.ForwardWindow(c, w, x, lengths, c0, h0, y, cFinal, hFinal, workspace, training, start, end);
+
+    public static void LstmBackwardWindow(in LstmConfig c, LstmWeights<float> w, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> dy, ReadOnlySpan<float> dcFinal,
+        ReadOnlySpan<float> dhFinal, Span<float> workspace, Span<float> dx, Span<float> dc0, Span<float> dh0, int start, int end, Span<float> dxScratch) =>
+        LstmKernel.BackwardWindow(c, w, x, lengths, dy, dcFinal, dhFinal, workspace, dx, dc0, dh0, start, end, dxScratch);
+
+    public static void LstmBackwardWeights(in LstmConfig c, Span<float> workspace, LstmGradients<float> g) => LstmKernel.BackwardWeights(c, workspace, g);
 
     public static void GruForward(in GruConfig c, GruWeights<float> w, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> h0,
         Span<float> y, Span<float> hFinal, Span<float> workspace, bool training) =>
@@ -88,6 +106,16 @@ internal readonly struct FusedF64 : IFusedRnnApi<double>
     public static void LstmBackward(in LstmConfig c, LstmWeights<double> w, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> dy, ReadOnlySpan<double> dcFinal,
         ReadOnlySpan<double> dhFinal, Span<double> workspace, Span<double> dx, Span<double> dc0, Span<double> dh0, LstmGradients<double> g) =>
         LstmKernel.Backward(c, w, x, lengths, dy, dcFinal, dhFinal, workspace, dx, dc0, dh0, g);
+
+    public static void LstmForwardWindow(in LstmConfig c, LstmWeights<double> w, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> c0, ReadOnlySpan<double> h0,
+        Span<double> y, Span<double> cFinal, Span<double> hFinal, Span<double> workspace, bool training, int start, int end) =>
+        LstmKernel.ForwardWindow(c, w, x, lengths, c0, h0, y, cFinal, hFinal, workspace, training, start, end);
+
+    public static void LstmBackwardWindow(in LstmConfig c, LstmWeights<double> w, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> dy, ReadOnlySpan<double> dcFinal,
+        ReadOnlySpan<double> dhFinal, Span<double> workspace, Span<double> dx, Span<double> dc0, Span<double> dh0, int start, int end, Span<double> dxScratch) =>
+        LstmKernel.BackwardWindow(c, w, x, lengths, dy, dcFinal, dhFinal, workspace, dx, dc0, dh0, start, end, dxScratch);
+
+    public static void LstmBackwardWeights(in LstmConfig c, Span<double> workspace, LstmGradients<double> g) => LstmKernel.BackwardWeights(c, workspace, g);
 
     public static void GruForward(in GruConfig c, GruWeights<double> w, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> h0,
         Span<double> y, Span<double> hFinal, Span<double> workspace, bool training) =>

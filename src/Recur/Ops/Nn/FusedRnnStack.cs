@@ -8,13 +8,14 @@ namespace Recur;
 /// The layer wavefront of stacked fused RNN ops (docs/decisions/0010, ninth part): where one fused layer's outputs are
 /// the next one's inputs (a <c>MultiRnnCell</c> under <c>DynamicRnn</c>, or stacked <c>dynamic_rnn</c> calls), the
 /// executor hands the chain to <see cref="TryRun"/>, which runs the layers side by side in time chunks
-/// (<see cref="RnnWavefront"/>): layer l runs chunk c while layer l + 1 runs chunk c − 1, one layer per thread. Only in
-/// inference (no workspace saved for a gradient), and only where <see cref="RnnWavefront.Pays"/> says so; otherwise the
-/// ops run one after another as usual. The results are the layer-by-layer results: each chunk is the same kernel on
+/// (<see cref="RnnWavefront"/>): layer l runs chunk c while layer l + 1 runs chunk c − 1, one layer per thread. In
+/// training (a gradient reads the saved workspaces) only chains of LSTM layers, on time windows of whole-sequence
+/// workspaces, and their gradient ops run backward the same way (FusedRnnStack.Training.cs). Only where
+/// <see cref="RnnWavefront.Pays"/> says so; otherwise the ops run one after another as usual. The results are the layer-by-layer results: each chunk is the same kernel on
 /// the same rows, started from the state the previous chunk ended in, with the lengths cut to the chunk. Each layer
 /// keeps its packed weights from chunk to chunk (<see cref="RnnPackCache"/>, reset at every run).
 /// </summary>
-internal static class FusedRnnStack
+internal static partial class FusedRnnStack
 {
     private static readonly ConditionalWeakTable<OpContext, object> s_runs = new();
     private static long s_wavefronts;
@@ -32,6 +33,7 @@ internal static class FusedRnnStack
     /// </summary>
     public static bool Chains(Operation prev, Operation next)
     {
+        if (IsGradient(prev) || IsGradient(next)) return ChainsGradients(prev, next);
         if (!IsLayer(prev) || !IsLayer(next)) return false;
         if (next.InputArray[0] != prev.Outputs[0]) return false;
         if (prev.InputArray[0].DType != next.InputArray[0].DType) return false;
@@ -48,6 +50,14 @@ internal static class FusedRnnStack
     public static bool TryRun(ReadOnlySpan<OpContext> members)
     {
         if (members.Length < 2 || !RnnWavefront.Enabled) return false;
+        if (IsGradient(members[0].Op)) return TryRunBackward(members);
+        bool training = false, allLstm = true;
+        foreach (var m in members)
+        {
+            training |= SavesWorkspace(m);
+            allLstm &= m.Op.Type == "FusedLstm";
+        }
+        if (training && !allLstm) return false;   // GRU and simple-RNN layers train layer by layer
         var first = members[0];
         var x = first.Input(0);
         bool batchMajor = FusedRnnCommon.BatchMajor(first);
@@ -57,7 +67,12 @@ internal static class FusedRnnStack
         int elem = x.DType == DType.Float64 ? 8 : 4;
         foreach (var m in members) largest = Math.Max(largest, RecurrentWeights(m) * elem);
         if (!RnnWavefront.Pays(batch, time, largest, Gemm.MaxThreads)) return false;
-        if (x.DType == DType.Float64) Run<double, FusedF64>(members);
+        if (training)
+        {
+            if (x.DType == DType.Float64) RunTraining<double, FusedF64>(members);
+            else RunTraining<float, FusedF32>(members);
+        }
+        else if (x.DType == DType.Float64) Run<double, FusedF64>(members);
         else Run<float, FusedF32>(members);
         Interlocked.Increment(ref s_wavefronts);
         return true;
@@ -69,7 +84,7 @@ internal static class FusedRnnStack
         long h = ctx.Attr<int>("units");
         return ctx.Op.Type switch
         {
-            "FusedLstm" => (ctx.Attr<int>("num_proj") is int p && p > 0 ? p : h) * 4 * h,
+            "FusedLstm" or "FusedLstmGrad" => (ctx.Attr<int>("num_proj") is int p && p > 0 ? p : h) * 4 * h,
             "FusedGru" => h * 3 * h,
             _ => h * h,
         };

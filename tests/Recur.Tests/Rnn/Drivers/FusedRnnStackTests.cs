@@ -185,8 +185,8 @@ public class FusedRnnStackTests
     }
 
     /// <summary>
-    /// Where the wavefront must not run: a gradient reads the layers' saved workspaces (training); the batch is large
-    /// enough for the row split; one thread; a short sequence. The results are still right.
+    /// Where the wavefront must not run: a gradient reads the saved workspaces of a stack that is not all LSTM
+    /// (training); the batch is large enough for the row split; one thread; a short sequence. The results are still right.
     /// </summary>
     [Fact]
     public void NoWavefront_WhereItDoesNotApply()
@@ -197,13 +197,16 @@ public class FusedRnnStackTests
             var init = Initializers.RandomUniform(-0.5, 0.5, seed: 8);
             var x = Tf.Placeholder(DType.Float32, new Shape(-1, -1, D), name: "x");
             var (o, st) = Tf.Nn.DynamicRnn(new MultiRnnCell(new RnnCell[] { new LstmCell(6, initializer: init), new LstmCell(4, initializer: init) }), x, dtype: DType.Float32, scope: "a");
-            var grad = Tf.Gradients(Tf.ReduceSum(o), new[] { x })[0]!;
+            var (om, _) = Tf.Nn.DynamicRnn(new MultiRnnCell(new RnnCell[] { new LstmCell(6, initializer: init), new GruCell(4) }), x, dtype: DType.Float32, scope: "m");
+            var grad = Tf.Gradients(Tf.ReduceSum(om), new[] { x })[0]!;
             using var s = new Session(g);
             s.Run(Tf.GlobalVariablesInitializer());
             var small = new FeedDict { [x] = Rand(DType.Float32, 1, 2, 30, D) };
             long before = FusedRnnStack.WavefrontRuns;
-            var (runs, on, off) = RunBoth(s, new[] { o, grad }, small);
+            long backward = FusedRnnStack.BackwardWavefrontRuns;
+            var (runs, on, off) = RunBoth(s, new[] { om, grad }, small);
             Assert.Equal(0, runs);
+            Assert.Equal(backward, FusedRnnStack.BackwardWavefrontRuns);
             TestUtil.AssertClose(off[0], on[0], 0);
             TestUtil.AssertClose(off[1], on[1], 0);
             // Inference of the first stack alone does run as a wavefront — but not at B = 16, nor for T = 10.
@@ -274,6 +277,160 @@ public class FusedRnnStackTests
             var e = WithThreads(2, () => Assert.Throws<ArgumentException>(() => s.Run(o, feeds)));
             Assert.Contains("FusedGru", e.Message, StringComparison.Ordinal);
             Assert.Contains("h0 (the initial state) must have shape (2, 4)", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>A loss that reads every output and final state with its own weights, so dy, dc and dh all flow.</summary>
+    private static Tensor Loss(Tensor outputs, RnnState state, int seed)
+    {
+        var loss = Tf.ReduceSum(outputs * Tf.Tanh(outputs * 3.0 + 0.5));
+        int k = 0;
+        foreach (var part in state.Flatten()) loss = loss + Tf.ReduceSum(part * Tf.Sigmoid(part * (1.5 + k++) + seed));
+        return loss;
+    }
+
+    /// <summary>Stacks for training: all LSTM (kind 0: plain; 4: peepholes, clips and a projection under a plain one), or mixed (1: trains layer by layer).</summary>
+    private static RnnCell TrainingStack(int kind, Initializer init) => kind switch
+    {
+        4 => new MultiRnnCell(new RnnCell[]
+        {
+            new LstmCell(7, usePeepholes: true, cellClip: 0.8, numProj: 5, projClip: 0.6, initializer: init, forgetBias: 0.3),
+            new LstmCell(6, initializer: init),
+            new BasicLstmCell(4),
+        }),
+        _ => Stack(kind, init),
+    };
+
+    public static IEnumerable<object[]> TrainingCases()
+    {
+        foreach (int kind in new[] { 0, 4, 1 })
+        {
+            // T = 30: two windows of 15; T = 53: three windows of 18, 18, 17.
+            yield return new object[] { kind, 30, 1, false, true, kind == 4 ? DType.Float64 : DType.Float32 };
+            yield return new object[] { kind, 53, 3, true, true, DType.Float32 };
+            yield return new object[] { kind, 53, 3, true, false, DType.Float64 };
+            yield return new object[] { kind, 30, 5, false, false, DType.Float32 };
+        }
+    }
+
+    /// <summary>
+    /// Training (issue 5: the layer wavefront in training; ADR 0010, eleventh part): an all-LSTM stack's forward runs on
+    /// time windows and saves whole-sequence workspaces, its gradient ops run backward as a wavefront, and every output,
+    /// state and gradient — of x, of the initial states and of every weight — matches the layer-by-layer run (a window's
+    /// products have fewer rows: equal to float rounding). A mixed stack trains layer by layer.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TrainingCases))]
+    public void TrainingWavefront_EqualsLayerByLayer(int kind, int time, int batch, bool withLengths, bool timeMajor, DType dtype)
+    {
+        var g = new Graph();
+        using (g.AsDefault())
+        {
+            var init = Initializers.RandomUniform(-0.5, 0.5, seed: 23);
+            var x = Tf.Placeholder(dtype, new Shape(-1, -1, D), name: "x");
+            var len = withLengths ? Tf.Placeholder(DType.Int32, new Shape(-1), name: "len") : null;
+            var cell = TrainingStack(kind, init);
+            // A zero initial state built here, so the gradients of the initial states (dc0, dh0) are fetched too.
+            var initial = cell.ZeroState(batch, dtype);
+            var (outputs, state) = Tf.Nn.DynamicRnn(cell, x, len, initialState: initial, dtype: dtype, timeMajor: timeMajor);
+            var loss = Loss(outputs, state, kind);
+            var xs = new List<Tensor> { x };
+            xs.AddRange(initial.Flatten());
+            xs.AddRange(g.TrainableVariables.Select(v => (Tensor)v));
+            var grads = Tf.Gradients(loss, xs);
+            Assert.Equal(xs.Count, grads.Count(t => t is not null));
+            using var s = new Session(g);
+            s.Run(Tf.GlobalVariablesInitializer());
+            var feeds = new FeedDict { [x] = Rand(dtype, 5 + kind, timeMajor ? time : batch, timeMajor ? batch : time, D) };
+            if (len is not null) feeds[len] = new NDArray(new[] { 0, 7, 18, time - 2, time + 9 }.Take(batch).Reverse().ToArray());
+            var fetch = new List<Tensor> { outputs, loss };
+            fetch.AddRange(state.Flatten());
+            fetch.AddRange(grads!);
+            long backward = FusedRnnStack.BackwardWavefrontRuns, training = FusedRnnStack.TrainingWavefrontRuns;
+            var (runs, on, off) = RunBoth(s, fetch, feeds);
+            bool lstm = kind != 1;
+            Assert.Equal(lstm ? 2 : 0, runs);
+            Assert.Equal(lstm ? 2 : 0, FusedRnnStack.TrainingWavefrontRuns - training);
+            Assert.Equal(lstm ? 2 : 0, FusedRnnStack.BackwardWavefrontRuns - backward);
+            double tol = dtype == DType.Float64 ? 1e-11 : 2e-5;
+            for (int i = 0; i < on.Length; i++) TestUtil.AssertClose(off[i], on[i], tol);
+        }
+    }
+
+    /// <summary>
+    /// Only the top layer's weights get a gradient: the forward still runs as a training wavefront (the lower layer's
+    /// workspace unsaved), the top layer's gradient op runs alone over its whole workspace, and matches layer by layer.
+    /// </summary>
+    [Fact]
+    public void TrainingWavefront_GradientOpAlone()
+    {
+        var g = new Graph();
+        using (g.AsDefault())
+        {
+            var init = Initializers.RandomUniform(-0.5, 0.5, seed: 12);
+            var x = Tf.Placeholder(DType.Float64, new Shape(3, 61, D), name: "x");
+            var len = Tf.Constant(new NDArray(new[] { 61, 30, 0 }));
+            var cell = new MultiRnnCell(new RnnCell[] { new LstmCell(6, initializer: init), new LstmCell(5, usePeepholes: true, numProj: 4, initializer: init) });
+            var (o, st) = Tf.Nn.DynamicRnn(cell, x, len, dtype: DType.Float64);
+            var top = g.TrainableVariables.Where(v => v.Name.Contains("cell_1", StringComparison.Ordinal)).Select(v => (Tensor)v).ToArray();
+            Assert.Equal(6, top.Length);   // kernel, bias, three peepholes, projection
+            var grads = Tf.Gradients(Loss(o, st, 1), top);
+            Assert.Equal(1, g.Operations.Count(op => op.Type == "FusedLstmGrad"));
+            using var s = new Session(g);
+            s.Run(Tf.GlobalVariablesInitializer());
+            var feeds = new FeedDict { [x] = Rand(DType.Float64, 4, 3, 61, D) };
+            long training = FusedRnnStack.TrainingWavefrontRuns;
+            var (runs, on, off) = RunBoth(s, grads!, feeds);
+            Assert.Equal(2, runs);
+            Assert.Equal(2, FusedRnnStack.TrainingWavefrontRuns - training);
+            for (int i = 0; i < on.Length; i++) TestUtil.AssertClose(off[i], on[i], 1e-11);
+        }
+    }
+
+    /// <summary>Training steps (Adam) with the wavefront give the variables the layer-by-layer steps give.</summary>
+    [Fact]
+    public void TrainingSteps_MatchLayerByLayer()
+    {
+        var g = new Graph();
+        using (g.AsDefault())
+        {
+            var init = Initializers.RandomUniform(-0.5, 0.5, seed: 3);
+            var x = Tf.Placeholder(DType.Float32, new Shape(2, 50, D), name: "x");
+            var (o, st) = Tf.Nn.DynamicRnn(new MultiRnnCell(new RnnCell[] { new LstmCell(8, initializer: init), new LstmCell(6, initializer: init), new BasicLstmCell(5) }), x, dtype: DType.Float32);
+            var train = new Tf.Train.AdamOptimizer(0.05).Minimize(Loss(o, st, 2));
+            using var s = new Session(g);
+            var vars = g.TrainableVariables;
+            s.Run(Tf.GlobalVariablesInitializer());
+            var start = vars.Select(v => s.Run((Tensor)v)).ToArray();
+            var feeds = new FeedDict { [x] = Rand(DType.Float32, 6, 2, 50, D) };
+            NDArray[] Train(bool wavefront)
+            {
+                s.Run(Tf.GlobalVariablesInitializer());   // fresh optimizer slots, then the same starting weights
+                for (int k = 0; k < vars.Count; k++) vars[k].Load(start[k], s);
+                long before = FusedRnnStack.BackwardWavefrontRuns;
+                WithThreads(2, () =>
+                {
+                    RnnWavefront.Enabled = wavefront;
+                    try
+                    {
+                        for (int step = 0; step < 4; step++) s.Run(train, feeds);
+                    }
+                    finally
+                    {
+                        RnnWavefront.Enabled = true;
+                    }
+                    return 0;
+                });
+                Assert.Equal(wavefront ? 4 : 0, FusedRnnStack.BackwardWavefrontRuns - before);
+                return vars.Select(v => s.Run((Tensor)v)).ToArray();
+            }
+            var on = Train(true);
+            var off = Train(false);
+            for (int i = 0; i < on.Length; i++)
+            {
+                Assert.NotEqual(start[i].GetDouble(0), on[i].GetDouble(0));   // the steps moved the weights
+                TestUtil.AssertClose(off[i], on[i], 1e-4);
+            }
         }
     }
 }
