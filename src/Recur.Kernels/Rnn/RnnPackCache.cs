@@ -76,7 +76,9 @@ public sealed class RnnPackCache
     {
         if (BackwardNext != 0)
         {
-            ThrowHelper.Argument("workspace", $"{owner}: the weight gradients need every backward window down to step 0 first, but the windows stopped at step {BackwardNext}.");
+            ThrowHelper.Argument("workspace", BackwardNext < 0
+                ? $"{owner}: the weight gradients need every backward window down to step 0 first, but no backward window has run since the forward."
+                : $"{owner}: the weight gradients need every backward window down to step 0 first, but the windows stopped at step {BackwardNext}.");
         }
     }
 

@@ -122,6 +122,149 @@ public static class SimpleRnnKernel
         SimpleRnnCore<double>.Backward(RnnCheck.OneRow(config), kernel, x, lengths, dy, dhFinal, workspace, dx, dh0, dKernel, dBias);
     }
 
+    /// <summary>
+    /// Runs steps [<paramref name="start"/>, <paramref name="end"/>) of the sequence (single precision): a layer
+    /// wavefront's time window, as <c>LstmKernel.ForwardWindow</c> — the spans and the workspace are the whole
+    /// sequence's, the windows run in order from step 0 (reading h0) to step T (writing hFinal), and give what one
+    /// <c>Forward</c> call gives, to float rounding. <see cref="SimpleRnnConfig.PackCache"/> is required.
+    /// </summary>
+    /// <param name="config">The layer (with its <see cref="SimpleRnnConfig.PackCache"/>).</param>
+    /// <param name="kernel">(I + H, H) kernel.</param>
+    /// <param name="bias">(H) bias.</param>
+    /// <param name="x">The whole (T, B, I) input.</param>
+    /// <param name="lengths">(B) or empty.</param>
+    /// <param name="h0">(B, H) or empty; read by the window at step 0.</param>
+    /// <param name="y">The whole (T, B, H) output; the window writes its steps' rows.</param>
+    /// <param name="hFinal">(B, H) or empty; written by the window ending at step T.</param>
+    /// <param name="workspace">The whole sequence's workspace, the same for every window.</param>
+    /// <param name="training">Save what the backward windows need.</param>
+    /// <param name="start">The window's first step.</param>
+    /// <param name="end">The step after the window's last.</param>
+    /// <exception cref="ArgumentException">As for <c>Forward</c>; no pack cache; a window out of range or out of order.</exception>
+    public static void ForwardWindow(
+        in SimpleRnnConfig config, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> h0,
+        Span<float> y, Span<float> hFinal, Span<float> workspace, bool training, int start, int end)
+    {
+        CheckForward(config, kernel.Length, bias.Length, x.Length, lengths, h0.Length, y.Length, hFinal.Length, workspace.Length, training);
+        Window(config, "SimpleRnnKernel.ForwardWindow", start, end, backward: false);
+        SimpleRnnCore<float>.Forward(RnnCheck.OneRow(config), kernel, bias, x, lengths, h0, y, hFinal, workspace, training, start, end);
+    }
+
+    /// <summary>Runs steps [<paramref name="start"/>, <paramref name="end"/>) of the sequence (double precision).</summary>
+    /// <inheritdoc cref="ForwardWindow(in SimpleRnnConfig, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, bool, int, int)"/>
+    public static void ForwardWindow(
+        in SimpleRnnConfig config, ReadOnlySpan<double> kernel, ReadOnlySpan<double> bias, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> h0,
+        Span<double> y, Span<double> hFinal, Span<double> workspace, bool training, int start, int end)
+    {
+        CheckForward(config, kernel.Length, bias.Length, x.Length, lengths, h0.Length, y.Length, hFinal.Length, workspace.Length, training);
+        Window(config, "SimpleRnnKernel.ForwardWindow", start, end, backward: false);
+        SimpleRnnCore<double>.Forward(RnnCheck.OneRow(config), kernel, bias, x, lengths, h0, y, hFinal, workspace, training, start, end);
+    }
+
+    /// <summary>
+    /// Back-propagates through steps [<paramref name="start"/>, <paramref name="end"/>) (single precision), as
+    /// <c>LstmKernel.BackwardWindow</c>: windows last to first (the last reads dhFinal, the one at step 0 writes dh0),
+    /// each writing its rows of dx; the weight gradients come from <c>BackwardWeights</c> after the last window.
+    /// </summary>
+    /// <param name="config">The layer (with its pack cache), as in the forward windows.</param>
+    /// <param name="kernel">(I + H, H), as in the forward pass.</param>
+    /// <param name="x">The whole (T, B, I) input.</param>
+    /// <param name="lengths">(B) or empty.</param>
+    /// <param name="dy">The whole (T, B, H) dL/dy, or empty for zeros.</param>
+    /// <param name="dhFinal">(B, H) or empty; read by the window ending at step T.</param>
+    /// <param name="workspace">The forward pass's workspace.</param>
+    /// <param name="dx">The whole (T, B, I) dL/dx, or empty; the window writes its steps' rows.</param>
+    /// <param name="dh0">(B, H) or empty; written by the window at step 0.</param>
+    /// <param name="start">The window's first step.</param>
+    /// <param name="end">The step after the window's last.</param>
+    /// <param name="dxScratch">Batch-major or with lengths, and dx wanted: at least <see cref="WindowScratchSize"/> elements; else unused.</param>
+    /// <exception cref="ArgumentException">As for <c>Backward</c>; no pack cache; a window out of range or out of order; too small a scratch.</exception>
+    public static void BackwardWindow(
+        in SimpleRnnConfig config, ReadOnlySpan<float> kernel, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhFinal,
+        Span<float> workspace, Span<float> dx, Span<float> dh0, int start, int end, Span<float> dxScratch)
+    {
+        CheckBackward(config, kernel.Length, x.Length, lengths, dy.Length, dhFinal.Length, workspace.Length, dx.Length, dh0.Length, kernel.Length, config.Units);
+        WindowScratch(config, lengths, dx.Length, dxScratch.Length, end - start);
+        Window(config, "SimpleRnnKernel.BackwardWindow", start, end, backward: true);
+        SimpleRnnCore<float>.Backward(RnnCheck.OneRow(config), kernel, x, lengths, dy, dhFinal, workspace, dx, dh0, default, default, start, end, dxScratch);
+    }
+
+    /// <summary>Back-propagates through steps [<paramref name="start"/>, <paramref name="end"/>) (double precision).</summary>
+    /// <inheritdoc cref="BackwardWindow(in SimpleRnnConfig, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, int, int, Span{float})"/>
+    public static void BackwardWindow(
+        in SimpleRnnConfig config, ReadOnlySpan<double> kernel, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> dy, ReadOnlySpan<double> dhFinal,
+        Span<double> workspace, Span<double> dx, Span<double> dh0, int start, int end, Span<double> dxScratch)
+    {
+        CheckBackward(config, kernel.Length, x.Length, lengths, dy.Length, dhFinal.Length, workspace.Length, dx.Length, dh0.Length, kernel.Length, config.Units);
+        WindowScratch(config, lengths, dx.Length, dxScratch.Length, end - start);
+        Window(config, "SimpleRnnKernel.BackwardWindow", start, end, backward: true);
+        SimpleRnnCore<double>.Backward(RnnCheck.OneRow(config), kernel, x, lengths, dy, dhFinal, workspace, dx, dh0, default, default, start, end, dxScratch);
+    }
+
+    /// <summary>The weight gradients for every step at once, after the last backward window (single precision); overwritten.</summary>
+    /// <param name="config">The layer, as in the windows.</param>
+    /// <param name="x">The whole (T, B, I) input.</param>
+    /// <param name="workspace">The windows' workspace.</param>
+    /// <param name="dKernel">(I + H, H).</param>
+    /// <param name="dBias">(H).</param>
+    /// <exception cref="ArgumentException">A span has the wrong length, no pack cache, or the backward windows did not reach step 0.</exception>
+    public static void BackwardWeights(in SimpleRnnConfig config, ReadOnlySpan<float> x, Span<float> workspace, Span<float> dKernel, Span<float> dBias)
+    {
+        CheckWeightGradients(config, x.Length, workspace.Length, dKernel.Length, dBias.Length);
+        SimpleRnnCore<float>.BackwardWeights(RnnCheck.OneRow(config), x, workspace, dKernel, dBias);
+    }
+
+    /// <summary>The weight gradients for every step at once, after the last backward window (double precision).</summary>
+    /// <inheritdoc cref="BackwardWeights(in SimpleRnnConfig, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float})"/>
+    public static void BackwardWeights(in SimpleRnnConfig config, ReadOnlySpan<double> x, Span<double> workspace, Span<double> dKernel, Span<double> dBias)
+    {
+        CheckWeightGradients(config, x.Length, workspace.Length, dKernel.Length, dBias.Length);
+        SimpleRnnCore<double>.BackwardWeights(RnnCheck.OneRow(config), x, workspace, dKernel, dBias);
+    }
+
+    /// <summary>The dx scratch a backward window of <paramref name="steps"/> steps needs: steps · B · I elements.</summary>
+    /// <param name="config">The layer.</param>
+    /// <param name="steps">The window's steps.</param>
+    /// <returns>The number of elements.</returns>
+    public static int WindowScratchSize(in SimpleRnnConfig config, int steps) => RnnCheck.WindowScratch(steps, config.Batch, config.InputSize);
+
+    private static void Window(in SimpleRnnConfig c, string owner, int start, int end, bool backward)
+    {
+        if (c.PackCache is not { } cache)
+        {
+            ThrowHelper.Argument("config", $"{owner}: windows need config.PackCache (it keeps the packed weights and checks the windows' order), but it is null.");
+            return;
+        }
+
+        cache.Advance(owner, c.Time, start, end, backward);
+    }
+
+    private static void WindowScratch(in SimpleRnnConfig c, ReadOnlySpan<int> lengths, int dx, int scratch, int steps)
+    {
+        bool inPlace = !RnnCheck.OneRow(c).BatchMajor && RnnCheck.AllFull(lengths, c.Time);
+        if (dx > 0 && !inPlace && scratch < (long)steps * c.Batch * c.InputSize)
+        {
+            ThrowHelper.Argument("dxScratch", $"SimpleRnnKernel.BackwardWindow: batch-major or with lengths, dx needs a scratch of {(long)steps * c.Batch * c.InputSize} elements for the window's {steps} steps, but got {scratch}.");
+        }
+    }
+
+    private static void CheckWeightGradients(in SimpleRnnConfig c, int x, int workspace, int dKernel, int dBias)
+    {
+        const string Owner = "SimpleRnnKernel.BackwardWeights";
+        RnnCheck.Dims(Owner, c.Time, c.Batch, c.InputSize, c.Units);
+        RnnCheck.Exact(x, c.Time * c.Batch * c.InputSize, Owner, "x");
+        RnnCheck.Exact(dKernel, (c.InputSize + c.Units) * c.Units, Owner, "dKernel");
+        RnnCheck.Exact(dBias, c.Units, Owner, "dBias");
+        RnnCheck.Workspace(workspace, new SimpleRnnLayout(c, true).Total, Owner);
+        if (c.PackCache is not { } cache)
+        {
+            ThrowHelper.Argument("config", $"{Owner}: needs config.PackCache, the windows' cache, but it is null.");
+            return;
+        }
+
+        cache.CheckBackwardDone(Owner);
+    }
+
     private static void CheckForward(in SimpleRnnConfig c, int kernel, int bias, int x, ReadOnlySpan<int> lengths, int h0, int y, int hFinal, int workspace, bool training)
     {
         const string Owner = "SimpleRnnKernel.Forward";
@@ -191,27 +334,36 @@ internal static unsafe class SimpleRnnCore<T>
 {
     public static void Forward(
         in SimpleRnnConfig cfg, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> h0,
-        Span<T> y, Span<T> hFinal, Span<T> ws, bool training)
+        Span<T> y, Span<T> hFinal, Span<T> ws, bool training, int t0 = 0, int t1 = -1)
     {
         int T_ = cfg.Time, B = cfg.Batch, I = cfg.InputSize, H = cfg.Units;
         var L = new SimpleRnnLayout(cfg, training);
-        var s = RnnSchedule.Build(T_, B, lengths, ws);
-        int n = s.Tokens;
+
+        // A window (steps [t0, t1); SimpleRnnKernel.ForwardWindow) runs on the whole sequence's schedule and workspace, as
+        // the LSTM's: the first window reads h0, the last writes the final state; G stays in token order.
+        bool windowed = t1 >= 0;
+        t1 = windowed ? t1 : T_;
+        var s = t0 == 0 ? RnnSchedule.Build(T_, B, lengths, ws) : RnnSchedule.View(T_, B, ws);
+        int first = s.Offset[t0], n = s.Offset[t1] - first;
         ReadOnlySpan<T> wx = kernel[..(I * H)];
         Span<T> g = ws.Slice(L.G, T_ * B * H), hS = ws.Slice(L.HState, B * H);
-        RnnMath.GatherState(s, h0, H, hS);
-        ReadOnlySpan<T> xp = x;
-        bool gBatchMajor = RnnMath.InPlaceBatchMajor(s, cfg.BatchMajor, training);
+        if (t0 == 0)
+        {
+            RnnMath.GatherState(s, h0, H, hS);
+        }
+
+        ReadOnlySpan<T> xp = x[(first * I)..];
+        bool gBatchMajor = !windowed && RnnMath.InPlaceBatchMajor(s, cfg.BatchMajor, training);
         if ((!s.Dense || cfg.BatchMajor) && !gBatchMajor)
         {
-            Span<T> xg = ws.Slice(L.Xg, n * I);
-            RnnMath.Gather(s, x, I, cfg.BatchMajor, xg);
+            Span<T> xg = ws.Slice(L.Xg + (first * I), n * I);
+            RnnMath.Gather(s, x, I, cfg.BatchMajor, xg, 0, t0, t1);
             xp = xg;
         }
 
         // Dense inference whose G rows line up with y's (time-major, or batch-major read in place): the steps run in y
         // itself, each step's rows being h_t and the next step's h_{t−1}, with no copies of h.
-        bool inY = s.Dense && !training && (gBatchMajor || !cfg.BatchMajor) && RnnSettings.StepsInOutput;
+        bool inY = !windowed && s.Dense && !training && (gBatchMajor || !cfg.BatchMajor) && RnnSettings.StepsInOutput;
         if (inY)
         {
             g = y;
@@ -219,7 +371,7 @@ internal static unsafe class SimpleRnnCore<T>
 
         // With a cache (a wavefront's chunk, on one thread), Wx is packed once for every chunk.
         var cache = cfg.PackCache;
-        RnnMath.InputGemm(cache, n, H, I, xp, I, wx, g, H);
+        RnnMath.InputGemm(cache, n, H, I, xp, I, wx, g[(first * H)..], H);
 
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
         int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
@@ -234,10 +386,15 @@ internal static unsafe class SimpleRnnCore<T>
             job.C = new Ctx
             {
                 Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused, GBatchMajor = gBatchMajor,
-                InY = inY, Wp = Ptr(wp), WpLength = wp.Length, Wv = Ptr(wv),
+                InY = inY, Wp = Ptr(wp), WpLength = wp.Length, Wv = Ptr(wv), T0 = t0, T1 = t1,
             };
             job.Backward = false;
             RnnPartition.Run(job, bounds, parts, null, RnnSettings.SerialSteps(parts, s.Batch, (long)H * H) ? 1 : 0);
+        }
+
+        if (t1 < T_)
+        {
+            return;   // not the last window: the state stays in the workspace
         }
 
         if (inY && T_ > 0)
@@ -282,6 +439,10 @@ internal static unsafe class SimpleRnnCore<T>
 
         /// <summary>G is y (dense inference): step t's rows are h_t, and h_{t−1} for step t + 1; hS holds only h0.</summary>
         public bool InY;
+
+        /// <summary>The steps [T0, T1) this call runs (the whole sequence, or a window of it).</summary>
+        public int T0;
+        public int T1;
     }
 
     /// <summary>The time loop as a row job (one per calling thread; the pool runs one dispatch at a time).</summary>
@@ -326,7 +487,7 @@ internal static unsafe class SimpleRnnCore<T>
             return;
         }
 
-        for (int t = 0; t < T_; t++)
+        for (int t = c.T0; t < c.T1; t++)
         {
             int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;
             if (nb > 0)
@@ -469,45 +630,83 @@ internal static unsafe class SimpleRnnCore<T>
 
     public static void Backward(
         in SimpleRnnConfig cfg, ReadOnlySpan<T> kernel, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> dy, ReadOnlySpan<T> dhFinal,
-        Span<T> ws, Span<T> dx, Span<T> dh0, Span<T> dKernel, Span<T> dBias)
+        Span<T> ws, Span<T> dx, Span<T> dh0, Span<T> dKernel, Span<T> dBias, int t0 = 0, int t1 = -1, Span<T> dxScratch = default)
     {
         int T_ = cfg.Time, B = cfg.Batch, I = cfg.InputSize, H = cfg.Units;
         var L = new SimpleRnnLayout(cfg, true);
-        var s = RnnSchedule.Build(T_, B, lengths, ws);
-        int n = s.Tokens;
+
+        // A window (steps [t0, t1), last first; SimpleRnnKernel.BackwardWindow): its steps' gradients and dx rows; the
+        // weight gradients wait for BackwardWeights.
+        bool windowed = t1 >= 0;
+        t1 = windowed ? t1 : T_;
+        var s = t1 == T_ ? RnnSchedule.Build(T_, B, lengths, ws) : RnnSchedule.View(T_, B, ws);
+        int first = s.Offset[t0], n = s.Offset[t1] - first;
 
         // Dense time-major x is the packed input itself (the forward pass read it in place, dx is written in place);
         // otherwise the forward pass gathered it into Xg.
         bool inPlace = s.Dense && !cfg.BatchMajor;
         ReadOnlySpan<T> wx = kernel[..(I * H)];
         Span<T> g = ws.Slice(L.G, T_ * B * H), dhS = ws.Slice(L.HState, B * H);
-        RnnMath.GatherState(s, dhFinal, H, dhS);
+        if (t1 == T_)
+        {
+            RnnMath.GatherState(s, dhFinal, H, dhS);
+        }
+
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
         int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
-        int nr = PackRecurrent(cfg, s, parts, kernel, ws[L.Wp..], backward: true, cache: null);
+        var cache = windowed ? cfg.PackCache : null;
+        Span<T> wpT = cache is null ? ws[L.Wp..] : cache.RecurrentTransposed<T>(RnnMath.PackedSize(H, H));
+        int nr = PackRecurrent(cfg, s, parts, kernel, wpT, backward: true, cache);
         fixed (T* pws = ws, pk = kernel, pdy = dy)
         {
             var job = Job.Instance;
-            job.C = new Ctx { Cfg = cfg, Training = true, Ws = pws, WsLength = ws.Length, Kernel = pk, Seq = pdy, SeqLength = dy.Length, PanelWidth = nr };
+            job.C = new Ctx
+            {
+                Cfg = cfg, Training = true, Ws = pws, WsLength = ws.Length, Kernel = pk, Seq = pdy, SeqLength = dy.Length, PanelWidth = nr,
+                Wp = Ptr(wpT), WpLength = wpT.Length, T0 = t0, T1 = t1,
+            };
             job.Backward = true;
             RnnPartition.Run(job, bounds, parts, null, RnnSettings.SerialSteps(parts, s.Batch, (long)H * H) ? 1 : 0);
         }
 
-        ReadOnlySpan<T> xp = inPlace ? x : ws.Slice(L.Xg, n * I);
-        RnnMath.Gemm(true, false, I, H, n, xp, I, g, H, T.Zero, dKernel, H);
-        RnnMath.Gemm(true, false, H, H, n, ws.Slice(L.Hp, n * H), H, g, H, T.Zero, dKernel[(I * H)..], H);
-        RnnMath.ColumnSums<T>(g, n, H, H, dBias);
+        if (!windowed)
+        {
+            Weights(cfg, s, L, x, ws, dKernel, dBias);
+        }
+
         if (!dx.IsEmpty)
         {
-            Span<T> dxp = inPlace ? dx : ws.Slice(L.Xg, n * I);
-            RnnMath.Gemm(false, true, n, I, H, g, H, wx, H, T.Zero, dxp, I);
+            ReadOnlySpan<T> dg = g.Slice(first * H, n * H);
+            Span<T> dxp = inPlace ? dx.Slice(first * I, n * I) : windowed ? dxScratch[..(n * I)] : ws.Slice(L.Xg, n * I);
+            RnnMath.InputGemmTransposed(cache, n, I, H, dg, wx, dxp, I);
             if (!inPlace)
             {
-                RnnMath.Scatter(s, dxp, I, cfg.BatchMajor, dx);
+                RnnMath.Scatter(s, dxp, I, cfg.BatchMajor, dx, 0, t0, t1);
             }
         }
 
-        RnnMath.ScatterState(s, dhS, H, dh0);
+        if (t0 == 0)
+        {
+            RnnMath.ScatterState(s, dhS, H, dh0);
+        }
+    }
+
+    /// <summary>The weight gradients after the last backward window (<c>SimpleRnnKernel.BackwardWeights</c>).</summary>
+    public static void BackwardWeights(in SimpleRnnConfig cfg, ReadOnlySpan<T> x, Span<T> ws, Span<T> dKernel, Span<T> dBias)
+    {
+        var L = new SimpleRnnLayout(cfg, true);
+        Weights(cfg, RnnSchedule.View(cfg.Time, cfg.Batch, ws), L, x, ws, dKernel, dBias);
+    }
+
+    /// <summary>dKernel = [X | H_prev]ᵀ · dZ and dBias = Σ dZ over every token (x read in place when dense and time-major).</summary>
+    private static void Weights(in SimpleRnnConfig cfg, in RnnSchedule s, in SimpleRnnLayout L, ReadOnlySpan<T> x, Span<T> ws, Span<T> dKernel, Span<T> dBias)
+    {
+        int I = cfg.InputSize, H = cfg.Units, n = s.Tokens;
+        Span<T> g = ws.Slice(L.G, n * H);
+        ReadOnlySpan<T> xp = s.Dense && !cfg.BatchMajor ? x : ws.Slice(L.Xg, n * I);
+        RnnMath.Gemm(true, false, I, H, n, xp, I, g, H, T.Zero, dKernel, H);
+        RnnMath.Gemm(true, false, H, H, n, ws.Slice(L.Hp, n * H), H, g, H, T.Zero, dKernel[(I * H)..], H);
+        RnnMath.ColumnSums<T>(g, n, H, H, dBias);
     }
 
     /// <summary>Sorted rows [r0, r1) through every step of the backward pass, last step first.</summary>
@@ -522,7 +721,7 @@ internal static unsafe class SimpleRnnCore<T>
         var dy = new ReadOnlySpan<T>(c.Seq, c.SeqLength);
         ReadOnlySpan<T> wh = new ReadOnlySpan<T>(c.Kernel, (I + H) * H).Slice(I * H, H * H);
         Span<T> g = ws.Slice(L.G, T_ * B * H), dhS = ws.Slice(L.HState, B * H);
-        for (int t = T_ - 1; t >= 0; t--)
+        for (int t = c.T1 - 1; t >= c.T0; t--)
         {
             int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;
             if (nb <= 0)
@@ -539,7 +738,7 @@ internal static unsafe class SimpleRnnCore<T>
                 ActivationGrad(hz, d, dyRow, tanh);
             }
 
-            RnnMath.GemmPacked(true, nb, H, H, g.Slice(off * H, nb * H), H, wh, H, ws[L.Wp..], c.PanelWidth, T.Zero, dhRows, H, gemmThreads);
+            RnnMath.GemmPacked(true, nb, H, H, g.Slice(off * H, nb * H), H, wh, H, new ReadOnlySpan<T>(c.Wp, c.WpLength), c.PanelWidth, T.Zero, dhRows, H, gemmThreads);
         }
     }
 
@@ -563,7 +762,13 @@ internal static unsafe class SimpleRnnCore<T>
 
         if (cache is not null)
         {
-            // Forward only: packed into the cache by the first call that needs it.
+            // Packed into the cache by the first call that needs it (Wh forward, Whᵀ in backward windows).
+            if (backward)
+            {
+                return cache.RecurrentTransposedNr != 0 ? cache.RecurrentTransposedNr
+                    : cache.RecurrentTransposedNr = RnnMath.PackWeights(true, H, H, kernel.Slice(cfg.InputSize * H, H * H), H, packed);
+            }
+
             if (cache.RecurrentNr == 0)
             {
                 cache.RecurrentNr = RnnMath.PackWeights(false, H, H, kernel.Slice(cfg.InputSize * H, H * H), H, packed);
