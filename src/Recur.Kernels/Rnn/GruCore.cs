@@ -55,26 +55,36 @@ internal static unsafe class GruCore<T>
 {
     public static void Forward(
         in GruConfig cfg, GruWeights<T> w, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> h0,
-        Span<T> y, Span<T> hFinal, Span<T> ws, bool training)
+        Span<T> y, Span<T> hFinal, Span<T> ws, bool training, int t0 = 0, int t1 = -1)
     {
         int T_ = cfg.Time, B = cfg.Batch, I = cfg.InputSize, H = cfg.Units, G3 = 3 * H, G2 = 2 * H;
         var L = new GruLayout(cfg, training, RnnSchedule.Slots(T_, B));
-        var s = RnnSchedule.Build(T_, B, lengths, ws);
-        int n = s.Tokens;
+
+        // A window (steps [t0, t1); GruKernel.ForwardWindow) runs on the whole sequence's schedule and workspace, as the
+        // LSTM's: the first window reads h0, the last writes the final state; G stays in token order, no unit split.
+        bool windowed = t1 >= 0;
+        t1 = windowed ? t1 : T_;
+        var s = t0 == 0 ? RnnSchedule.Build(T_, B, lengths, ws) : RnnSchedule.View(T_, B, ws);
+        int first = s.Offset[t0], n = s.Offset[t1] - first;
 
         ReadOnlySpan<T> wgx = w.GateKernel[..(I * G2)];
         Span<T> g = ws.Slice(L.G, T_ * B * G3), hS = ws.Slice(L.HState, B * H);
-        RnnMath.GatherState(s, h0, H, hS);
+        if (t0 == 0)
+        {
+            RnnMath.GatherState(s, h0, H, hS);
+        }
 
         // Input projections for every real token: G[:, 0:2H] = X·Wgx, G[:, 2H:3H] = X·Wcx.
-        ReadOnlySpan<T> xp = x;
-        bool gBatchMajor = RnnMath.InPlaceBatchMajor(s, cfg.BatchMajor, training);
+        ReadOnlySpan<T> xp = x[(first * I)..];
+        bool gBatchMajor = !windowed && RnnMath.InPlaceBatchMajor(s, cfg.BatchMajor, training);
         if ((!s.Dense || cfg.BatchMajor) && !gBatchMajor)
         {
-            Span<T> xg = ws.Slice(L.Xg, n * I);
-            RnnMath.Gather(s, x, I, cfg.BatchMajor, xg);
+            Span<T> xg = ws.Slice(L.Xg + (first * I), n * I);
+            RnnMath.Gather(s, x, I, cfg.BatchMajor, xg, 0, t0, t1);
             xp = xg;
         }
+
+        Span<T> gw = g[(first * G3)..];
 
         var cache = cfg.PackCache;
         if (RnnMath.CachesInput(cache, n, I))
@@ -88,26 +98,26 @@ internal static unsafe class GruCore<T>
                 cache.InputNr = RnnMath.PackWeights(false, I, G2, wgx, G2, packedX);
             }
 
-            RnnMath.GemmPacked(false, n, G2, I, xp, I, wgx, G2, packedX, cache.InputNr, T.Zero, g, G3, 1);
-            RnnMath.GemmPacked(false, n, H, I, xp, I, w.CandidateInputKernel, H, packedX.AsSpan((int)gates), cache.InputNr, T.Zero, g[G2..], G3, 1);
+            RnnMath.GemmPacked(false, n, G2, I, xp, I, wgx, G2, packedX, cache.InputNr, T.Zero, gw, G3, 1);
+            RnnMath.GemmPacked(false, n, H, I, xp, I, w.CandidateInputKernel, H, packedX.AsSpan((int)gates), cache.InputNr, T.Zero, gw[G2..], G3, 1);
         }
         else if (JoinInputs(n))
         {
             Span<T> wx = ws.Slice(L.Wx, I * G3);
             JoinInputKernels(w, I, H, wx);
-            RnnMath.Gemm(false, false, n, G3, I, xp, I, wx, G3, T.Zero, g, G3);
+            RnnMath.Gemm(false, false, n, G3, I, xp, I, wx, G3, T.Zero, gw, G3);
         }
         else if (n > 0)
         {
-            RnnMath.Gemm(false, false, n, G2, I, xp, I, wgx, G2, T.Zero, g, G3);
-            RnnMath.Gemm(false, false, n, H, I, xp, I, w.CandidateInputKernel, H, T.Zero, g[G2..], G3);
+            RnnMath.Gemm(false, false, n, G2, I, xp, I, wgx, G2, T.Zero, gw, G3);
+            RnnMath.Gemm(false, false, n, H, I, xp, I, w.CandidateInputKernel, H, T.Zero, gw[G2..], G3);
         }
 
         // The time loop: its units split between threads at small batches (reset before: two barriers a step), else
         // its rows (no barrier), else one thread.
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
         Span<int> unitBounds = stackalloc int[RnnPartition.MaxParts + 1];
-        int unitParts = PackUnitSplit(cfg, s, w, ws, L, unitBounds);
+        int unitParts = windowed ? 0 : PackUnitSplit(cfg, s, w, ws, L, unitBounds);
         int parts = unitParts > 1 ? unitParts : RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
         // Wgh's and Wch's GEMM panels (back to back) and the one-row panels: in the workspace, or kept in the cache across
         // calls (not the unit split's).
@@ -118,7 +128,7 @@ internal static unsafe class GruCore<T>
         bool oneRowSlices = cfg.ResetAfter && unitParts > 1 && s.Active[0] < 2;
         bool fused = (unitParts <= 1 || oneRowSlices) && PackFused(cfg, s, w, wv, cache);
         Debug.Assert(!oneRowSlices || fused, "one-row weight slices run the fused step: Choose(oneRow) and PackFused must agree");
-        bool inY = unitParts <= 1 && s.Dense && !training && RnnSettings.StepsInOutput;
+        bool inY = !windowed && unitParts <= 1 && s.Dense && !training && RnnSettings.StepsInOutput;
         fixed (T* pws = ws, pgk = w.GateKernel, pgb = w.GateBias, pck = w.CandidateHiddenKernel, pcb = w.CandidateBias, pchb = w.CandidateHiddenBias, py = y)
         fixed (int* pub = unitBounds)
         {
@@ -128,7 +138,7 @@ internal static unsafe class GruCore<T>
                 Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, GateKernel = pgk, GateBias = pgb, HiddenKernel = pck,
                 CandidateBias = pcb, HiddenBias = pchb, Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused, GBatchMajor = gBatchMajor,
                 UnitBounds = unitParts > 1 ? pub : null, UnitParts = unitParts, InY = inY, Wp = Ptr(wp), Wcp = Ptr(wcp), Wv = Ptr(wv),
-                WpLength = wp.Length, WcpLength = wcp.Length,
+                WpLength = wp.Length, WcpLength = wcp.Length, T0 = t0, T1 = t1,
             };
             job.Backward = false;
             if (unitParts > 1)
@@ -139,6 +149,11 @@ internal static unsafe class GruCore<T>
             {
                 RnnPartition.Run(job, bounds, parts, null, RnnSettings.SerialSteps(parts, s.Batch, 3L * H * H) ? 1 : 0);
             }
+        }
+
+        if (t1 < T_)
+        {
+            return;   // not the last window: the state stays in the workspace
         }
 
         if (inY)
@@ -188,6 +203,10 @@ internal static unsafe class GruCore<T>
 
         /// <summary>Dense inference on the row split: h_t goes straight into y, whose rows are the next step's h_{t−1}.</summary>
         public bool InY;
+
+        /// <summary>The steps [T0, T1) this call runs (the whole sequence, or a window of it).</summary>
+        public int T0;
+        public int T1;
     }
 
     /// <summary>The time loop as a row job (one per calling thread; the pool runs one dispatch at a time).</summary>
@@ -258,7 +277,7 @@ internal static unsafe class GruCore<T>
         int ys = cfg.BatchMajor ? T_ * H : H;
         Span<T> g = ws.Slice(L.G, T_ * B * G3), hS = ws.Slice(L.HState, B * H), rec = ws.Slice(L.Rec, B * G3);
         Span<T> tmp = ws.Slice(L.Tmp + (r0 * H), H);
-        for (int t = 0; t < T_; t++)
+        for (int t = c.T0; t < c.T1; t++)
         {
             int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;
 
@@ -622,8 +641,20 @@ internal static unsafe class GruCore<T>
         ReadOnlySpan<T> wgh = w.GateKernel.Slice(I * G2, H * G2);
         if (backward)
         {
+            // With a cache (backward windows), packed by the first window.
+            if (cache is not null && cache.RecurrentTransposedNr != 0)
+            {
+                return cache.RecurrentTransposedNr;
+            }
+
             RnnMath.PackWeights(true, H, H, w.CandidateHiddenKernel, H, wcp);
-            return RnnMath.PackWeights(true, G2, H, wgh, G2, wp);
+            int nrT = RnnMath.PackWeights(true, G2, H, wgh, G2, wp);
+            if (cache is not null)
+            {
+                cache.RecurrentTransposedNr = nrT;
+            }
+
+            return nrT;
         }
 
         if (cache is not null && cache.RecurrentNr != 0)
@@ -701,26 +732,38 @@ internal static unsafe class GruCore<T>
 
     public static void Backward(
         in GruConfig cfg, GruWeights<T> w, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> dy, ReadOnlySpan<T> dhFinal,
-        Span<T> ws, Span<T> dx, Span<T> dh0, GruGradients<T> grads)
+        Span<T> ws, Span<T> dx, Span<T> dh0, GruGradients<T> grads, int t0 = 0, int t1 = -1, Span<T> dxScratch = default)
     {
         int T_ = cfg.Time, B = cfg.Batch, I = cfg.InputSize, H = cfg.Units, G3 = 3 * H, G2 = 2 * H;
-        bool after = cfg.ResetAfter;
         var L = new GruLayout(cfg, true, RnnSchedule.Slots(T_, B));
-        var s = RnnSchedule.Build(T_, B, lengths, ws);
-        int n = s.Tokens;
+
+        // A window (steps [t0, t1), last first; GruKernel.BackwardWindow): its steps' gradients and dx rows; the weight
+        // gradients wait for BackwardWeights.
+        bool windowed = t1 >= 0;
+        t1 = windowed ? t1 : T_;
+        var s = t1 == T_ ? RnnSchedule.Build(T_, B, lengths, ws) : RnnSchedule.View(T_, B, ws);
+        int first = s.Offset[t0], n = s.Offset[t1] - first;
 
         // Dense time-major x is the packed input itself (the forward pass read it in place, dx is written in place);
         // otherwise the forward pass gathered it into Xg.
         bool inPlace = s.Dense && !cfg.BatchMajor;
 
         ReadOnlySpan<T> wgx = w.GateKernel[..(I * G2)];
-        Span<T> g = ws.Slice(L.G, T_ * B * G3), hp = ws.Slice(L.Hp, T_ * B * H), aux = ws.Slice(L.Aux, T_ * B * H);
+        Span<T> g = ws.Slice(L.G, T_ * B * G3);
         Span<T> dhS = ws.Slice(L.HState, B * H);
-        RnnMath.GatherState(s, dhFinal, H, dhS);
+        if (t1 == T_)
+        {
+            RnnMath.GatherState(s, dhFinal, H, dhS);
+        }
 
         Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
         int parts = RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
-        int nr = PackRecurrent(cfg, s, parts, w, ws[L.Wp..], ws[L.Wcp..], backward: true, cache: null);
+        // Whᵀ's panels: Wghᵀ then Wchᵀ, in the workspace or (windows) kept in the cache.
+        var cache = windowed ? cfg.PackCache : null;
+        long ghT = RnnMath.PackedSize(G2, H);
+        Span<T> wpT = cache is null ? ws[L.Wp..] : cache.RecurrentTransposed<T>(ghT + RnnMath.PackedSize(H, H));
+        Span<T> wcpT = cache is null ? ws[L.Wcp..] : wpT[(int)ghT..];
+        int nr = PackRecurrent(cfg, s, parts, w, wpT, wcpT, backward: true, cache);
         fixed (T* pws = ws, pgk = w.GateKernel, pgb = w.GateBias, pck = w.CandidateHiddenKernel, pcb = w.CandidateBias, pchb = w.CandidateHiddenBias, pdy = dy)
         {
             var job = Job.Instance;
@@ -728,12 +771,65 @@ internal static unsafe class GruCore<T>
             {
                 Cfg = cfg, Training = true, Ws = pws, WsLength = ws.Length, GateKernel = pgk, GateBias = pgb, HiddenKernel = pck,
                 CandidateBias = pcb, HiddenBias = pchb, Seq = pdy, SeqLength = dy.Length, PanelWidth = nr,
+                Wp = Ptr(wpT), WpLength = wpT.Length, Wcp = Ptr(wcpT), WcpLength = wcpT.Length, T0 = t0, T1 = t1,
             };
             job.Backward = true;
             RnnPartition.Run(job, bounds, parts, null, RnnSettings.SerialSteps(parts, s.Batch, 3L * H * H) ? 1 : 0);
         }
 
-        // The weight gradients for all steps at once.
+        if (!windowed)
+        {
+            Weights(cfg, s, L, x, ws, grads);
+        }
+
+        if (!dx.IsEmpty)
+        {
+            // dx = [dRu | dZc] · [Wgx | Wcx]ᵀ for the call's tokens: in place, or packed (into Xg, which the weight
+            // gradients no longer need, or a window's scratch) and scattered.
+            Span<T> dxp = inPlace ? dx.Slice(first * I, n * I) : windowed ? dxScratch[..(n * I)] : ws.Slice(L.Xg, n * I);
+            ReadOnlySpan<T> dg = g.Slice(first * G3, n * G3);
+            if (windowed || JoinInputs(n))
+            {
+                Span<T> wx = ws.Slice(L.Wx, I * G3);
+                if (cache is null || cache.InputTransposedNr == 0)
+                {
+                    JoinInputKernels(w, I, H, wx);
+                }
+
+                RnnMath.InputGemmTransposed(cache, n, I, G3, dg, wx, dxp, I);
+            }
+            else if (n > 0)
+            {
+                RnnMath.Gemm(false, true, n, I, G2, dg, G3, wgx, G2, T.Zero, dxp, I);
+                RnnMath.Gemm(false, true, n, I, H, dg[G2..], G3, w.CandidateInputKernel, H, T.One, dxp, I);
+            }
+
+            if (!inPlace)
+            {
+                RnnMath.Scatter(s, dxp, I, cfg.BatchMajor, dx, 0, t0, t1);
+            }
+        }
+
+        if (t0 == 0)
+        {
+            RnnMath.ScatterState(s, dhS, H, dh0);
+        }
+    }
+
+    /// <summary>The weight gradients after the last backward window (<c>GruKernel.BackwardWeights</c>).</summary>
+    public static void BackwardWeights(in GruConfig cfg, ReadOnlySpan<T> x, Span<T> ws, GruGradients<T> grads)
+    {
+        var L = new GruLayout(cfg, true, RnnSchedule.Slots(cfg.Time, cfg.Batch));
+        Weights(cfg, RnnSchedule.View(cfg.Time, cfg.Batch, ws), L, x, ws, grads);
+    }
+
+    /// <summary>The weight gradients for all steps at once (x read in place when dense and time-major, else the packed Xg).</summary>
+    private static void Weights(in GruConfig cfg, in RnnSchedule s, in GruLayout L, ReadOnlySpan<T> x, Span<T> ws, GruGradients<T> grads)
+    {
+        int I = cfg.InputSize, H = cfg.Units, G3 = 3 * H, G2 = 2 * H, n = s.Tokens;
+        bool after = cfg.ResetAfter;
+        bool inPlace = s.Dense && !cfg.BatchMajor;
+        Span<T> g = ws.Slice(L.G, n * G3), hp = ws.Slice(L.Hp, n * H), aux = ws.Slice(L.Aux, n * H);
         ReadOnlySpan<T> xp = inPlace ? x : ws.Slice(L.Xg, n * I);
         ReadOnlySpan<T> dRu = g, dZc = n > 0 ? g[G2..] : default;
         bool join = JoinInputs(n);
@@ -766,28 +862,6 @@ internal static unsafe class GruCore<T>
         {
             RnnMath.Gemm(true, false, H, H, n, aux, H, dZc, G3, T.Zero, grads.CandidateHiddenKernel, H);
         }
-
-        if (!dx.IsEmpty)
-        {
-            Span<T> dxp = inPlace ? dx : ws.Slice(L.Xg, n * I);
-            if (join)
-            {
-                Span<T> wx = ws.Slice(L.Wx, I * G3);
-                JoinInputKernels(w, I, H, wx);
-                RnnMath.Gemm(false, true, n, I, G3, g, G3, wx, G3, T.Zero, dxp, I);
-            }
-            else
-            {
-                RnnMath.Gemm(false, true, n, I, G2, dRu, G3, wgx, G2, T.Zero, dxp, I);
-                RnnMath.Gemm(false, true, n, I, H, dZc, G3, w.CandidateInputKernel, H, T.One, dxp, I);
-            }
-            if (!inPlace)
-            {
-                RnnMath.Scatter(s, dxp, I, cfg.BatchMajor, dx);
-            }
-        }
-
-        RnnMath.ScatterState(s, dhS, H, dh0);
     }
 
     /// <summary>Sorted rows [r0, r1) through every step of the backward pass, last step first.</summary>
@@ -805,7 +879,7 @@ internal static unsafe class GruCore<T>
         Span<T> g = ws.Slice(L.G, T_ * B * G3), hp = ws.Slice(L.Hp, T_ * B * H), aux = ws.Slice(L.Aux, T_ * B * H);
         Span<T> dhS = ws.Slice(L.HState, B * H), drh = ws.Slice(L.Rh, B * H);
 
-        for (int t = T_ - 1; t >= 0; t--)
+        for (int t = c.T1 - 1; t >= c.T0; t--)
         {
             int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;
             if (nb <= 0)
@@ -825,7 +899,7 @@ internal static unsafe class GruCore<T>
             {
                 // d(r⊙h) = dZc · Whcᵀ; dr = d(r⊙h) ⊙ h; dh += d(r⊙h) ⊙ r.
                 Span<T> drhRows = drh.Slice(r0 * H, nb * H);
-                RnnMath.GemmPacked(true, nb, H, H, g.Slice((off * G3) + G2), G3, wch, H, ws[L.Wcp..], c.PanelWidth, T.Zero, drhRows, H, gemmThreads);
+                RnnMath.GemmPacked(true, nb, H, H, g.Slice((off * G3) + G2), G3, wch, H, new ReadOnlySpan<T>(c.Wcp, c.WcpLength), c.PanelWidth, T.Zero, drhRows, H, gemmThreads);
                 for (int k = 0; k < nb; k++)
                 {
                     int row = off + k;
@@ -834,10 +908,10 @@ internal static unsafe class GruCore<T>
             }
             else
             {
-                RnnMath.GemmPacked(true, nb, H, H, aux.Slice(off * H), H, wch, H, ws[L.Wcp..], c.PanelWidth, T.One, dhRows, H, gemmThreads);
+                RnnMath.GemmPacked(true, nb, H, H, aux.Slice(off * H), H, wch, H, new ReadOnlySpan<T>(c.Wcp, c.WcpLength), c.PanelWidth, T.One, dhRows, H, gemmThreads);
             }
 
-            RnnMath.GemmPacked(true, nb, H, G2, g.Slice(off * G3), G3, wgh, G2, ws[L.Wp..], c.PanelWidth, T.One, dhRows, H, gemmThreads);
+            RnnMath.GemmPacked(true, nb, H, G2, g.Slice(off * G3), G3, wgh, G2, new ReadOnlySpan<T>(c.Wp, c.WpLength), c.PanelWidth, T.One, dhRows, H, gemmThreads);
         }
     }
 

@@ -91,6 +91,146 @@ public static class GruKernel
         GruCore<double>.Backward(RnnCheck.OneRow(config), weights, x, lengths, dy, dhFinal, workspace, dx, dh0, gradients);
     }
 
+    /// <summary>
+    /// Runs steps [<paramref name="start"/>, <paramref name="end"/>) of the sequence (single precision): a layer
+    /// wavefront's time window, as <c>LstmKernel.ForwardWindow</c> — the spans and the workspace are the whole
+    /// sequence's, the windows run in order from step 0 (reading h0) to step T (writing hFinal), and give what one
+    /// <c>Forward</c> call gives, to float rounding. <see cref="GruConfig.PackCache"/> is required.
+    /// </summary>
+    /// <param name="config">The layer (with its <see cref="GruConfig.PackCache"/>).</param>
+    /// <param name="weights">As for <c>Forward</c>.</param>
+    /// <param name="x">The whole (T, B, I) input.</param>
+    /// <param name="lengths">(B) or empty.</param>
+    /// <param name="h0">(B, H) or empty; read by the window at step 0.</param>
+    /// <param name="y">The whole (T, B, H) output; the window writes its steps' rows.</param>
+    /// <param name="hFinal">(B, H) or empty; written by the window ending at step T.</param>
+    /// <param name="workspace">The whole sequence's workspace, the same for every window.</param>
+    /// <param name="training">Save what the backward windows need.</param>
+    /// <param name="start">The window's first step.</param>
+    /// <param name="end">The step after the window's last.</param>
+    /// <exception cref="ArgumentException">As for <c>Forward</c>; no pack cache; a window out of range or out of order.</exception>
+    public static void ForwardWindow(
+        in GruConfig config, GruWeights<float> weights, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> h0,
+        Span<float> y, Span<float> hFinal, Span<float> workspace, bool training, int start, int end)
+    {
+        CheckForward(config, Sizes(weights), x.Length, lengths, h0.Length, y.Length, hFinal.Length, workspace.Length, training);
+        Window(config, "GruKernel.ForwardWindow", start, end, backward: false);
+        GruCore<float>.Forward(RnnCheck.OneRow(config), weights, x, lengths, h0, y, hFinal, workspace, training, start, end);
+    }
+
+    /// <summary>Runs steps [<paramref name="start"/>, <paramref name="end"/>) of the sequence (double precision).</summary>
+    /// <inheritdoc cref="ForwardWindow(in GruConfig, GruWeights{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, bool, int, int)"/>
+    public static void ForwardWindow(
+        in GruConfig config, GruWeights<double> weights, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> h0,
+        Span<double> y, Span<double> hFinal, Span<double> workspace, bool training, int start, int end)
+    {
+        CheckForward(config, Sizes(weights), x.Length, lengths, h0.Length, y.Length, hFinal.Length, workspace.Length, training);
+        Window(config, "GruKernel.ForwardWindow", start, end, backward: false);
+        GruCore<double>.Forward(RnnCheck.OneRow(config), weights, x, lengths, h0, y, hFinal, workspace, training, start, end);
+    }
+
+    /// <summary>
+    /// Back-propagates through steps [<paramref name="start"/>, <paramref name="end"/>) (single precision), as
+    /// <c>LstmKernel.BackwardWindow</c>: windows last to first (the last reads dhFinal, the one at step 0 writes dh0),
+    /// each writing its rows of dx; the weight gradients come from <c>BackwardWeights</c> after the last window.
+    /// </summary>
+    /// <param name="config">The layer (with its pack cache), as in the forward windows.</param>
+    /// <param name="weights">As in the forward pass.</param>
+    /// <param name="x">The whole (T, B, I) input.</param>
+    /// <param name="lengths">(B) or empty.</param>
+    /// <param name="dy">The whole (T, B, H) dL/dy, or empty for zeros.</param>
+    /// <param name="dhFinal">(B, H) or empty; read by the window ending at step T.</param>
+    /// <param name="workspace">The forward pass's workspace.</param>
+    /// <param name="dx">The whole (T, B, I) dL/dx, or empty; the window writes its steps' rows.</param>
+    /// <param name="dh0">(B, H) or empty; written by the window at step 0.</param>
+    /// <param name="start">The window's first step.</param>
+    /// <param name="end">The step after the window's last.</param>
+    /// <param name="dxScratch">Batch-major or with lengths, and dx wanted: at least <see cref="WindowScratchSize"/> elements; else unused.</param>
+    /// <exception cref="ArgumentException">As for <c>Backward</c>; no pack cache; a window out of range or out of order; too small a scratch.</exception>
+    public static void BackwardWindow(
+        in GruConfig config, GruWeights<float> weights, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhFinal,
+        Span<float> workspace, Span<float> dx, Span<float> dh0, int start, int end, Span<float> dxScratch)
+    {
+        CheckBackward(config, Sizes(weights), Sizes(weights), x.Length, lengths, dy.Length, dhFinal.Length, workspace.Length, dx.Length, dh0.Length);
+        WindowScratch(config, lengths, dx.Length, dxScratch.Length, end - start);
+        Window(config, "GruKernel.BackwardWindow", start, end, backward: true);
+        GruCore<float>.Backward(RnnCheck.OneRow(config), weights, x, lengths, dy, dhFinal, workspace, dx, dh0, default, start, end, dxScratch);
+    }
+
+    /// <summary>Back-propagates through steps [<paramref name="start"/>, <paramref name="end"/>) (double precision).</summary>
+    /// <inheritdoc cref="BackwardWindow(in GruConfig, GruWeights{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, int, int, Span{float})"/>
+    public static void BackwardWindow(
+        in GruConfig config, GruWeights<double> weights, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> dy, ReadOnlySpan<double> dhFinal,
+        Span<double> workspace, Span<double> dx, Span<double> dh0, int start, int end, Span<double> dxScratch)
+    {
+        CheckBackward(config, Sizes(weights), Sizes(weights), x.Length, lengths, dy.Length, dhFinal.Length, workspace.Length, dx.Length, dh0.Length);
+        WindowScratch(config, lengths, dx.Length, dxScratch.Length, end - start);
+        Window(config, "GruKernel.BackwardWindow", start, end, backward: true);
+        GruCore<double>.Backward(RnnCheck.OneRow(config), weights, x, lengths, dy, dhFinal, workspace, dx, dh0, default, start, end, dxScratch);
+    }
+
+    /// <summary>The weight gradients for every step at once, after the last backward window (single precision); overwritten.</summary>
+    /// <param name="config">The layer, as in the windows.</param>
+    /// <param name="x">The whole (T, B, I) input.</param>
+    /// <param name="workspace">The windows' workspace.</param>
+    /// <param name="gradients">The weight gradients.</param>
+    /// <exception cref="ArgumentException">A span has the wrong length, no pack cache, or the backward windows did not reach step 0.</exception>
+    public static void BackwardWeights(in GruConfig config, ReadOnlySpan<float> x, Span<float> workspace, GruGradients<float> gradients)
+    {
+        CheckWeightGradients(config, Sizes(gradients), x.Length, workspace.Length);
+        GruCore<float>.BackwardWeights(RnnCheck.OneRow(config), x, workspace, gradients);
+    }
+
+    /// <summary>The weight gradients for every step at once, after the last backward window (double precision).</summary>
+    /// <inheritdoc cref="BackwardWeights(in GruConfig, ReadOnlySpan{float}, Span{float}, GruGradients{float})"/>
+    public static void BackwardWeights(in GruConfig config, ReadOnlySpan<double> x, Span<double> workspace, GruGradients<double> gradients)
+    {
+        CheckWeightGradients(config, Sizes(gradients), x.Length, workspace.Length);
+        GruCore<double>.BackwardWeights(RnnCheck.OneRow(config), x, workspace, gradients);
+    }
+
+    /// <summary>The dx scratch a backward window of <paramref name="steps"/> steps needs: steps · B · I elements.</summary>
+    /// <param name="config">The layer.</param>
+    /// <param name="steps">The window's steps.</param>
+    /// <returns>The number of elements.</returns>
+    public static int WindowScratchSize(in GruConfig config, int steps) => RnnCheck.WindowScratch(steps, config.Batch, config.InputSize);
+
+    private static void Window(in GruConfig c, string owner, int start, int end, bool backward)
+    {
+        if (c.PackCache is not { } cache)
+        {
+            ThrowHelper.Argument("config", $"{owner}: windows need config.PackCache (it keeps the packed weights and checks the windows' order), but it is null.");
+            return;
+        }
+
+        cache.Advance(owner, c.Time, start, end, backward);
+    }
+
+    private static void WindowScratch(in GruConfig c, ReadOnlySpan<int> lengths, int dx, int scratch, int steps)
+    {
+        bool inPlace = !RnnCheck.OneRow(c).BatchMajor && RnnCheck.AllFull(lengths, c.Time);
+        if (dx > 0 && !inPlace && scratch < (long)steps * c.Batch * c.InputSize)
+        {
+            ThrowHelper.Argument("dxScratch", $"GruKernel.BackwardWindow: batch-major or with lengths, dx needs a scratch of {(long)steps * c.Batch * c.InputSize} elements for the window's {steps} steps, but got {scratch}.");
+        }
+    }
+
+    private static void CheckWeightGradients(in GruConfig c, (int, int, int, int, int, int) grads, int x, int workspace)
+    {
+        const string Owner = "GruKernel.BackwardWeights";
+        RnnCheck.Dims(Owner, c.Time, c.Batch, c.InputSize, c.Units);
+        CheckWeights(c, grads, Owner, gradients: true);
+        RnnCheck.Exact(x, c.Time * c.Batch * c.InputSize, Owner, "x");
+        RnnCheck.Workspace(workspace, new GruLayout(c, true, RnnSchedule.Slots(c.Time, c.Batch)).Total, Owner);
+        if (c.PackCache is not { } cache)
+        {
+            ThrowHelper.Argument("config", $"{Owner}: needs config.PackCache, the windows' cache, but it is null.");
+            return;
+        }
+
+        cache.CheckBackwardDone(Owner);
+    }
+
     private static (int, int, int, int, int, int) Sizes<T>(GruWeights<T> w) =>
         (w.GateKernel.Length, w.GateBias.Length, w.CandidateInputKernel.Length, w.CandidateHiddenKernel.Length, w.CandidateBias.Length, w.CandidateHiddenBias.Length);
 

@@ -185,6 +185,29 @@ public class LstmWindowTests
         }
     }
 
+    /// <summary>Inference windows (nothing saved; dense time-major inference steps in y) equal the whole inference call.</summary>
+    [Theory]
+    [InlineData(1, false, false)]
+    [InlineData(3, false, false)]
+    [InlineData(3, true, true)]
+    [InlineData(12, false, true)]
+    public void InferenceWindows_EqualWholeCall(int batch, bool batchMajor, bool lengths)
+    {
+        var k = Make<float>(batch, 6, 16, batchMajor, lengths, extras: false);
+        var cfg = k.Cfg with { PackCache = new RnnPackCache() };
+        int b = batch, h = 16;
+        float[] y1 = new float[Time * b * h], c1 = new float[b * h], h1 = new float[b * h], y2 = new float[Time * b * h], c2 = new float[b * h], h2 = new float[b * h];
+        float[] ws = new float[LstmKernel.WorkspaceSize(k.Cfg, false)];
+        LstmKernel.Forward(k.Cfg, k.Weights, k.X, k.Lengths, k.C0, k.H0, y1, c1, h1, ws, false);
+        Array.Clear(ws);
+        foreach (var w in Windows) LstmKernel.ForwardWindow(cfg, k.Weights, k.X, k.Lengths, k.C0, k.H0, y2, c2, h2, ws, false, w[0], w[1]);
+        foreach (var (e, a) in new[] { (y1, y2), (c1, c2), (h1, h2) })
+        {
+            for (int j = 0; j < e.Length; j++) Assert.True(Math.Abs(e[j] - a[j]) <= 2e-5f, $"[{j}]: whole {e[j]}, windows {a[j]}");
+        }
+        Assert.Contains(y1, v => v != 0f);
+    }
+
     [Fact]
     public void Windows_OutOfOrder_MissingCache_ShortScratch_AreRefused()
     {
