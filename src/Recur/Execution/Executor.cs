@@ -328,7 +328,7 @@ internal static class Executor
 
     /// <summary>
     /// Reorders the plan so that linked fused RNN ops (<see cref="FusedRnnStack.Chains"/>: stacked layers, or their
-    /// LSTM gradient ops top layer first) are not kept apart by ops that need their outputs: such ops between two links —
+    /// gradient ops top layer first) are not kept apart by ops that need their outputs: such ops between two links —
     /// a metric on a lower layer's output, the initial state's gradient assembled from the layers' dh0 — move, in
     /// their order, to just after the next link, so the links can run as one wavefront. Only when the next link does
     /// not need them and nothing stateful sits between the links; the order stays topological.
@@ -396,8 +396,8 @@ internal static class Executor
     /// <summary>
     /// Chains of fused RNN layers, or of LSTM gradient ops, that may run as one wavefront (<see cref="FusedRnnStack"/>):
     /// op j joins the chain of op i when j's link input (a layer's x, a gradient op's dy) is i's first output
-    /// (<see cref="FusedRnnStack.Chains"/>), neither layer's workspace is read or fetched unless both are LSTM layers
-    /// (which run on time windows in training), nothing that runs between them reads i's chain's outputs or depends on them by a control edge,
+    /// (<see cref="FusedRnnStack.Chains"/>), neither layer's workspace is fetched, nothing that runs between them reads i's
+    /// chain's outputs or depends on them by a control edge,
     /// and nothing between them changes state (an assignment or optimizer op: the deferred op must see what it would
     /// have seen). Returns per op its chain (at the chain's last op), whether it is deferred, and where it runs.
     /// </summary>
@@ -415,14 +415,9 @@ internal static class Executor
         }
         var indexOf = new Dictionary<Operation, int>();
         for (int i = 0; i < ops.Length; i++) indexOf[ops[i]] = i;
-        // A layer whose workspace a gradient reads (training) links only as an LSTM (its kernels run on time windows);
-        // gradient ops link by their dy.
-        bool Linkable(int i)
-        {
-            if (FusedRnnStack.IsGradient(ops[i]) || ops[i].Type == "FusedLstm") return true;
-            int ws = outputBase[i] + ops[i].Outputs.Count - 1;
-            return !isFetch[ws] && readers[ws] is null;
-        }
+        // A layer links whether or not a gradient reads its workspace (in training its kernels run on time windows of the
+        // whole workspace); a fetched workspace keeps it out.
+        bool Linkable(int i) => FusedRnnStack.IsGradient(ops[i]) || !isFetch[outputBase[i] + ops[i].Outputs.Count - 1];
         var chainOf = new List<int>?[ops.Length];
         for (int j = 0; j < ops.Length; j++)
         {

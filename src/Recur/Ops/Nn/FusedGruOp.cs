@@ -116,6 +116,31 @@ internal static class FusedGruOp
         FusedRnnCommon.FinishForward(ctx, 2, ws, n, training);
     }
 
+    /// <summary>The weight gradients' spans in the gradient op's outputs: dx, dh0, d gates/kernel, d gates/bias, then the candidate gradients in input order.</summary>
+    internal static GruGradients<T> Gradients<T>(in GruConfig cfg, NDArray[] outs)
+    {
+        int ih = cfg.InputSize * cfg.Units;
+        var dck = outs[4].Data<T>().AsSpan();
+        return cfg.ResetAfter
+            ? new GruGradients<T>
+            {
+                GateKernel = outs[2].Data<T>(),
+                GateBias = outs[3].Data<T>(),
+                CandidateInputKernel = dck,
+                CandidateHiddenKernel = outs[5].Data<T>(),
+                CandidateBias = outs[6].Data<T>(),
+                CandidateHiddenBias = outs[7].Data<T>(),
+            }
+            : new GruGradients<T>
+            {
+                GateKernel = outs[2].Data<T>(),
+                GateBias = outs[3].Data<T>(),
+                CandidateInputKernel = dck[..ih],
+                CandidateHiddenKernel = dck[ih..],
+                CandidateBias = outs[5].Data<T>(),
+            };
+    }
+
     private static void Backward<T, TApi>(OpContext ctx)
         where TApi : IFusedRnnApi<T>
     {
@@ -134,27 +159,7 @@ internal static class FusedGruOp
             outs[k] = ctx.AllocateOutput(k, ctx.Input(i).Shape, x.DType);
             k++;
         }
-        // outs: dx, dh0, d gates/kernel, d gates/bias, then the candidate gradients in input order.
-        int ih = cfg.InputSize * cfg.Units;
-        var dck = outs[4].Data<T>().AsSpan();
-        var grads = cfg.ResetAfter
-            ? new GruGradients<T>
-            {
-                GateKernel = outs[2].Data<T>(),
-                GateBias = outs[3].Data<T>(),
-                CandidateInputKernel = dck,
-                CandidateHiddenKernel = outs[5].Data<T>(),
-                CandidateBias = outs[6].Data<T>(),
-                CandidateHiddenBias = outs[7].Data<T>(),
-            }
-            : new GruGradients<T>
-            {
-                GateKernel = outs[2].Data<T>(),
-                GateBias = outs[3].Data<T>(),
-                CandidateInputKernel = dck[..ih],
-                CandidateHiddenKernel = dck[ih..],
-                CandidateBias = outs[5].Data<T>(),
-            };
+        var grads = Gradients<T>(cfg, outs);
         var ws = FusedRnnCommon.BeginBackward<T>(ctx, nIn, GruKernel.WorkspaceSize(cfg, training: true));
         try
         {

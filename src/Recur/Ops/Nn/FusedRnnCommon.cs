@@ -45,6 +45,22 @@ internal interface IFusedRnnApi<T>
 
     static abstract void LstmBackwardWeights(in LstmConfig c, Span<T> workspace, LstmGradients<T> g);
 
+    static abstract void GruForwardWindow(in GruConfig c, GruWeights<T> w, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> h0,
+        Span<T> y, Span<T> hFinal, Span<T> workspace, bool training, int start, int end);
+
+    static abstract void GruBackwardWindow(in GruConfig c, GruWeights<T> w, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> dy, ReadOnlySpan<T> dhFinal,
+        Span<T> workspace, Span<T> dx, Span<T> dh0, int start, int end, Span<T> dxScratch);
+
+    static abstract void GruBackwardWeights(in GruConfig c, ReadOnlySpan<T> x, Span<T> workspace, GruGradients<T> g);
+
+    static abstract void RnnForwardWindow(in SimpleRnnConfig c, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> h0,
+        Span<T> y, Span<T> hFinal, Span<T> workspace, bool training, int start, int end);
+
+    static abstract void RnnBackwardWindow(in SimpleRnnConfig c, ReadOnlySpan<T> kernel, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> dy, ReadOnlySpan<T> dhFinal,
+        Span<T> workspace, Span<T> dx, Span<T> dh0, int start, int end, Span<T> dxScratch);
+
+    static abstract void RnnBackwardWeights(in SimpleRnnConfig c, ReadOnlySpan<T> x, Span<T> workspace, Span<T> dKernel, Span<T> dBias);
+
     static abstract void GruForward(in GruConfig c, GruWeights<T> w, ReadOnlySpan<T> x, ReadOnlySpan<int> lengths, ReadOnlySpan<T> h0,
         Span<T> y, Span<T> hFinal, Span<T> workspace, bool training);
 
@@ -78,6 +94,27 @@ internal readonly struct FusedF32 : IFusedRnnApi<float>
         LstmKernel.BackwardWindow(c, w, x, lengths, dy, dcFinal, dhFinal, workspace, dx, dc0, dh0, start, end, dxScratch);
 
     public static void LstmBackwardWeights(in LstmConfig c, Span<float> workspace, LstmGradients<float> g) => LstmKernel.BackwardWeights(c, workspace, g);
+
+    public static void GruForwardWindow(in GruConfig c, GruWeights<float> w, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> h0,
+        Span<float> y, Span<float> hFinal, Span<float> workspace, bool training, int start, int end) =>
+        GruKernel.ForwardWindow(c, w, x, lengths, h0, y, hFinal, workspace, training, start, end);
+
+    public static void GruBackwardWindow(in GruConfig c, GruWeights<float> w, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhFinal,
+        Span<float> workspace, Span<float> dx, Span<float> dh0, int start, int end, Span<float> dxScratch) =>
+        GruKernel.BackwardWindow(c, w, x, lengths, dy, dhFinal, workspace, dx, dh0, start, end, dxScratch);
+
+    public static void GruBackwardWeights(in GruConfig c, ReadOnlySpan<float> x, Span<float> workspace, GruGradients<float> g) => GruKernel.BackwardWeights(c, x, workspace, g);
+
+    public static void RnnForwardWindow(in SimpleRnnConfig c, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> h0,
+        Span<float> y, Span<float> hFinal, Span<float> workspace, bool training, int start, int end) =>
+        SimpleRnnKernel.ForwardWindow(c, kernel, bias, x, lengths, h0, y, hFinal, workspace, training, start, end);
+
+    public static void RnnBackwardWindow(in SimpleRnnConfig c, ReadOnlySpan<float> kernel, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhFinal,
+        Span<float> workspace, Span<float> dx, Span<float> dh0, int start, int end, Span<float> dxScratch) =>
+        SimpleRnnKernel.BackwardWindow(c, kernel, x, lengths, dy, dhFinal, workspace, dx, dh0, start, end, dxScratch);
+
+    public static void RnnBackwardWeights(in SimpleRnnConfig c, ReadOnlySpan<float> x, Span<float> workspace, Span<float> dKernel, Span<float> dBias) =>
+        SimpleRnnKernel.BackwardWeights(c, x, workspace, dKernel, dBias);
 
     public static void GruForward(in GruConfig c, GruWeights<float> w, ReadOnlySpan<float> x, ReadOnlySpan<int> lengths, ReadOnlySpan<float> h0,
         Span<float> y, Span<float> hFinal, Span<float> workspace, bool training) =>
@@ -116,6 +153,27 @@ internal readonly struct FusedF64 : IFusedRnnApi<double>
         LstmKernel.BackwardWindow(c, w, x, lengths, dy, dcFinal, dhFinal, workspace, dx, dc0, dh0, start, end, dxScratch);
 
     public static void LstmBackwardWeights(in LstmConfig c, Span<double> workspace, LstmGradients<double> g) => LstmKernel.BackwardWeights(c, workspace, g);
+
+    public static void GruForwardWindow(in GruConfig c, GruWeights<double> w, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> h0,
+        Span<double> y, Span<double> hFinal, Span<double> workspace, bool training, int start, int end) =>
+        GruKernel.ForwardWindow(c, w, x, lengths, h0, y, hFinal, workspace, training, start, end);
+
+    public static void GruBackwardWindow(in GruConfig c, GruWeights<double> w, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> dy, ReadOnlySpan<double> dhFinal,
+        Span<double> workspace, Span<double> dx, Span<double> dh0, int start, int end, Span<double> dxScratch) =>
+        GruKernel.BackwardWindow(c, w, x, lengths, dy, dhFinal, workspace, dx, dh0, start, end, dxScratch);
+
+    public static void GruBackwardWeights(in GruConfig c, ReadOnlySpan<double> x, Span<double> workspace, GruGradients<double> g) => GruKernel.BackwardWeights(c, x, workspace, g);
+
+    public static void RnnForwardWindow(in SimpleRnnConfig c, ReadOnlySpan<double> kernel, ReadOnlySpan<double> bias, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> h0,
+        Span<double> y, Span<double> hFinal, Span<double> workspace, bool training, int start, int end) =>
+        SimpleRnnKernel.ForwardWindow(c, kernel, bias, x, lengths, h0, y, hFinal, workspace, training, start, end);
+
+    public static void RnnBackwardWindow(in SimpleRnnConfig c, ReadOnlySpan<double> kernel, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> dy, ReadOnlySpan<double> dhFinal,
+        Span<double> workspace, Span<double> dx, Span<double> dh0, int start, int end, Span<double> dxScratch) =>
+        SimpleRnnKernel.BackwardWindow(c, kernel, x, lengths, dy, dhFinal, workspace, dx, dh0, start, end, dxScratch);
+
+    public static void RnnBackwardWeights(in SimpleRnnConfig c, ReadOnlySpan<double> x, Span<double> workspace, Span<double> dKernel, Span<double> dBias) =>
+        SimpleRnnKernel.BackwardWeights(c, x, workspace, dKernel, dBias);
 
     public static void GruForward(in GruConfig c, GruWeights<double> w, ReadOnlySpan<double> x, ReadOnlySpan<int> lengths, ReadOnlySpan<double> h0,
         Span<double> y, Span<double> hFinal, Span<double> workspace, bool training) =>

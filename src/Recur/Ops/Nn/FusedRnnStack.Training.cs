@@ -4,12 +4,12 @@ using Recur.Kernels.Rnn;
 namespace Recur;
 
 /// <summary>
-/// The layer wavefront in training (docs/decisions/0010, eleventh part), for chains of LSTM layers: the forward runs the
-/// layers side by side on time windows of each layer's whole-sequence workspace (<c>LstmKernel.ForwardWindow</c>), so
-/// the saved workspace is the one a whole call saves; a chain of the layers' gradient ops (top layer first, each one's
-/// dx the next one's dy) runs backward as a wavefront on the same windows, last window first
-/// (<c>LstmKernel.BackwardWindow</c>), and each layer's weight gradients follow once over every step
-/// (<c>LstmKernel.BackwardWeights</c>). Chains with GRU or simple-RNN layers train layer by layer.
+/// The layer wavefront in training (docs/decisions/0010, eleventh part): the forward runs the layers side by side on time
+/// windows of each layer's whole-sequence workspace (<c>LstmKernel.ForwardWindow</c>, <c>GruKernel.ForwardWindow</c>,
+/// <c>SimpleRnnKernel.ForwardWindow</c>), so the saved workspace is the one a whole call saves; a chain of the layers'
+/// gradient ops (top layer first, each one's dx the next one's dy) runs backward as a wavefront on the same windows,
+/// last window first (<c>BackwardWindow</c>), and each layer's weight gradients follow once over every step
+/// (<c>BackwardWeights</c>).
 /// </summary>
 internal static partial class FusedRnnStack
 {
@@ -21,13 +21,13 @@ internal static partial class FusedRnnStack
     /// <summary>How many backward wavefront runs (chains of gradient ops) have happened in this process.</summary>
     public static long BackwardWavefrontRuns => Interlocked.Read(ref s_backwardWavefronts);
 
-    /// <summary>The gradient op types that can chain (the LSTM's: its kernels run on time windows).</summary>
-    public static bool IsGradient(Operation op) => op.Type == "FusedLstmGrad";
+    /// <summary>The gradient op types that can chain.</summary>
+    public static bool IsGradient(Operation op) => op.Type is "FusedLstmGrad" or "FusedGruGrad" or "FusedRnnGrad";
 
-    /// <summary>The input that links a chain member to the one before: a layer's x (0), a gradient op's dy.</summary>
-    public static int LinkInput(Operation op) => IsGradient(op) ? op.Inputs.Count - 3 : 0;
+    /// <summary>The input that links a chain member to the one before: a layer's x (0), a gradient op's dy (after the forward inputs and the workspace; then dc and dh, or dh).</summary>
+    public static int LinkInput(Operation op) => !IsGradient(op) ? 0 : op.Type == "FusedLstmGrad" ? op.Inputs.Count - 3 : op.Inputs.Count - 2;
 
-    /// <summary>Whether <paramref name="next"/>'s dy is <paramref name="prev"/>'s dx, both LSTM gradient ops of one dtype, layout and lengths.</summary>
+    /// <summary>Whether <paramref name="next"/>'s dy is <paramref name="prev"/>'s dx, both gradient ops of one dtype, layout and lengths.</summary>
     private static bool ChainsGradients(Operation prev, Operation next)
     {
         if (!IsGradient(prev) || !IsGradient(next)) return false;
@@ -71,7 +71,7 @@ internal static partial class FusedRnnStack
         Interlocked.Increment(ref s_trainingWavefronts);
     }
 
-    /// <summary>The chain of LSTM gradient ops as a reverse wavefront; false (nothing set) where it does not pay.</summary>
+    /// <summary>The chain of gradient ops as a reverse wavefront; false (nothing set) where it does not pay.</summary>
     private static bool TryRunBackward(ReadOnlySpan<OpContext> members)
     {
         var x = members[0].Input(0);
@@ -105,12 +105,24 @@ internal static partial class FusedRnnStack
         }
     }
 
-    /// <summary>A training forward of LSTM layers on windows of their whole-sequence workspaces; kept per frame and reused.</summary>
+    /// <summary>The kernel configuration of a fused layer or gradient op (checked against its inputs), with the layer's pack cache.</summary>
+    private static (Kind Kind, LstmConfig Lstm, GruConfig Gru, SimpleRnnConfig Rnn) Configure(OpContext ctx, RnnPackCache cache)
+    {
+        string type = ctx.Op.Type;
+        if (type.StartsWith("FusedLstm", StringComparison.Ordinal)) return (Kind.Lstm, FusedLstmOp.Config(ctx) with { PackCache = cache }, default, default);
+        if (type.StartsWith("FusedGru", StringComparison.Ordinal)) return (Kind.Gru, default, FusedGruOp.Config(ctx) with { PackCache = cache }, default);
+        return (Kind.Rnn, default, default, FusedSimpleRnnOp.Config(ctx) with { PackCache = cache });
+    }
+
+    /// <summary>A training forward on windows of the layers' whole-sequence workspaces; kept per frame and reused.</summary>
     private sealed class TrainRun<T, TApi> : IWavefrontTasks
         where TApi : IFusedRnnApi<T>
     {
         private OpContext[] _ctx = [];
-        private LstmConfig[] _cfg = [];
+        private Kind[] _kind = [];
+        private LstmConfig[] _lstm = [];
+        private GruConfig[] _gru = [];
+        private SimpleRnnConfig[] _rnn = [];
         private NDArray[] _y = [], _c = [], _h = [];
         private T[][] _ws = [];
         private int[] _wsLength = [];
@@ -125,7 +137,8 @@ internal static partial class FusedRnnStack
             int n = members.Length;
             if (_ctx.Length != n)
             {
-                (_ctx, _cfg) = (new OpContext[n], new LstmConfig[n]);
+                (_ctx, _kind) = (new OpContext[n], new Kind[n]);
+                (_lstm, _gru, _rnn) = (new LstmConfig[n], new GruConfig[n], new SimpleRnnConfig[n]);
                 (_y, _c, _h) = (new NDArray[n], new NDArray[n], new NDArray[n]);
                 (_ws, _wsLength, _saves) = (new T[n][], new int[n], new bool[n]);
                 _packs = new RnnPackCache[n];
@@ -139,21 +152,39 @@ internal static partial class FusedRnnStack
                 _ctx[l] = ctx;
                 _packs[l].Reset();   // the weights may have changed since the last run
                 if (l > 0) ctx.InputArray[0] = _y[l - 1];
-                var cfg = FusedLstmOp.Config(ctx);
-                _ = FusedRnnCommon.Lengths(ctx, cfg.Batch);   // checked here, read by every window
+                (_kind[l], _lstm[l], _gru[l], _rnn[l]) = Configure(ctx, _packs[l]);
+                var (t, b, h, p, batchMajor) = _kind[l] switch
+                {
+                    Kind.Lstm => (_lstm[l].Time, _lstm[l].Batch, _lstm[l].Units, _lstm[l].OutputSize, _lstm[l].BatchMajor),
+                    Kind.Gru => (_gru[l].Time, _gru[l].Batch, _gru[l].Units, _gru[l].Units, _gru[l].BatchMajor),
+                    _ => (_rnn[l].Time, _rnn[l].Batch, _rnn[l].Units, _rnn[l].Units, _rnn[l].BatchMajor),
+                };
+                _ = FusedRnnCommon.Lengths(ctx, b);   // checked here, read by every window
                 if (l == 0)
                 {
-                    _time = cfg.Time;
-                    (_steps, ChunkCount) = Windows(cfg.Time);
+                    _time = t;
+                    (_steps, ChunkCount) = Windows(t);
                 }
-                _cfg[l] = cfg with { PackCache = _packs[l] };
                 _saves[l] = SavesWorkspace(ctx);
-                _wsLength[l] = LstmKernel.WorkspaceSize(cfg, _saves[l]);
+                _wsLength[l] = _kind[l] switch
+                {
+                    Kind.Lstm => LstmKernel.WorkspaceSize(_lstm[l], _saves[l]),
+                    Kind.Gru => GruKernel.WorkspaceSize(_gru[l], _saves[l]),
+                    _ => SimpleRnnKernel.WorkspaceSize(_rnn[l], _saves[l]),
+                };
                 _ws[l] = FusedRnnCommon.RentWorkspace<T>(ctx, _wsLength[l], _saves[l]);
                 var dtype = ctx.Input(0).DType;
-                _y[l] = ctx.AllocateOutput(0, FusedRnnCommon.SequenceDims(cfg.BatchMajor, cfg.Time, cfg.Batch, cfg.OutputSize, dims), dtype);
-                _c[l] = ctx.AllocateOutput(1, [cfg.Batch, cfg.Units], dtype);
-                _h[l] = ctx.AllocateOutput(2, [cfg.Batch, cfg.OutputSize], dtype);
+                _y[l] = ctx.AllocateOutput(0, FusedRnnCommon.SequenceDims(batchMajor, t, b, p, dims), dtype);
+                if (_kind[l] == Kind.Lstm)
+                {
+                    _c[l] = ctx.AllocateOutput(1, [b, h], dtype);
+                    _h[l] = ctx.AllocateOutput(2, [b, p], dtype);
+                }
+                else
+                {
+                    _c[l] = null!;
+                    _h[l] = ctx.AllocateOutput(1, [b, h], dtype);
+                }
             }
         }
 
@@ -161,11 +192,24 @@ internal static partial class FusedRnnStack
         public void Run(int l, int chunk)
         {
             var ctx = _ctx[l];
-            var cfg = _cfg[l];
             int t0 = chunk * _steps, t1 = Math.Min(_time, t0 + _steps);
-            TApi.LstmForwardWindow(cfg, FusedLstmOp.Weights<T>(ctx, cfg), ctx.Input(0).AsSpan<T>(), FusedRnnCommon.Lengths(ctx, cfg.Batch),
-                ctx.Input(2).AsSpan<T>(), ctx.Input(3).AsSpan<T>(), _y[l].Data<T>(), _c[l].Data<T>(), _h[l].Data<T>(),
-                _ws[l].AsSpan(0, _wsLength[l]), _saves[l], t0, t1);
+            var x = ctx.Input(0).AsSpan<T>();
+            var ws = _ws[l].AsSpan(0, _wsLength[l]);
+            switch (_kind[l])
+            {
+                case Kind.Lstm:
+                    TApi.LstmForwardWindow(_lstm[l], FusedLstmOp.Weights<T>(ctx, _lstm[l]), x, FusedRnnCommon.Lengths(ctx, _lstm[l].Batch),
+                        ctx.Input(2).AsSpan<T>(), ctx.Input(3).AsSpan<T>(), _y[l].Data<T>(), _c[l].Data<T>(), _h[l].Data<T>(), ws, _saves[l], t0, t1);
+                    break;
+                case Kind.Gru:
+                    TApi.GruForwardWindow(_gru[l], FusedGruOp.Weights<T>(ctx, _gru[l]), x, FusedRnnCommon.Lengths(ctx, _gru[l].Batch),
+                        ctx.Input(2).AsSpan<T>(), _y[l].Data<T>(), _h[l].Data<T>(), ws, _saves[l], t0, t1);
+                    break;
+                default:
+                    TApi.RnnForwardWindow(_rnn[l], ctx.Input(3).AsSpan<T>(), ctx.Input(4).AsSpan<T>(), x, FusedRnnCommon.Lengths(ctx, _rnn[l].Batch),
+                        ctx.Input(2).AsSpan<T>(), _y[l].Data<T>(), _h[l].Data<T>(), ws, _saves[l], t0, t1);
+                    break;
+            }
         }
 
         /// <summary>Sets every member's outputs, the saved workspaces included.</summary>
@@ -175,8 +219,15 @@ internal static partial class FusedRnnStack
             {
                 var ctx = _ctx[l];
                 ctx.SetOutput(0, _y[l]);
-                ctx.SetOutput(1, _c[l]);
-                ctx.SetOutput(2, _h[l]);
+                if (_kind[l] == Kind.Lstm)
+                {
+                    ctx.SetOutput(1, _c[l]);
+                    ctx.SetOutput(2, _h[l]);
+                }
+                else
+                {
+                    ctx.SetOutput(1, _h[l]);
+                }
                 FusedRnnCommon.FinishForward(ctx, ctx.Op.Outputs.Count - 1, _ws[l], _wsLength[l], _saves[l]);
                 _ws[l] = null!;
             }
@@ -203,14 +254,17 @@ internal static partial class FusedRnnStack
     }
 
     /// <summary>
-    /// A backward run of a chain of LSTM gradient ops (member 0 = the top layer) on windows; kept per frame and reused.
+    /// A backward run of a chain of gradient ops (member 0 = the top layer) on windows; kept per frame and reused.
     /// Task (m, q) is member m over window C − 1 − q: the wavefront's "chunk order" is reversed time.
     /// </summary>
     private sealed class BackRun<T, TApi> : IWavefrontTasks
         where TApi : IFusedRnnApi<T>
     {
         private OpContext[] _ctx = [];
-        private LstmConfig[] _cfg = [];
+        private Kind[] _kind = [];
+        private LstmConfig[] _lstm = [];
+        private GruConfig[] _gru = [];
+        private SimpleRnnConfig[] _rnn = [];
         private NDArray[][] _outs = [];
         private bool[] _hasDy = [], _hasDc = [], _hasDh = [], _began = [];
         private (FusedRnnWorkspace<T> Saved, T[] Buffer, bool Owned)[] _saved = [];
@@ -220,14 +274,13 @@ internal static partial class FusedRnnStack
 
         public int ChunkCount { get; private set; }
 
-        private static int DyIndex(OpContext ctx) => ctx.InputCount - 3;
-
         public void Prepare(ReadOnlySpan<OpContext> members)
         {
             int n = members.Length;
             if (_ctx.Length != n)
             {
-                (_ctx, _cfg, _outs) = (new OpContext[n], new LstmConfig[n], new NDArray[n][]);
+                (_ctx, _kind, _outs) = (new OpContext[n], new Kind[n], new NDArray[n][]);
+                (_lstm, _gru, _rnn) = (new LstmConfig[n], new GruConfig[n], new SimpleRnnConfig[n]);
                 (_hasDy, _hasDc, _hasDh, _began) = (new bool[n], new bool[n], new bool[n], new bool[n]);
                 _saved = new (FusedRnnWorkspace<T>, T[], bool)[n];
                 _scratch = new T[n][];
@@ -240,41 +293,60 @@ internal static partial class FusedRnnStack
             {
                 var ctx = members[m];
                 _ctx[m] = ctx;
-                int dyIndex = DyIndex(ctx), nIn = dyIndex - 1;
+                int dyIndex = LinkInput(ctx.Op), nIn = dyIndex - 1;
                 if (m > 0) ctx.InputArray[dyIndex] = _outs[m - 1][0];
-                var cfg = FusedLstmOp.Config(ctx);
-                var lengths = FusedRnnCommon.Lengths(ctx, cfg.Batch);
+                _packs[m].Reset();
+                (_kind[m], _lstm[m], _gru[m], _rnn[m]) = Configure(ctx, _packs[m]);
+                var (t, b, i, h, p, batchMajor) = _kind[m] switch
+                {
+                    Kind.Lstm => (_lstm[m].Time, _lstm[m].Batch, _lstm[m].InputSize, _lstm[m].Units, _lstm[m].OutputSize, _lstm[m].BatchMajor),
+                    Kind.Gru => (_gru[m].Time, _gru[m].Batch, _gru[m].InputSize, _gru[m].Units, _gru[m].Units, _gru[m].BatchMajor),
+                    _ => (_rnn[m].Time, _rnn[m].Batch, _rnn[m].InputSize, _rnn[m].Units, _rnn[m].Units, _rnn[m].BatchMajor),
+                };
+                var lengths = FusedRnnCommon.Lengths(ctx, b);
                 if (m == 0)
                 {
-                    (_time, _batch) = (cfg.Time, cfg.Batch);
-                    (_steps, ChunkCount) = Windows(cfg.Time);
+                    (_time, _batch) = (t, b);
+                    (_steps, ChunkCount) = Windows(t);
                 }
-                else if (cfg.Time != _time || cfg.Batch != _batch)
+                else if (t != _time || b != _batch)
                 {
-                    ctx.Fail($"the layer below has (time, batch) ({cfg.Time}, {cfg.Batch}), but the layer above has ({_time}, {_batch}).");
+                    ctx.Fail($"the layer below has (time, batch) ({t}, {b}), but the layer above has ({_time}, {_batch}).");
                 }
-                _packs[m].Reset();
-                _cfg[m] = cfg with { PackCache = _packs[m] };
-                _hasDy[m] = !FusedRnnCommon.Gradient<T>(ctx, ctx.Input(dyIndex), "the gradient of y",
-                    FusedRnnCommon.SequenceDims(cfg.BatchMajor, cfg.Time, cfg.Batch, cfg.OutputSize, dims)).IsEmpty;
-                _hasDc[m] = !FusedRnnCommon.Gradient<T>(ctx, ctx.Input(dyIndex + 1), "the gradient of the final c", cfg.Batch, cfg.Units).IsEmpty;
-                _hasDh[m] = !FusedRnnCommon.Gradient<T>(ctx, ctx.Input(dyIndex + 2), "the gradient of the final h", cfg.Batch, cfg.OutputSize).IsEmpty;
+                _hasDy[m] = !FusedRnnCommon.Gradient<T>(ctx, ctx.Input(dyIndex), "the gradient of y", FusedRnnCommon.SequenceDims(batchMajor, t, b, p, dims)).IsEmpty;
+                if (_kind[m] == Kind.Lstm)
+                {
+                    _hasDc[m] = !FusedRnnCommon.Gradient<T>(ctx, ctx.Input(dyIndex + 1), "the gradient of the final c", b, h).IsEmpty;
+                    _hasDh[m] = !FusedRnnCommon.Gradient<T>(ctx, ctx.Input(dyIndex + 2), "the gradient of the final h", b, p).IsEmpty;
+                }
+                else
+                {
+                    _hasDc[m] = false;
+                    _hasDh[m] = !FusedRnnCommon.Gradient<T>(ctx, ctx.Input(dyIndex + 1), "the gradient of the final h", b, h).IsEmpty;
+                }
                 var outs = _outs[m] is { } o && o.Length == ctx.Op.Outputs.Count ? o : _outs[m] = new NDArray[ctx.Op.Outputs.Count];
                 var dtype = ctx.Input(0).DType;
-                for (int k = 0, i = 0; i < nIn; i++)
+                for (int k = 0, f = 0; f < nIn; f++)
                 {
-                    if (i == 1) continue;
-                    outs[k] = ctx.AllocateOutput(k, ctx.Input(i).Shape, dtype);
+                    if (f == 1) continue;
+                    outs[k] = ctx.AllocateOutput(k, ctx.Input(f).Shape, dtype);
                     k++;
                 }
-                _saved[m] = FusedRnnCommon.BeginBackward<T>(ctx, nIn, LstmKernel.WorkspaceSize(cfg, training: true));
+                int wsLength = _kind[m] switch
+                {
+                    Kind.Lstm => LstmKernel.WorkspaceSize(_lstm[m], training: true),
+                    Kind.Gru => GruKernel.WorkspaceSize(_gru[m], training: true),
+                    _ => SimpleRnnKernel.WorkspaceSize(_rnn[m], training: true),
+                };
+                _saved[m] = FusedRnnCommon.BeginBackward<T>(ctx, nIn, wsLength);
                 _began[m] = true;
-                bool inPlace = !(cfg.BatchMajor && cfg.Batch > 1) && RnnCheckFull(lengths, cfg.Time);
-                _scratch[m] = inPlace ? null : ctx.RentScratch<T>(LstmKernel.WindowScratchSize(cfg, _steps));
+                // dx rows of a window go through a scratch unless written in place (time-major, or one row, and no lengths below T).
+                bool inPlace = !(batchMajor && b > 1) && AllFull(lengths, t);
+                _scratch[m] = inPlace ? null : ctx.RentScratch<T>(checked(_steps * b * i));
             }
         }
 
-        private static bool RnnCheckFull(ReadOnlySpan<int> lengths, int time)
+        private static bool AllFull(ReadOnlySpan<int> lengths, int time)
         {
             foreach (int l in lengths)
             {
@@ -287,14 +359,36 @@ internal static partial class FusedRnnStack
         public void Run(int m, int q)
         {
             var ctx = _ctx[m];
-            var cfg = _cfg[m];
             var outs = _outs[m];
-            int chunk = ChunkCount - 1 - q, t0 = chunk * _steps, t1 = Math.Min(_time, t0 + _steps), dyIndex = DyIndex(ctx);
+            int chunk = ChunkCount - 1 - q, t0 = chunk * _steps, t1 = Math.Min(_time, t0 + _steps), dyIndex = LinkInput(ctx.Op);
             ReadOnlySpan<T> dy = _hasDy[m] ? ctx.Input(dyIndex).AsSpan<T>() : default;
-            ReadOnlySpan<T> dc = _hasDc[m] ? ctx.Input(dyIndex + 1).AsSpan<T>() : default;
-            ReadOnlySpan<T> dh = _hasDh[m] ? ctx.Input(dyIndex + 2).AsSpan<T>() : default;
-            TApi.LstmBackwardWindow(cfg, FusedLstmOp.Weights<T>(ctx, cfg), ctx.Input(0).AsSpan<T>(), FusedRnnCommon.Lengths(ctx, cfg.Batch), dy, dc, dh,
-                FusedRnnCommon.BackwardSpan(ctx, _saved[m]), outs[0].Data<T>(), outs[1].Data<T>(), outs[2].Data<T>(), t0, t1, _scratch[m]);
+            var x = ctx.Input(0).AsSpan<T>();
+            var ws = FusedRnnCommon.BackwardSpan(ctx, _saved[m]);
+            switch (_kind[m])
+            {
+                case Kind.Lstm:
+                {
+                    ReadOnlySpan<T> dc = _hasDc[m] ? ctx.Input(dyIndex + 1).AsSpan<T>() : default;
+                    ReadOnlySpan<T> dh = _hasDh[m] ? ctx.Input(dyIndex + 2).AsSpan<T>() : default;
+                    TApi.LstmBackwardWindow(_lstm[m], FusedLstmOp.Weights<T>(ctx, _lstm[m]), x, FusedRnnCommon.Lengths(ctx, _batch), dy, dc, dh, ws,
+                        outs[0].Data<T>(), outs[1].Data<T>(), outs[2].Data<T>(), t0, t1, _scratch[m]);
+                    break;
+                }
+                case Kind.Gru:
+                {
+                    ReadOnlySpan<T> dh = _hasDh[m] ? ctx.Input(dyIndex + 1).AsSpan<T>() : default;
+                    TApi.GruBackwardWindow(_gru[m], FusedGruOp.Weights<T>(ctx, _gru[m]), x, FusedRnnCommon.Lengths(ctx, _batch), dy, dh, ws,
+                        outs[0].Data<T>(), outs[1].Data<T>(), t0, t1, _scratch[m]);
+                    break;
+                }
+                default:
+                {
+                    ReadOnlySpan<T> dh = _hasDh[m] ? ctx.Input(dyIndex + 1).AsSpan<T>() : default;
+                    TApi.RnnBackwardWindow(_rnn[m], ctx.Input(3).AsSpan<T>(), x, FusedRnnCommon.Lengths(ctx, _batch), dy, dh, ws,
+                        outs[0].Data<T>(), outs[1].Data<T>(), t0, t1, _scratch[m]);
+                    break;
+                }
+            }
         }
 
         /// <summary>Each member's weight gradients, once over every step (on every thread).</summary>
@@ -302,7 +396,21 @@ internal static partial class FusedRnnStack
         {
             for (int m = 0; m < _members; m++)
             {
-                TApi.LstmBackwardWeights(_cfg[m], FusedRnnCommon.BackwardSpan(_ctx[m], _saved[m]), FusedLstmOp.Gradients<T>(_cfg[m], _outs[m]));
+                var ctx = _ctx[m];
+                var ws = FusedRnnCommon.BackwardSpan(ctx, _saved[m]);
+                var outs = _outs[m];
+                switch (_kind[m])
+                {
+                    case Kind.Lstm:
+                        TApi.LstmBackwardWeights(_lstm[m], ws, FusedLstmOp.Gradients<T>(_lstm[m], outs));
+                        break;
+                    case Kind.Gru:
+                        TApi.GruBackwardWeights(_gru[m], ctx.Input(0).AsSpan<T>(), ws, FusedGruOp.Gradients<T>(_gru[m], outs));
+                        break;
+                    default:
+                        TApi.RnnBackwardWeights(_rnn[m], ctx.Input(0).AsSpan<T>(), ws, outs[2].Data<T>(), outs[3].Data<T>());
+                        break;
+                }
             }
         }
 

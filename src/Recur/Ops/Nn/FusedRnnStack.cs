@@ -9,8 +9,8 @@ namespace Recur;
 /// the next one's inputs (a <c>MultiRnnCell</c> under <c>DynamicRnn</c>, or stacked <c>dynamic_rnn</c> calls), the
 /// executor hands the chain to <see cref="TryRun"/>, which runs the layers side by side in time chunks
 /// (<see cref="RnnWavefront"/>): layer l runs chunk c while layer l + 1 runs chunk c − 1, one layer per thread. In
-/// training (a gradient reads the saved workspaces) only chains of LSTM layers, on time windows of whole-sequence
-/// workspaces, and their gradient ops run backward the same way (FusedRnnStack.Training.cs). Only where
+/// training (a gradient reads the saved workspaces) the layers run on time windows of whole-sequence workspaces, and
+/// their gradient ops run backward the same way (FusedRnnStack.Training.cs). Only where
 /// <see cref="RnnWavefront.Pays"/> says so; otherwise the ops run one after another as usual. The results are the layer-by-layer results: each chunk is the same kernel on
 /// the same rows, started from the state the previous chunk ended in, with the lengths cut to the chunk. Each layer
 /// keeps its packed weights from chunk to chunk (<see cref="RnnPackCache"/>, reset at every run).
@@ -51,13 +51,8 @@ internal static partial class FusedRnnStack
     {
         if (members.Length < 2 || !RnnWavefront.Enabled) return false;
         if (IsGradient(members[0].Op)) return TryRunBackward(members);
-        bool training = false, allLstm = true;
-        foreach (var m in members)
-        {
-            training |= SavesWorkspace(m);
-            allLstm &= m.Op.Type == "FusedLstm";
-        }
-        if (training && !allLstm) return false;   // GRU and simple-RNN layers train layer by layer
+        bool training = false;
+        foreach (var m in members) training |= SavesWorkspace(m);
         var first = members[0];
         var x = first.Input(0);
         bool batchMajor = FusedRnnCommon.BatchMajor(first);
@@ -85,7 +80,7 @@ internal static partial class FusedRnnStack
         return ctx.Op.Type switch
         {
             "FusedLstm" or "FusedLstmGrad" => (ctx.Attr<int>("num_proj") is int p && p > 0 ? p : h) * 4 * h,
-            "FusedGru" => h * 3 * h,
+            "FusedGru" or "FusedGruGrad" => h * 3 * h,
             _ => h * h,
         };
     }
