@@ -114,7 +114,7 @@ public static class GruKernel
         Span<float> y, Span<float> hFinal, Span<float> workspace, bool training, int start, int end)
     {
         CheckForward(config, Sizes(weights), x.Length, lengths, h0.Length, y.Length, hFinal.Length, workspace.Length, training);
-        Window(config, "GruKernel.ForwardWindow", start, end, backward: false);
+        RnnCheck.Window(config.PackCache, "GruKernel.ForwardWindow", config.Time, start, end, backward: false);
         GruCore<float>.Forward(RnnCheck.OneRow(config), weights, x, lengths, h0, y, hFinal, workspace, training, start, end);
     }
 
@@ -125,7 +125,7 @@ public static class GruKernel
         Span<double> y, Span<double> hFinal, Span<double> workspace, bool training, int start, int end)
     {
         CheckForward(config, Sizes(weights), x.Length, lengths, h0.Length, y.Length, hFinal.Length, workspace.Length, training);
-        Window(config, "GruKernel.ForwardWindow", start, end, backward: false);
+        RnnCheck.Window(config.PackCache, "GruKernel.ForwardWindow", config.Time, start, end, backward: false);
         GruCore<double>.Forward(RnnCheck.OneRow(config), weights, x, lengths, h0, y, hFinal, workspace, training, start, end);
     }
 
@@ -152,8 +152,8 @@ public static class GruKernel
         Span<float> workspace, Span<float> dx, Span<float> dh0, int start, int end, Span<float> dxScratch)
     {
         CheckBackward(config, Sizes(weights), Sizes(weights), x.Length, lengths, dy.Length, dhFinal.Length, workspace.Length, dx.Length, dh0.Length);
-        WindowScratch(config, lengths, dx.Length, dxScratch.Length, end - start);
-        Window(config, "GruKernel.BackwardWindow", start, end, backward: true);
+        RnnCheck.WindowScratch("GruKernel.BackwardWindow", config.BatchMajor, lengths, config.Time, config.Batch, config.InputSize, dx.Length, dxScratch.Length, end - start);
+        RnnCheck.Window(config.PackCache, "GruKernel.BackwardWindow", config.Time, start, end, backward: true);
         GruCore<float>.Backward(RnnCheck.OneRow(config), weights, x, lengths, dy, dhFinal, workspace, dx, dh0, default, start, end, dxScratch);
     }
 
@@ -164,8 +164,8 @@ public static class GruKernel
         Span<double> workspace, Span<double> dx, Span<double> dh0, int start, int end, Span<double> dxScratch)
     {
         CheckBackward(config, Sizes(weights), Sizes(weights), x.Length, lengths, dy.Length, dhFinal.Length, workspace.Length, dx.Length, dh0.Length);
-        WindowScratch(config, lengths, dx.Length, dxScratch.Length, end - start);
-        Window(config, "GruKernel.BackwardWindow", start, end, backward: true);
+        RnnCheck.WindowScratch("GruKernel.BackwardWindow", config.BatchMajor, lengths, config.Time, config.Batch, config.InputSize, dx.Length, dxScratch.Length, end - start);
+        RnnCheck.Window(config.PackCache, "GruKernel.BackwardWindow", config.Time, start, end, backward: true);
         GruCore<double>.Backward(RnnCheck.OneRow(config), weights, x, lengths, dy, dhFinal, workspace, dx, dh0, default, start, end, dxScratch);
     }
 
@@ -195,26 +195,6 @@ public static class GruKernel
     /// <returns>The number of elements.</returns>
     public static int WindowScratchSize(in GruConfig config, int steps) => RnnCheck.WindowScratch(steps, config.Batch, config.InputSize);
 
-    private static void Window(in GruConfig c, string owner, int start, int end, bool backward)
-    {
-        if (c.PackCache is not { } cache)
-        {
-            ThrowHelper.Argument("config", $"{owner}: windows need config.PackCache (it keeps the packed weights and checks the windows' order), but it is null.");
-            return;
-        }
-
-        cache.Advance(owner, c.Time, start, end, backward);
-    }
-
-    private static void WindowScratch(in GruConfig c, ReadOnlySpan<int> lengths, int dx, int scratch, int steps)
-    {
-        bool inPlace = !RnnCheck.OneRow(c).BatchMajor && RnnCheck.AllFull(lengths, c.Time);
-        if (dx > 0 && !inPlace && scratch < (long)steps * c.Batch * c.InputSize)
-        {
-            ThrowHelper.Argument("dxScratch", $"GruKernel.BackwardWindow: batch-major or with lengths, dx needs a scratch of {(long)steps * c.Batch * c.InputSize} elements for the window's {steps} steps, but got {scratch}.");
-        }
-    }
-
     private static void CheckWeightGradients(in GruConfig c, (int, int, int, int, int, int) grads, int x, int workspace)
     {
         const string Owner = "GruKernel.BackwardWeights";
@@ -222,13 +202,7 @@ public static class GruKernel
         CheckWeights(c, grads, Owner, gradients: true);
         RnnCheck.Exact(x, c.Time * c.Batch * c.InputSize, Owner, "x");
         RnnCheck.Workspace(workspace, new GruLayout(c, true, RnnSchedule.Slots(c.Time, c.Batch)).Total, Owner);
-        if (c.PackCache is not { } cache)
-        {
-            ThrowHelper.Argument("config", $"{Owner}: needs config.PackCache, the windows' cache, but it is null.");
-            return;
-        }
-
-        cache.CheckBackwardDone(Owner);
+        RnnCheck.WindowsDone(c.PackCache, Owner);
     }
 
     private static (int, int, int, int, int, int) Sizes<T>(GruWeights<T> w) =>

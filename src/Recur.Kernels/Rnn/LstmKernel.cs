@@ -139,7 +139,7 @@ public static class LstmKernel
     {
         CheckForward(config, weights.Kernel.Length, weights.Bias.Length, weights.PeepholeInput.Length, weights.PeepholeForget.Length, weights.PeepholeOutput.Length,
             weights.Projection.Length, x.Length, lengths, c0.Length, h0.Length, y.Length, cFinal.Length, hFinal.Length, workspace.Length, training);
-        Window(config, "LstmKernel.ForwardWindow", start, end, backward: false);
+        RnnCheck.Window(config.PackCache, "LstmKernel.ForwardWindow", config.Time, start, end, backward: false);
         LstmCore<float>.Forward(RnnCheck.OneRow(config), weights, x, lengths, c0, h0, y, cFinal, hFinal, workspace, training, start, end);
     }
 
@@ -151,7 +151,7 @@ public static class LstmKernel
     {
         CheckForward(config, weights.Kernel.Length, weights.Bias.Length, weights.PeepholeInput.Length, weights.PeepholeForget.Length, weights.PeepholeOutput.Length,
             weights.Projection.Length, x.Length, lengths, c0.Length, h0.Length, y.Length, cFinal.Length, hFinal.Length, workspace.Length, training);
-        Window(config, "LstmKernel.ForwardWindow", start, end, backward: false);
+        RnnCheck.Window(config.PackCache, "LstmKernel.ForwardWindow", config.Time, start, end, backward: false);
         LstmCore<double>.Forward(RnnCheck.OneRow(config), weights, x, lengths, c0, h0, y, cFinal, hFinal, workspace, training, start, end);
     }
 
@@ -184,8 +184,8 @@ public static class LstmKernel
         CheckBackward(config, weights.Kernel.Length, weights.Bias.Length, weights.PeepholeInput.Length, weights.PeepholeForget.Length, weights.PeepholeOutput.Length,
             weights.Projection.Length, x.Length, lengths, dy.Length, dcFinal.Length, dhFinal.Length, workspace.Length, dx.Length, dc0.Length, dh0.Length,
             weights.Kernel.Length, weights.Bias.Length, weights.PeepholeInput.Length, weights.PeepholeForget.Length, weights.PeepholeOutput.Length, weights.Projection.Length);
-        WindowScratch(config, lengths, dx.Length, dxScratch.Length, end - start);
-        Window(config, "LstmKernel.BackwardWindow", start, end, backward: true);
+        RnnCheck.WindowScratch("LstmKernel.BackwardWindow", config.BatchMajor, lengths, config.Time, config.Batch, config.InputSize, dx.Length, dxScratch.Length, end - start);
+        RnnCheck.Window(config.PackCache, "LstmKernel.BackwardWindow", config.Time, start, end, backward: true);
         LstmCore<float>.Backward(RnnCheck.OneRow(config), weights, x, lengths, dy, dcFinal, dhFinal, workspace, dx, dc0, dh0, default, start, end, dxScratch);
     }
 
@@ -198,8 +198,8 @@ public static class LstmKernel
         CheckBackward(config, weights.Kernel.Length, weights.Bias.Length, weights.PeepholeInput.Length, weights.PeepholeForget.Length, weights.PeepholeOutput.Length,
             weights.Projection.Length, x.Length, lengths, dy.Length, dcFinal.Length, dhFinal.Length, workspace.Length, dx.Length, dc0.Length, dh0.Length,
             weights.Kernel.Length, weights.Bias.Length, weights.PeepholeInput.Length, weights.PeepholeForget.Length, weights.PeepholeOutput.Length, weights.Projection.Length);
-        WindowScratch(config, lengths, dx.Length, dxScratch.Length, end - start);
-        Window(config, "LstmKernel.BackwardWindow", start, end, backward: true);
+        RnnCheck.WindowScratch("LstmKernel.BackwardWindow", config.BatchMajor, lengths, config.Time, config.Batch, config.InputSize, dx.Length, dxScratch.Length, end - start);
+        RnnCheck.Window(config.PackCache, "LstmKernel.BackwardWindow", config.Time, start, end, backward: true);
         LstmCore<double>.Backward(RnnCheck.OneRow(config), weights, x, lengths, dy, dcFinal, dhFinal, workspace, dx, dc0, dh0, default, start, end, dxScratch);
     }
 
@@ -230,39 +230,13 @@ public static class LstmKernel
     /// <returns>The number of elements.</returns>
     public static int WindowScratchSize(in LstmConfig config, int steps) => RnnCheck.WindowScratch(steps, config.Batch, config.InputSize);
 
-    private static void Window(in LstmConfig c, string owner, int start, int end, bool backward)
-    {
-        if (c.PackCache is not { } cache)
-        {
-            ThrowHelper.Argument("config", $"{owner}: windows need config.PackCache (it keeps the packed weights and checks the windows' order), but it is null.");
-            return;
-        }
-
-        cache.Advance(owner, c.Time, start, end, backward);
-    }
-
-    private static void WindowScratch(in LstmConfig c, ReadOnlySpan<int> lengths, int dx, int scratch, int steps)
-    {
-        bool inPlace = !RnnCheck.OneRow(c).BatchMajor && RnnCheck.AllFull(lengths, c.Time);
-        if (dx > 0 && !inPlace && scratch < (long)steps * c.Batch * c.InputSize)
-        {
-            ThrowHelper.Argument("dxScratch", $"LstmKernel.BackwardWindow: batch-major or with lengths, dx needs a scratch of {(long)steps * c.Batch * c.InputSize} elements for the window's {steps} steps, but got {scratch}.");
-        }
-    }
-
     private static void CheckWeightGradients(in LstmConfig c, int workspace, int dKernel, int dBias, int dwi, int dwf, int dwo, int dProjection)
     {
         const string Owner = "LstmKernel.BackwardWeights";
         Check(c, Owner);
         CheckWeights(c, Owner, dKernel, dBias, dwi, dwf, dwo, dProjection, gradients: true);
         RnnCheck.Workspace(workspace, new LstmLayout(c, true, RnnSchedule.Slots(c.Time, c.Batch)).Total, Owner);
-        if (c.PackCache is not { } cache)
-        {
-            ThrowHelper.Argument("config", $"{Owner}: needs config.PackCache, the windows' cache, but it is null.");
-            return;
-        }
-
-        cache.CheckBackwardDone(Owner);
+        RnnCheck.WindowsDone(c.PackCache, Owner);
     }
 
     private static void Check(in LstmConfig c, string owner)

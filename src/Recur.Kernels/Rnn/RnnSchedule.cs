@@ -125,6 +125,44 @@ internal static class RnnCheck
         return true;
     }
 
+    /// <summary>Checks that a window call has its pack cache and is the next window (<see cref="RnnPackCache.Advance"/>).</summary>
+    public static void Window(RnnPackCache? cache, string owner, int time, int start, int end, bool backward)
+    {
+        if (cache is null)
+        {
+            ThrowHelper.Argument("config", $"{owner}: windows need config.PackCache (it keeps the packed weights and checks the windows' order), but it is null.");
+            return;
+        }
+
+        cache.Advance(owner, time, start, end, backward);
+    }
+
+    /// <summary>
+    /// Checks a backward window's dx scratch: when dx is wanted and not written in place (batch-major with more than one
+    /// row, or lengths below T), at least steps · batch · input elements.
+    /// </summary>
+    public static void WindowScratch(string owner, bool batchMajor, ReadOnlySpan<int> lengths, int time, int batch, int input, int dx, int scratch, int steps)
+    {
+        bool inPlace = !(batchMajor && batch > 1) && AllFull(lengths, time);
+        long need = (long)steps * batch * input;
+        if (dx > 0 && !inPlace && scratch < need)
+        {
+            ThrowHelper.Argument("dxScratch", $"{owner}: batch-major or with lengths, dx needs a scratch of {need} elements for the window's {steps} steps, but got {scratch}.");
+        }
+    }
+
+    /// <summary>Checks that the weight gradients follow a complete backward pass of windows on <paramref name="cache"/>.</summary>
+    public static void WindowsDone(RnnPackCache? cache, string owner)
+    {
+        if (cache is null)
+        {
+            ThrowHelper.Argument("config", $"{owner}: needs config.PackCache, the windows' cache, but it is null.");
+            return;
+        }
+
+        cache.CheckBackwardDone(owner);
+    }
+
     /// <summary>The packed dx rows of a backward window: steps · batch · input elements.</summary>
     public static int WindowScratch(int steps, int batch, int input)
     {

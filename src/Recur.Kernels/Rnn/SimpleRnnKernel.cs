@@ -146,7 +146,7 @@ public static class SimpleRnnKernel
         Span<float> y, Span<float> hFinal, Span<float> workspace, bool training, int start, int end)
     {
         CheckForward(config, kernel.Length, bias.Length, x.Length, lengths, h0.Length, y.Length, hFinal.Length, workspace.Length, training);
-        Window(config, "SimpleRnnKernel.ForwardWindow", start, end, backward: false);
+        RnnCheck.Window(config.PackCache, "SimpleRnnKernel.ForwardWindow", config.Time, start, end, backward: false);
         SimpleRnnCore<float>.Forward(RnnCheck.OneRow(config), kernel, bias, x, lengths, h0, y, hFinal, workspace, training, start, end);
     }
 
@@ -157,7 +157,7 @@ public static class SimpleRnnKernel
         Span<double> y, Span<double> hFinal, Span<double> workspace, bool training, int start, int end)
     {
         CheckForward(config, kernel.Length, bias.Length, x.Length, lengths, h0.Length, y.Length, hFinal.Length, workspace.Length, training);
-        Window(config, "SimpleRnnKernel.ForwardWindow", start, end, backward: false);
+        RnnCheck.Window(config.PackCache, "SimpleRnnKernel.ForwardWindow", config.Time, start, end, backward: false);
         SimpleRnnCore<double>.Forward(RnnCheck.OneRow(config), kernel, bias, x, lengths, h0, y, hFinal, workspace, training, start, end);
     }
 
@@ -184,8 +184,8 @@ public static class SimpleRnnKernel
         Span<float> workspace, Span<float> dx, Span<float> dh0, int start, int end, Span<float> dxScratch)
     {
         CheckBackward(config, kernel.Length, x.Length, lengths, dy.Length, dhFinal.Length, workspace.Length, dx.Length, dh0.Length, kernel.Length, config.Units);
-        WindowScratch(config, lengths, dx.Length, dxScratch.Length, end - start);
-        Window(config, "SimpleRnnKernel.BackwardWindow", start, end, backward: true);
+        RnnCheck.WindowScratch("SimpleRnnKernel.BackwardWindow", config.BatchMajor, lengths, config.Time, config.Batch, config.InputSize, dx.Length, dxScratch.Length, end - start);
+        RnnCheck.Window(config.PackCache, "SimpleRnnKernel.BackwardWindow", config.Time, start, end, backward: true);
         SimpleRnnCore<float>.Backward(RnnCheck.OneRow(config), kernel, x, lengths, dy, dhFinal, workspace, dx, dh0, default, default, start, end, dxScratch);
     }
 
@@ -196,8 +196,8 @@ public static class SimpleRnnKernel
         Span<double> workspace, Span<double> dx, Span<double> dh0, int start, int end, Span<double> dxScratch)
     {
         CheckBackward(config, kernel.Length, x.Length, lengths, dy.Length, dhFinal.Length, workspace.Length, dx.Length, dh0.Length, kernel.Length, config.Units);
-        WindowScratch(config, lengths, dx.Length, dxScratch.Length, end - start);
-        Window(config, "SimpleRnnKernel.BackwardWindow", start, end, backward: true);
+        RnnCheck.WindowScratch("SimpleRnnKernel.BackwardWindow", config.BatchMajor, lengths, config.Time, config.Batch, config.InputSize, dx.Length, dxScratch.Length, end - start);
+        RnnCheck.Window(config.PackCache, "SimpleRnnKernel.BackwardWindow", config.Time, start, end, backward: true);
         SimpleRnnCore<double>.Backward(RnnCheck.OneRow(config), kernel, x, lengths, dy, dhFinal, workspace, dx, dh0, default, default, start, end, dxScratch);
     }
 
@@ -228,26 +228,6 @@ public static class SimpleRnnKernel
     /// <returns>The number of elements.</returns>
     public static int WindowScratchSize(in SimpleRnnConfig config, int steps) => RnnCheck.WindowScratch(steps, config.Batch, config.InputSize);
 
-    private static void Window(in SimpleRnnConfig c, string owner, int start, int end, bool backward)
-    {
-        if (c.PackCache is not { } cache)
-        {
-            ThrowHelper.Argument("config", $"{owner}: windows need config.PackCache (it keeps the packed weights and checks the windows' order), but it is null.");
-            return;
-        }
-
-        cache.Advance(owner, c.Time, start, end, backward);
-    }
-
-    private static void WindowScratch(in SimpleRnnConfig c, ReadOnlySpan<int> lengths, int dx, int scratch, int steps)
-    {
-        bool inPlace = !RnnCheck.OneRow(c).BatchMajor && RnnCheck.AllFull(lengths, c.Time);
-        if (dx > 0 && !inPlace && scratch < (long)steps * c.Batch * c.InputSize)
-        {
-            ThrowHelper.Argument("dxScratch", $"SimpleRnnKernel.BackwardWindow: batch-major or with lengths, dx needs a scratch of {(long)steps * c.Batch * c.InputSize} elements for the window's {steps} steps, but got {scratch}.");
-        }
-    }
-
     private static void CheckWeightGradients(in SimpleRnnConfig c, int x, int workspace, int dKernel, int dBias)
     {
         const string Owner = "SimpleRnnKernel.BackwardWeights";
@@ -256,13 +236,7 @@ public static class SimpleRnnKernel
         RnnCheck.Exact(dKernel, (c.InputSize + c.Units) * c.Units, Owner, "dKernel");
         RnnCheck.Exact(dBias, c.Units, Owner, "dBias");
         RnnCheck.Workspace(workspace, new SimpleRnnLayout(c, true).Total, Owner);
-        if (c.PackCache is not { } cache)
-        {
-            ThrowHelper.Argument("config", $"{Owner}: needs config.PackCache, the windows' cache, but it is null.");
-            return;
-        }
-
-        cache.CheckBackwardDone(Owner);
+        RnnCheck.WindowsDone(c.PackCache, Owner);
     }
 
     private static void CheckForward(in SimpleRnnConfig c, int kernel, int bias, int x, ReadOnlySpan<int> lengths, int h0, int y, int hFinal, int workspace, bool training)

@@ -218,16 +218,7 @@ internal static partial class FusedRnnStack
             for (int l = 0; l < _layers; l++)
             {
                 var ctx = _ctx[l];
-                ctx.SetOutput(0, _y[l]);
-                if (_kind[l] == Kind.Lstm)
-                {
-                    ctx.SetOutput(1, _c[l]);
-                    ctx.SetOutput(2, _h[l]);
-                }
-                else
-                {
-                    ctx.SetOutput(1, _h[l]);
-                }
+                SetLayerOutputs(ctx, _kind[l], _y[l], _c[l], _h[l]);
                 FusedRnnCommon.FinishForward(ctx, ctx.Op.Outputs.Count - 1, _ws[l], _wsLength[l], _saves[l]);
                 _ws[l] = null!;
             }
@@ -268,7 +259,7 @@ internal static partial class FusedRnnStack
         private NDArray[][] _outs = [];
         private bool[] _hasDy = [], _hasDc = [], _hasDh = [], _began = [];
         private (FusedRnnWorkspace<T> Saved, T[] Buffer, bool Owned)[] _saved = [];
-        private T[]?[] _scratch = [];
+        private T[][] _scratch = [];
         private RnnPackCache[] _packs = [];
         private int _members, _steps, _time, _batch;
 
@@ -303,7 +294,7 @@ internal static partial class FusedRnnStack
                     Kind.Gru => (_gru[m].Time, _gru[m].Batch, _gru[m].InputSize, _gru[m].Units, _gru[m].Units, _gru[m].BatchMajor),
                     _ => (_rnn[m].Time, _rnn[m].Batch, _rnn[m].InputSize, _rnn[m].Units, _rnn[m].Units, _rnn[m].BatchMajor),
                 };
-                var lengths = FusedRnnCommon.Lengths(ctx, b);
+                _ = FusedRnnCommon.Lengths(ctx, b);   // checked here, read by every window
                 if (m == 0)
                 {
                     (_time, _batch) = (t, b);
@@ -340,19 +331,9 @@ internal static partial class FusedRnnStack
                 };
                 _saved[m] = FusedRnnCommon.BeginBackward<T>(ctx, nIn, wsLength);
                 _began[m] = true;
-                // dx rows of a window go through a scratch unless written in place (time-major, or one row, and no lengths below T).
-                bool inPlace = !(batchMajor && b > 1) && AllFull(lengths, t);
-                _scratch[m] = inPlace ? null : ctx.RentScratch<T>(checked(_steps * b * i));
+                // A window's packed dx rows (used unless dx is written in place: time-major, or one row, and no lengths below T).
+                _scratch[m] = ctx.RentScratch<T>(checked(_steps * b * i));   // the kernels' WindowScratchSize
             }
-        }
-
-        private static bool AllFull(ReadOnlySpan<int> lengths, int time)
-        {
-            foreach (int l in lengths)
-            {
-                if (l < time) return false;
-            }
-            return true;
         }
 
         /// <summary>Member <paramref name="m"/> over window C − 1 − <paramref name="q"/>.</summary>

@@ -104,6 +104,21 @@ internal static partial class FusedRnnStack
 
     private enum Kind { Lstm, Gru, Rnn }
 
+    /// <summary>Sets a layer's outputs but the workspace: y, then (c, h) for an LSTM or h.</summary>
+    private static void SetLayerOutputs(OpContext ctx, Kind kind, NDArray y, NDArray c, NDArray h)
+    {
+        ctx.SetOutput(0, y);
+        if (kind == Kind.Lstm)
+        {
+            ctx.SetOutput(1, c);
+            ctx.SetOutput(2, h);
+        }
+        else
+        {
+            ctx.SetOutput(1, h);
+        }
+    }
+
     /// <summary>One wavefront run's layers, buffers and tasks; kept per frame (per first member's context) and reused, so a steady run allocates nothing.</summary>
     private sealed class StackRun<T, TApi> : IWavefrontTasks
         where TApi : IFusedRnnApi<T>
@@ -234,16 +249,7 @@ internal static partial class FusedRnnStack
             for (int l = 0; l < members.Length; l++)
             {
                 var ctx = members[l];
-                ctx.SetOutput(0, _y[l]);
-                if (_kind[l] == Kind.Lstm)
-                {
-                    ctx.SetOutput(1, _c[l]);
-                    ctx.SetOutput(2, _h[l]);
-                }
-                else
-                {
-                    ctx.SetOutput(1, _h[l]);
-                }
+                SetLayerOutputs(ctx, _kind[l], _y[l], _c[l], _h[l]);
                 FusedRnnCommon.FinishForward(ctx, ctx.Op.Outputs.Count - 1, Array.Empty<T>(), 0, training: false);
             }
         }
