@@ -6,7 +6,8 @@ namespace Recur.Benchmarks.Rnn;
 
 /// <summary>
 /// Diagnostic: a stack of LSTM layers (time-major inference) run layer by layer on every thread against the layer
-/// wavefront (<see cref="RnnWavefront"/>) with C time chunks, without and with each layer's <see cref="RnnPackCache"/>;
+/// wavefront (<see cref="RnnWavefront"/>) with C time chunks, without and with each layer's <see cref="RnnPackCache"/>,
+/// and on time windows of whole-sequence workspaces (<c>ForwardWindow</c>);
 /// interleaved rounds, wall-clock medians.
 /// Arguments: <c>[B T I H L [chunks,...] [--threads N] [--cell lstm|gru|rnn]]</c> (gru: reset after; rnn: tanh).
 /// </summary>
@@ -68,6 +69,12 @@ internal static class StackProbe
             {
                 cachedTasks.Reset();
                 RnnWavefront.Run(cachedTasks, layers, cachedTasks.Chunks, threads);
+            }));
+            var windows = new WindowTasks(cell, b, t, inSize, h, layers, n, kernels, biases, x, ys);
+            variants.Add(($"  time windows", () =>
+            {
+                windows.Reset();
+                RnnWavefront.Run(windows, layers, windows.Chunks, threads);
             }));
         }
 
@@ -148,6 +155,49 @@ internal static class StackProbe
                 LstmKernel.Forward(new LstmConfig(t, b, i, h) { PackCache = cache }, new LstmWeights<float> { Kernel = kernel, Bias = bias }, x, default,
                     state.IsEmpty ? default : state[..bh], state.IsEmpty ? default : state[bh..], y, stateOut[..bh], stateOut[bh..], ws, false);
                 break;
+        }
+    }
+
+    /// <summary>The same wavefront on time windows of each layer's whole-sequence workspace (the kernels' <c>ForwardWindow</c>).</summary>
+    private sealed class WindowTasks(string cell, int b, int t, int inSize, int h, int layers, int chunks, float[][] kernels, float[][] biases, float[] x, float[][] ys) : IWavefrontTasks
+    {
+        private readonly RnnPackCache[] _packs = Enumerable.Range(0, layers).Select(_ => new RnnPackCache()).ToArray();
+        private readonly int _k = (t + chunks - 1) / chunks;
+        private readonly float[][] _ws = Enumerable.Range(0, layers).Select(l => new float[WorkspaceSize(cell, t, b, l == 0 ? inSize : h, h)]).ToArray();
+        private readonly float[][] _final = Enumerable.Range(0, layers).Select(_ => new float[2 * b * h]).ToArray();
+
+        public int Chunks => (t + _k - 1) / _k;
+
+        public void Reset()
+        {
+            foreach (var p in _packs) p.Reset();
+        }
+
+        public void Run(int layer, int chunk)
+        {
+            int t0 = chunk * _k, t1 = Math.Min(t, t0 + _k), i = layer == 0 ? inSize : h, bh = b * h;
+            var src = layer == 0 ? x : ys[layer - 1];
+            var ws = _ws[layer];
+            var k = kernels[layer];
+            switch (cell)
+            {
+                case "gru":
+                    GruKernel.ForwardWindow(new GruConfig(t, b, i, h) { ResetAfter = true, PackCache = _packs[layer] }, new GruWeights<float>
+                    {
+                        GateKernel = k.AsSpan(0, (i + h) * 2 * h), GateBias = biases[layer].AsSpan(0, 2 * h),
+                        CandidateInputKernel = k.AsSpan((i + h) * 2 * h, i * h), CandidateHiddenKernel = k.AsSpan(((i + h) * 2 * h) + (i * h), h * h),
+                        CandidateBias = biases[layer].AsSpan(2 * h, h), CandidateHiddenBias = biases[layer].AsSpan(3 * h, h),
+                    }, src, default, default, ys[layer], _final[layer].AsSpan(0, bh), ws, false, t0, t1);
+                    break;
+                case "rnn":
+                    SimpleRnnKernel.ForwardWindow(new SimpleRnnConfig(t, b, i, h) { PackCache = _packs[layer] }, k, biases[layer].AsSpan(0, h), src, default, default,
+                        ys[layer], _final[layer].AsSpan(0, bh), ws, false, t0, t1);
+                    break;
+                default:
+                    LstmKernel.ForwardWindow(new LstmConfig(t, b, i, h) { PackCache = _packs[layer] }, new LstmWeights<float> { Kernel = k, Bias = biases[layer] }, src, default,
+                        default, default, ys[layer], _final[layer].AsSpan(0, bh), _final[layer].AsSpan(bh, bh), ws, false, t0, t1);
+                    break;
+            }
         }
     }
 
