@@ -71,23 +71,6 @@ internal static partial class FusedRnnStack
         Interlocked.Increment(ref s_trainingWavefronts);
     }
 
-    /// <summary>The chain of gradient ops as a reverse wavefront; false (nothing set) where it does not pay.</summary>
-    private static bool TryRunBackward(ReadOnlySpan<OpContext> members)
-    {
-        var x = members[0].Input(0);
-        bool batchMajor = FusedRnnCommon.BatchMajor(members[0]);
-        if (x.Rank != 3) return false;
-        int batch = x.Shape[batchMajor ? 0 : 1], time = x.Shape[batchMajor ? 1 : 0];
-        long largest = 0;
-        int elem = x.DType == DType.Float64 ? 8 : 4;
-        foreach (var m in members) largest = Math.Max(largest, RecurrentWeights(m) * elem);
-        if (!RnnWavefront.Pays(batch, time, largest, Gemm.MaxThreads)) return false;
-        if (x.DType == DType.Float64) RunBackward<double, FusedF64>(members);
-        else RunBackward<float, FusedF32>(members);
-        Interlocked.Increment(ref s_backwardWavefronts);
-        return true;
-    }
-
     private static void RunBackward<T, TApi>(ReadOnlySpan<OpContext> members)
         where TApi : IFusedRnnApi<T>
     {
@@ -173,18 +156,7 @@ internal static partial class FusedRnnStack
                     _ => SimpleRnnKernel.WorkspaceSize(_rnn[l], _saves[l]),
                 };
                 _ws[l] = FusedRnnCommon.RentWorkspace<T>(ctx, _wsLength[l], _saves[l]);
-                var dtype = ctx.Input(0).DType;
-                _y[l] = ctx.AllocateOutput(0, FusedRnnCommon.SequenceDims(batchMajor, t, b, p, dims), dtype);
-                if (_kind[l] == Kind.Lstm)
-                {
-                    _c[l] = ctx.AllocateOutput(1, [b, h], dtype);
-                    _h[l] = ctx.AllocateOutput(2, [b, p], dtype);
-                }
-                else
-                {
-                    _c[l] = null!;
-                    _h[l] = ctx.AllocateOutput(1, [b, h], dtype);
-                }
+                (_y[l], _c[l], _h[l]) = AllocateLayerOutputs(ctx, _kind[l], batchMajor, t, b, h, p, dims);
             }
         }
 

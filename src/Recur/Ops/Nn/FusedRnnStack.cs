@@ -43,34 +43,46 @@ internal static partial class FusedRnnStack
     }
 
     /// <summary>
-    /// Runs the chain <paramref name="members"/> (each already begun, inputs filled but for the x of every layer after
-    /// the first) as a wavefront and sets every member's outputs; false, with nothing allocated or set, when the
+    /// Runs the chain <paramref name="members"/> (each already begun, inputs filled but for the link input of every
+    /// member after the first: a layer's x, a gradient op's dy) as a wavefront — inference, training forward, or the
+    /// gradient ops' reverse wavefront — and sets every member's outputs; false, with nothing allocated or set, when the
     /// wavefront does not pay here (the caller then runs the ops one by one).
     /// </summary>
     public static bool TryRun(ReadOnlySpan<OpContext> members)
     {
-        if (members.Length < 2 || !RnnWavefront.Enabled) return false;
-        if (IsGradient(members[0].Op)) return TryRunBackward(members);
+        if (members.Length < 2 || !RnnWavefront.Enabled || !Pays(members)) return false;
+        bool f64 = members[0].Input(0).DType == DType.Float64;
+        if (IsGradient(members[0].Op))
+        {
+            if (f64) RunBackward<double, FusedF64>(members);
+            else RunBackward<float, FusedF32>(members);
+            Interlocked.Increment(ref s_backwardWavefronts);
+            return true;
+        }
         bool training = false;
         foreach (var m in members) training |= SavesWorkspace(m);
-        var first = members[0];
-        var x = first.Input(0);
-        bool batchMajor = FusedRnnCommon.BatchMajor(first);
+        if (training)
+        {
+            if (f64) RunTraining<double, FusedF64>(members);
+            else RunTraining<float, FusedF32>(members);
+        }
+        else if (f64) Run<double, FusedF64>(members);
+        else Run<float, FusedF32>(members);
+        Interlocked.Increment(ref s_wavefronts);
+        return true;
+    }
+
+    /// <summary>Whether the chain (layers or gradient ops: both read x as input 0) should run as a wavefront (<see cref="RnnWavefront.Pays"/>).</summary>
+    private static bool Pays(ReadOnlySpan<OpContext> members)
+    {
+        var x = members[0].Input(0);
+        bool batchMajor = FusedRnnCommon.BatchMajor(members[0]);
         if (x.Rank != 3) return false;   // the op's own checks report it
         int batch = x.Shape[batchMajor ? 0 : 1], time = x.Shape[batchMajor ? 1 : 0];
         long largest = 0;
         int elem = x.DType == DType.Float64 ? 8 : 4;
         foreach (var m in members) largest = Math.Max(largest, RecurrentWeights(m) * elem);
-        if (!RnnWavefront.Pays(batch, time, largest, Gemm.MaxThreads)) return false;
-        if (training)
-        {
-            if (x.DType == DType.Float64) RunTraining<double, FusedF64>(members);
-            else RunTraining<float, FusedF32>(members);
-        }
-        else if (x.DType == DType.Float64) Run<double, FusedF64>(members);
-        else Run<float, FusedF32>(members);
-        Interlocked.Increment(ref s_wavefronts);
-        return true;
+        return RnnWavefront.Pays(batch, time, largest, Gemm.MaxThreads);
     }
 
     /// <summary>The element count of a layer's recurrent weight matrix (P × G·H), from its attributes.</summary>
@@ -103,6 +115,16 @@ internal static partial class FusedRnnStack
     }
 
     private enum Kind { Lstm, Gru, Rnn }
+
+    /// <summary>Allocates a layer's outputs but the workspace: y, then (c, h) for an LSTM or h (c: null).</summary>
+    private static (NDArray Y, NDArray C, NDArray H) AllocateLayerOutputs(OpContext ctx, Kind kind, bool batchMajor, int t, int b, int h, int p, Span<int> dims)
+    {
+        var dtype = ctx.Input(0).DType;
+        var y = ctx.AllocateOutput(0, FusedRnnCommon.SequenceDims(batchMajor, t, b, p, dims), dtype);
+        return kind == Kind.Lstm
+            ? (y, ctx.AllocateOutput(1, [b, h], dtype), ctx.AllocateOutput(2, [b, p], dtype))
+            : (y, null!, ctx.AllocateOutput(1, [b, h], dtype));
+    }
 
     /// <summary>Sets a layer's outputs but the workspace: y, then (c, h) for an LSTM or h.</summary>
     private static void SetLayerOutputs(OpContext ctx, Kind kind, NDArray y, NDArray c, NDArray h)
@@ -198,9 +220,7 @@ internal static partial class FusedRnnStack
                     _hasLengths = first.Attr<bool>("has_lengths");
                     var lengths = FusedRnnCommon.Lengths(first, b);
                     // Every layer keeps its packed weights from chunk to chunk (RnnPackCache): the shorter chunks.
-                    int chunks = RnnWavefront.Chunks(t, RnnWavefront.CachedChunkSteps);
-                    _steps = (t + chunks - 1) / chunks;
-                    ChunkCount = (t + _steps - 1) / _steps;
+                    (_steps, ChunkCount) = Windows(t);
                     _lengths = _hasLengths ? first.RentScratch<int>(ChunkCount * b) : null;
                     for (int c = 0; _lengths is not null && c < ChunkCount; c++)
                     {
@@ -210,18 +230,7 @@ internal static partial class FusedRnnStack
                     _x = _batchMajor ? first.RentScratch<T>(t * b * i) : null;
                 }
                 (_in[l], _out[l], _units[l]) = (i, p, h);
-                var dtype = first.Input(0).DType;
-                _y[l] = ctx.AllocateOutput(0, FusedRnnCommon.SequenceDims(_batchMajor, t, b, p, dims), dtype);
-                if (_kind[l] == Kind.Lstm)
-                {
-                    _c[l] = ctx.AllocateOutput(1, [b, h], dtype);
-                    _h[l] = ctx.AllocateOutput(2, [b, p], dtype);
-                }
-                else
-                {
-                    _c[l] = null!;
-                    _h[l] = ctx.AllocateOutput(1, [b, h], dtype);
-                }
+                (_y[l], _c[l], _h[l]) = AllocateLayerOutputs(ctx, _kind[l], _batchMajor, t, b, h, p, dims);
                 _seq[l] = _batchMajor ? ctx.RentScratch<T>(t * b * p) : null;
                 _ws[l] = ctx.RentScratch<T>(WorkspaceSize(l, _steps));
                 // Two state buffers (c and h, or h) that the chunks take turns to read and write.
