@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Recur.Kernels.Rnn;
 using KGemm = Recur.Kernels.Gemm;
 
@@ -48,40 +47,12 @@ internal static class TrainStackProbe
             Console.WriteLine($"{name}: max |diff| vs layer by layer {diff:g3}");
         }
 
-        var times = variants.Select(_ => new List<double>()).ToArray();
-        for (int round = 0; round < 15; round++)
-        {
-            for (int v = 0; v < variants.Count; v++)
-            {
-                variants[v].Run();
-                int calls = 0;
-                var sw = Stopwatch.StartNew();
-                while (sw.Elapsed.TotalMilliseconds < 100 || calls < 3)
-                {
-                    variants[v].Run();
-                    calls++;
-                }
-
-                times[v].Add(sw.Elapsed.TotalMilliseconds / calls);
-            }
-        }
-
         Console.WriteLine($"lstm training stack B={b} T={t} I={inSize} H={h} L={layers}, {threads} threads, ms per step (median of 15 rounds; ratio to layer by layer):");
-        double baseMs = Median(times[0]);
-        for (int v = 0; v < variants.Count; v++)
-        {
-            double m = Median(times[v]);
-            Console.WriteLine($"  {variants[v].Name,-24} {m,9:F3} ms  {m / baseMs:F2}x");
-        }
+        StackRounds.Print(variants, 24);
 
         return 0;
     }
 
-    private static double Median(List<double> v)
-    {
-        var s = v.OrderBy(d => d).ToArray();
-        return s[s.Length / 2];
-    }
 
     /// <summary>The stack's weights, activations, workspaces and gradients.</summary>
     private sealed class Stack
