@@ -92,6 +92,63 @@ public sealed class GemmTests
     public void Multiply_Double_MatchesNaiveLoop(int m, int n, int k, bool transA, bool transB, int threads) =>
         WithThreads(threads, () => CheckAgainstNaive<double>(m, n, k, transA, transB));
 
+    /// <summary>The AVX2 6x16 tile, forced where the AVX-512 tile would run (elsewhere it is the default path).</summary>
+    [Theory]
+    [MemberData(nameof(PortableCases))]
+    [InlineData(8, 129, 300, false, false)]
+    [InlineData(13, 300, 17, true, false)]
+    [InlineData(152, 129, 300, false, true)]
+    public void Multiply_Vector256Kernel_MatchesNaiveLoop(int m, int n, int k, bool transA, bool transB) =>
+        WithPath(KernelPath.Vector256, () =>
+        {
+            CheckAgainstNaive<float>(m, n, k, transA, transB);
+            CheckAgainstNaive<double>(m, n, k, transA, transB);
+        });
+
+    /// <summary>
+    /// The AVX-512 8x16 tile and the AVX2 6x16 tile compute each C value as the same chain of FMAs over k, on the same
+    /// B panels, so their products must be bitwise equal: every shape of <see cref="Shapes"/> (full and partial 6- and
+    /// 8-row panels, several K blocks, GEMV), both transposes, float and double, 1 and 2 threads. Where the machine has
+    /// no AVX-512 both runs take the AVX2 tile; the test bites on AVX-512 machines (Zen 4, this project's host since
+    /// 2026-11-22).
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Multiply_Avx512Tile_BitwiseEqualToAvx2Tile(int threads) =>
+        WithThreads(threads, () =>
+        {
+            foreach (var (m, n, k) in Shapes())
+            {
+                foreach (bool ta in new[] { false, true })
+                {
+                    foreach (bool tb in new[] { false, true })
+                    {
+                        CheckTilesBitwise<float>(m, n, k, ta, tb);
+                        CheckTilesBitwise<double>(m, n, k, ta, tb);
+                    }
+                }
+            }
+        });
+
+    private static void CheckTilesBitwise<T>(int m, int n, int k, bool transA, bool transB)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int lda = (transA ? m : k) + 3, ldb = (transB ? k : n) + 2;
+        T[] a = Data.Uniform<T>((transA ? k : m) * lda, seed: 41 + m), b = Data.Uniform<T>((transB ? n : k) * ldb, seed: 42 + n);
+        T[] avx2 = Data.Uniform<T>(m * n, seed: 43 + k), auto = (T[])avx2.Clone();
+        T alpha = T.CreateTruncating(1.25), beta = T.CreateTruncating(-0.5);
+        WithPath(KernelPath.Vector256, () => Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, avx2, n));
+        Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, auto, n);
+        for (int i = 0; i < auto.Length; i++)
+        {
+            if (!auto[i].Equals(avx2[i]))
+            {
+                Assert.Fail($"{typeof(T).Name} m={m} n={n} k={k} transA={transA} transB={transB}: C[{i / n},{i % n}] = {auto[i]} with {GemmDriver<T>.ChooseKernel()}, {avx2[i]} with the AVX2 tile.");
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(PortableCases))]
     public void Multiply_Vector128Kernel_MatchesNaiveLoop(int m, int n, int k, bool transA, bool transB) =>

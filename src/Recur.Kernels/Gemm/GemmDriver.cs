@@ -9,8 +9,14 @@ namespace Recur.Kernels.Blas;
 /// <summary>Which register-tile kernel the blocked GEMM uses.</summary>
 internal enum KernelPath
 {
-    /// <summary>The widest kernel the hardware runs: AVX2+FMA, else 128-bit SIMD, else scalar.</summary>
+    /// <summary>The widest kernel the hardware runs: AVX-512, else AVX2+FMA, else 128-bit SIMD, else scalar.</summary>
     Auto,
+
+    /// <summary>The AVX2+FMA 6x16 tile, even where AVX-512 is available (its panels are the AVX-512 tile's).</summary>
+    Vector256,
+
+    /// <summary>The AVX-512 8x16 tile (what <see cref="Auto"/> picks where it runs; never set as a setting).</summary>
+    Vector512,
 
     /// <summary>The 128-bit SIMD kernel (SSE / NEON), even where AVX2 is available.</summary>
     Vector128,
@@ -128,18 +134,20 @@ internal static unsafe class GemmDriver<T>
             return;
         }
 
-        KernelPath path = GemmSettings.Path;
-        if (path == KernelPath.Auto && Vector256.IsHardwareAccelerated && Fma.IsSupported && Avx2.IsSupported)
+        switch (ChooseKernel())
         {
-            Blocked<Kernel256<T>>.Run(ref p, maxThreads);
-        }
-        else if (path != KernelPath.Scalar && Vector128.IsHardwareAccelerated)
-        {
-            Blocked<Kernel128<T>>.Run(ref p, maxThreads);
-        }
-        else
-        {
-            Blocked<KernelScalar<T>>.Run(ref p, maxThreads);
+            case KernelPath.Vector512:
+                Blocked<Kernel512<T>>.Run(ref p, maxThreads);
+                break;
+            case KernelPath.Vector256:
+                Blocked<Kernel256<T>>.Run(ref p, maxThreads);
+                break;
+            case KernelPath.Vector128:
+                Blocked<Kernel128<T>>.Run(ref p, maxThreads);
+                break;
+            default:
+                Blocked<KernelScalar<T>>.Run(ref p, maxThreads);
+                break;
         }
     }
 
@@ -156,7 +164,10 @@ internal static unsafe class GemmDriver<T>
     {
         switch (ChooseKernel())
         {
-            case KernelPath.Auto:
+            case KernelPath.Vector512:
+                Blocked<Kernel512<T>>.PackAllB(dst, b, ldb, transB, k, n);
+                return Kernel512<T>.NR;
+            case KernelPath.Vector256:
                 Blocked<Kernel256<T>>.PackAllB(dst, b, ldb, transB, k, n);
                 return Kernel256<T>.NR;
             case KernelPath.Vector128:
@@ -172,7 +183,7 @@ internal static unsafe class GemmDriver<T>
     /// True when <see cref="MultiplyPanelsOnly"/> can run on panels of width <paramref name="nr"/> packed by
     /// <see cref="PackB"/> (the register tile that packed them is still the one in use).
     /// </summary>
-    public static bool PanelsUsable(int nr) => ChooseKernel() == KernelPath.Auto && nr == Kernel256<T>.NR;
+    public static bool PanelsUsable(int nr) => ChooseKernel() is KernelPath.Vector512 or KernelPath.Vector256 && nr == Kernel256<T>.NR;
 
     /// <summary>
     /// <c>C = alpha·A·B + beta·C</c> on the calling thread from B's packed panels alone, for any M ≥ 1 (A is packed
@@ -181,13 +192,20 @@ internal static unsafe class GemmDriver<T>
     /// </summary>
     public static void MultiplyPanelsOnly(ref GemmProblem<T> p, T* packedB)
     {
-        Debug.Assert(ChooseKernel() == KernelPath.Auto && p.K > 0, "panels packed for the AVX2 tile, K >= 1");
+        Debug.Assert(PanelsUsable(Kernel256<T>.NR) && p.K > 0, "panels packed for the AVX2 / AVX-512 tile, K >= 1");
         if (p.M == 0 || p.N == 0)
         {
             return;
         }
 
-        Blocked<Kernel256<T>>.ComputePackedB(ref p, packedB);
+        if (ChooseKernel() == KernelPath.Vector512)
+        {
+            Blocked<Kernel512<T>>.ComputePackedB(ref p, packedB);
+        }
+        else
+        {
+            Blocked<Kernel256<T>>.ComputePackedB(ref p, packedB);
+        }
     }
 
     /// <summary>
@@ -205,7 +223,13 @@ internal static unsafe class GemmDriver<T>
         KernelPath path = ChooseKernel();
         if (p.M > 1 && p.M <= MC && p.K > 0 && p.Alpha != T.Zero && GemmSettings.PackBPerPanel)
         {
-            if (path == KernelPath.Auto && nr == Kernel256<T>.NR)
+            if (path == KernelPath.Vector512 && nr == Kernel512<T>.NR)
+            {
+                Blocked<Kernel512<T>>.ComputePackedB(ref p, packedB);
+                return;
+            }
+
+            if (path == KernelPath.Vector256 && nr == Kernel256<T>.NR)
             {
                 Blocked<Kernel256<T>>.ComputePackedB(ref p, packedB);
                 return;
@@ -227,13 +251,22 @@ internal static unsafe class GemmDriver<T>
         Multiply(ref p, 1);
     }
 
-    /// <summary>The kernel <see cref="Multiply"/> runs: Auto for AVX2+FMA, Vector128, or Scalar.</summary>
-    private static KernelPath ChooseKernel()
+    /// <summary>
+    /// The kernel <see cref="Multiply"/> runs, resolved: Vector512 (AVX-512F), Vector256 (AVX2+FMA), Vector128 or Scalar.
+    /// <see cref="GemmSettings.Path"/> caps it: Vector256 keeps the AVX2 tile on an AVX-512 machine.
+    /// </summary>
+    internal static KernelPath ChooseKernel()
     {
         KernelPath path = GemmSettings.Path;
-        if (path == KernelPath.Auto && Vector256.IsHardwareAccelerated && Fma.IsSupported && Avx2.IsSupported)
+        bool avx2 = Vector256.IsHardwareAccelerated && Fma.IsSupported && Avx2.IsSupported;
+        if (path is KernelPath.Auto or KernelPath.Vector512 && avx2 && Kernel512<T>.IsSupported)
         {
-            return KernelPath.Auto;
+            return KernelPath.Vector512;
+        }
+
+        if (path is KernelPath.Auto or KernelPath.Vector512 or KernelPath.Vector256 && avx2)
+        {
+            return KernelPath.Vector256;
         }
 
         return path != KernelPath.Scalar && Vector128.IsHardwareAccelerated ? KernelPath.Vector128 : KernelPath.Scalar;

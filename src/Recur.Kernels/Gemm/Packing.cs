@@ -31,6 +31,10 @@ internal static unsafe class Packing<T, TK>
                 {
                     PackSixRowsFloat((float*)dst, (float*)src, lda, mr, kc);
                 }
+                else if (typeof(T) == typeof(float) && mrFull == 8 && kc >= 8 && Avx.IsSupported && GemmSettings.VectorPackA)
+                {
+                    PackEightRowsFloat((float*)dst, (float*)src, lda, mr, kc);
+                }
                 else if (mr == 6 && mrFull == 6)
                 {
                     T* r0 = src, r1 = src + lda, r2 = src + (2 * lda), r3 = src + (3 * lda), r4 = src + (4 * lda), r5 = src + (5 * lda);
@@ -93,6 +97,24 @@ internal static unsafe class Packing<T, TK>
 
                         d[4] = s[4];
                         d[5] = s[5];
+                    }
+
+                    dst += mrFull * kc;
+                    continue;
+                }
+
+                if (mr == 8 && mrFull == 8 && Vector256.IsHardwareAccelerated && GemmSettings.VectorPackAT)
+                {
+                    // A full 8-row panel: one or two vectors per K step.
+                    for (int p = 0; p < kc; p++)
+                    {
+                        T* s = src + (p * lda);
+                        T* d = dst + (p * 8);
+                        Vector256.Load(s).Store(d);
+                        if (Vector256<T>.Count == 4)
+                        {
+                            Vector256.Load(s + 4).Store(d + 4);
+                        }
                     }
 
                     dst += mrFull * kc;
@@ -172,6 +194,63 @@ internal static unsafe class Packing<T, TK>
             d[3] = mr > 3 ? r3[p] : 0f;
             d[4] = mr > 4 ? r4[p] : 0f;
             d[5] = mr > 5 ? r5[p] : 0f;
+        }
+    }
+
+    /// <summary>
+    /// One 8-value-stride panel of a row-major float A (<paramref name="mr"/> of its 8 rows real, the rest zeros), 8 k
+    /// steps at a time by an 8 x 8 in-register transpose; the k remainder is copied by value.
+    /// </summary>
+    private static void PackEightRowsFloat(float* dst, float* src, nint lda, int mr, int kc)
+    {
+        Vector256<float> zero = Vector256<float>.Zero;
+        int p = 0;
+        for (; p + 8 <= kc; p += 8)
+        {
+            float* s = src + p;
+            Vector256<float> v0 = Vector256.Load(s);
+            Vector256<float> v1 = mr > 1 ? Vector256.Load(s + lda) : zero;
+            Vector256<float> v2 = mr > 2 ? Vector256.Load(s + (2 * lda)) : zero;
+            Vector256<float> v3 = mr > 3 ? Vector256.Load(s + (3 * lda)) : zero;
+            Vector256<float> v4 = mr > 4 ? Vector256.Load(s + (4 * lda)) : zero;
+            Vector256<float> v5 = mr > 5 ? Vector256.Load(s + (5 * lda)) : zero;
+            Vector256<float> v6 = mr > 6 ? Vector256.Load(s + (6 * lda)) : zero;
+            Vector256<float> v7 = mr > 7 ? Vector256.Load(s + (7 * lda)) : zero;
+
+            // Pairs of rows interleaved, then quads, then the 128-bit halves: column k of the block is rows 0..7 at step p + k.
+            Vector256<float> t0 = Avx.UnpackLow(v0, v1), t1 = Avx.UnpackHigh(v0, v1);
+            Vector256<float> t2 = Avx.UnpackLow(v2, v3), t3 = Avx.UnpackHigh(v2, v3);
+            Vector256<float> t4 = Avx.UnpackLow(v4, v5), t5 = Avx.UnpackHigh(v4, v5);
+            Vector256<float> t6 = Avx.UnpackLow(v6, v7), t7 = Avx.UnpackHigh(v6, v7);
+            Vector256<float> q0 = Avx.Shuffle(t0, t2, 0x44), q1 = Avx.Shuffle(t0, t2, 0xEE);
+            Vector256<float> q2 = Avx.Shuffle(t1, t3, 0x44), q3 = Avx.Shuffle(t1, t3, 0xEE);
+            Vector256<float> q4 = Avx.Shuffle(t4, t6, 0x44), q5 = Avx.Shuffle(t4, t6, 0xEE);
+            Vector256<float> q6 = Avx.Shuffle(t5, t7, 0x44), q7 = Avx.Shuffle(t5, t7, 0xEE);
+
+            float* d = dst + (p * 8);
+            Avx.Permute2x128(q0, q4, 0x20).Store(d);
+            Avx.Permute2x128(q1, q5, 0x20).Store(d + 8);
+            Avx.Permute2x128(q2, q6, 0x20).Store(d + 16);
+            Avx.Permute2x128(q3, q7, 0x20).Store(d + 24);
+            Avx.Permute2x128(q0, q4, 0x31).Store(d + 32);
+            Avx.Permute2x128(q1, q5, 0x31).Store(d + 40);
+            Avx.Permute2x128(q2, q6, 0x31).Store(d + 48);
+            Avx.Permute2x128(q3, q7, 0x31).Store(d + 56);
+        }
+
+        for (; p < kc; p++)
+        {
+            float* d = dst + (p * 8);
+            int i = 0;
+            for (; i < mr; i++)
+            {
+                d[i] = src[(i * lda) + p];
+            }
+
+            for (; i < 8; i++)
+            {
+                d[i] = 0f;
+            }
         }
     }
 
