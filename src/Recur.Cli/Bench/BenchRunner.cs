@@ -8,12 +8,15 @@ namespace Recur.Cli.Bench;
 /// <summary>What <c>recur bench</c> was asked to run (parsed and validated by the command).</summary>
 internal sealed record BenchSettings
 {
-    /// <summary>FMA peak of the project's machine, fp32, 1 thread: one Zen 3 core, 2 FMA pipes × 8 lanes × 2 FLOPs at
-    /// ~3.07 GHz (performance_anchors.md §2, measured 98.1 GFLOP/s).</summary>
+    /// <summary>FMA peak of the issue's machine, fp32, 1 thread: one Zen 3 core, 2 FMA pipes × 8 lanes × 2 FLOPs at
+    /// ~3.07 GHz (performance_anchors.md §2, measured 98.1 GFLOP/s); used only until <see cref="FmaPeak"/> replaces it.</summary>
     public const double DefaultPeak1 = 98.1;
 
     /// <summary>FMA peak on 2 threads (both cores; performance_anchors.md §2 measured 190 GFLOP/s, not quite 2 × 98.1).</summary>
     public const double DefaultPeak2 = 190;
+
+    /// <summary>No <c>--peak-gflops</c>: the command measures the peak (<see cref="FmaPeak"/>) before the run.</summary>
+    public bool PeakMeasured { get; init; }
 
     public required IReadOnlyList<BenchCase> Cases { get; init; }
     public required IReadOnlyList<BenchMode> Modes { get; init; }
@@ -181,7 +184,7 @@ internal sealed class BenchRunner(BenchSettings settings, TextWriter stdout, Tex
             $"recur bench {version}: {rowCount} rows ({groups.Select(g => g.Case).Distinct().Count()} cases × modes × threads {string.Join(",", settings.Threads)}), "
             + $"{(settings.Quick ? "quick protocol (1 warm-up call ≥ 0.1 s, max(3, ~0.5 s) timed, ≤ 20)" : "full protocol (warm-up ≥ 3 calls and ≥ 0.5 s, max(10, ~3 s) timed, ≤ 300)")}, median wall time"));
         stdout.WriteLine(string.Create(inv,
-            $"machine: {Environment.ProcessorCount} cores, {CpuModel()}, {RuntimeInformation.FrameworkDescription}; load average {LoadAverage()}; FMA peak {settings.Peak1} GFLOP/s (1 thread), {settings.Peak2} (2 threads)"));
+            $"machine: {Environment.ProcessorCount} cores, {CpuModel()}, {RuntimeInformation.FrameworkDescription}; load average {LoadAverage()}; FMA peak {settings.Peak1:F1} GFLOP/s (1 thread), {settings.Peak2:F1} (2 threads){(settings.PeakMeasured ? ", measured now" : "")}"));
         stdout.WriteLine("order: per (case, threads) Recur's rows and the peers' rows back to back, Recur first in even groups and the peers first in odd ones");
         if (settings.NoWavefront) stdout.WriteLine("--no-wavefront: stacked layers run one after another (no layer wavefront)");
     }
