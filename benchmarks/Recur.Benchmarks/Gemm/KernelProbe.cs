@@ -19,10 +19,10 @@ internal static unsafe class KernelProbe
         }
 
         const int kc = 256, tiles = 24;
-        float* a = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(6 * kc * tiles * 4, 64);
+        float* a = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(8 * kc * tiles * 4, 64);
         float* b = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(16 * 3 * kc * 4, 64);
-        float* c = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(6 * 48 * tiles * 4, 64);
-        for (int i = 0; i < 6 * kc * tiles; i++) a[i] = 0.001f * (i % 7);
+        float* c = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(8 * 48 * tiles * 4, 64);
+        for (int i = 0; i < 8 * kc * tiles; i++) a[i] = 0.001f * (i % 7);
         for (int i = 0; i < 16 * 3 * kc; i++) b[i] = 0.001f * (i % 5);
 
         // (name, flops per tile call, the call): the 6x16 tile and the 4-row remainder tile (rows 13..16 of a batch of 16).
@@ -32,6 +32,11 @@ internal static unsafe class KernelProbe
             ("4x16 rows", 2.0 * 4 * 16 * kc, (pa, pb, pc) => Kernel256<float>.RunRows(4, kc, pa, pb, 16, pc, 48, 1f, 1f)),
             ("fma only", 2.0 * 8 * 12 * kc, (pa, pb, pc) => FmaOnly(kc, pc)),
         };
+        if (Kernel512<float>.IsSupported)
+        {
+            // The AVX-512 tile reads 8-row A panels (A holds 8 x kc values a tile; the loop below steps 6 x kc, overlapping panels: values only).
+            kernels = [.. kernels, ("8x16 zmm", 2.0 * 8 * 16 * kc, (pa, pb, pc) => Kernel512<float>.Run(kc, pa, pb, 16, pc, 48, 1f, 1f))];
+        }
         var times = kernels.Select(_ => new List<double>()).ToArray();
         for (int round = 0; round < 60; round++)
         {
