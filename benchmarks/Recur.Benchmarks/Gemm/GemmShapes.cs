@@ -39,10 +39,11 @@ public sealed record GemmShape(string Name, int M, int N, int K, bool TransA = f
         new GemmShape("dx-h256", 6400, 256, 1024, TransB: true),
         new GemmShape("dwxh-h256", 512, 1024, 6400, TransA: true),
 
-        // The forward's input projections: G = X·Wx for every token (LSTM and GRU at H = 256, LSTM at H = 512).
+        // The forward's input projections: G = X·Wx for every token (LSTM and GRU at B = 64, H = 256; LSTM at H = 512; LSTM at B = 16, I = 128).
         new GemmShape("xw-h256", 6400, 1024, 256),
         new GemmShape("xw-gru-h256", 6400, 768, 256),
         new GemmShape("xw-h512", 3200, 2048, 512),
+        new GemmShape("xw-b16-h256", 1600, 1024, 128),
     ];
 
     public static GemmShape Parse(string name) => All.Concat(Training).First(s => s.Name == name);
