@@ -45,8 +45,8 @@ internal sealed class BenchCommand : ICommand
         }
         if (settings.PeakMeasured)
         {
-            // Without FMA hardware there is nothing to measure: the issue machine's figures stay, and the header says so.
-            // Only the thread counts the run uses (each takes ~0.5 s); the other keeps the issue machine's figure.
+            // Only the thread counts the run uses (each takes ~0.5 s); the other keeps the issue machine's figure, as do both
+            // without FMA hardware (nothing to measure; the header then omits "measured now").
             double peak1 = settings.Threads.Contains(1) ? FmaPeak.Measure(1) : settings.Peak1;
             double peak2 = settings.Threads.Contains(2) ? FmaPeak.Measure(Math.Min(2, Environment.ProcessorCount)) : settings.Peak2;
             settings = double.IsFinite(peak1) && double.IsFinite(peak2)

@@ -165,9 +165,8 @@ internal static unsafe class GemmDriver<T>
         switch (ChooseKernel())
         {
             case KernelPath.Vector512:
-                Blocked<Kernel512<T>>.PackAllB(dst, b, ldb, transB, k, n);
-                return Kernel512<T>.NR;
             case KernelPath.Vector256:
+                // The two tiles read the same NR-wide panels.
                 Blocked<Kernel256<T>>.PackAllB(dst, b, ldb, transB, k, n);
                 return Kernel256<T>.NR;
             case KernelPath.Vector128:
