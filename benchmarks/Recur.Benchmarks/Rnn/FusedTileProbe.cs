@@ -98,8 +98,16 @@ internal static unsafe class FusedTileProbe
         float* a0 = hRows, a1 = hRows + ldh, a2 = hRows + (2 * ldh), a3 = hRows + (3 * ldh);
         Vector512<float> i0 = default, j0 = default, f0 = default, o0 = default, i1 = default, j1 = default, f1 = default, o1 = default;
         Vector512<float> i2 = default, j2 = default, f2 = default, o2 = default, i3 = default, j3 = default, f3 = default, o3 = default;
+        int u0 = ub * 16;
         for (int p = 0; p < k; p++)
         {
+            if ((p & 15) == 0 && p < 256)
+            {
+                // The epilogue's G lines (4 rows × 4 gates), one every 16 k steps, so they are in L1 when the cell runs.
+                int line = p >> 4;
+                Sse.Prefetch0(gRows + ((line >> 2) * ldg) + ((line & 3) * h) + u0);
+            }
+
             var wi = Vector512.Load(b0 + (p * 16));
             var wj = Vector512.Load(b1 + (p * 16));
             var wf = Vector512.Load(b2 + (p * 16));
