@@ -28,6 +28,8 @@ internal static unsafe class PartsProbe
         float[] g = new float[t * b * gh], rec = new float[b * gh], c = new float[b * h], m = new float[b * h], cRaw = new float[b * h];
         float[] packed = new float[RnnMath.PackedSize(h, gh)];
         int nr = RnnMath.PackWeights(false, h, gh, kernel.AsSpan(i * gh), gh, packed);
+        float[] packedJoint = new float[RnnMath.PackedSize(i + h, gh)], xh = Rand(t * b * (i + h));
+        int nrJoint = RnnMath.PackWeights(false, i + h, gh, kernel, gh, packedJoint);
         var cfg = new LstmConfig(t, b, i, h);
         float[] ws = new float[LstmKernel.WorkspaceSize(cfg, false)];
         float[] y = new float[t * b * h], cf = new float[b * h], hf = new float[b * h];
@@ -48,6 +50,13 @@ internal static unsafe class PartsProbe
                 for (int s = 0; s < t; s++)
                 {
                     RnnMath.GemmPacked(false, b, gh, h, hs, h, kernel.AsSpan(i * gh), gh, packed, nr, 1f, g.AsSpan(s * b * gh, b * gh), gh, 1);
+                }
+            }),
+            ("joint step GEMMs ([x_t | h] · [Wx; Wh])", flopsX + flopsH, () =>
+            {
+                for (int s = 0; s < t; s++)
+                {
+                    RnnMath.GemmPacked(false, b, gh, i + h, xh.AsSpan(s * b * (i + h), b * (i + h)), i + h, kernel, gh, packedJoint, nrJoint, 0f, g.AsSpan(s * b * gh, b * gh), gh, 1);
                 }
             }),
             ("cell passes", 0, () =>
