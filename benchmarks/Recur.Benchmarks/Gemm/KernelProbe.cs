@@ -70,6 +70,12 @@ internal static unsafe class KernelProbe
             Console.WriteLine($"kernel {kernels[k].Name,-10} kc={kc}: median {times[k][times[k].Count / 2]:F1}, p90 {times[k][times[k].Count * 9 / 10]:F1} GFLOP/s per CPU second");
         }
 
+        if (Kernel512<float>.IsSupported)
+        {
+            StepProducts(16);
+            StepProducts(64);
+        }
+
         return 0;
     }
 
@@ -145,5 +151,97 @@ internal static unsafe class KernelProbe
 
         var sum = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11));
         sum.Store(c);
+    }
+
+    /// <summary>
+    /// An RNN step's product as <c>ComputePackedB</c> runs it (M rows of h against 1 MiB of packed weights, N = 1024,
+    /// K = 256, C rows 4 KiB apart), with the 8x16 tile panel by panel and with the 8x32 tile over panel pairs.
+    /// </summary>
+    private static void StepProducts(int m)
+    {
+        const int n = 1024, k = 256;
+        int panels = n / 16, rowPanels = m / 8;
+        float* w = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(n * k * 4), 64);
+        float* a = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(m * k * 4), 64);
+        float* c = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(m * n * 4), 64);
+        for (int i = 0; i < n * k; i++) w[i] = 0.001f * (i % 5);
+        for (int i = 0; i < m * k; i++) a[i] = 0.001f * (i % 7);
+        var single = new List<double>();
+        var pair = new List<double>();
+        for (int round = 0; round < 40; round++)
+        {
+            foreach (bool pairs in new[] { false, true })
+            {
+                double cpu0 = AbProbe.ThreadCpuSeconds();
+                var sw = Stopwatch.StartNew();
+                long calls = 0;
+                while (sw.ElapsedMilliseconds < 10)
+                {
+                    if (pairs)
+                    {
+                        for (int q = 0; q < panels; q += 2)
+                        {
+                            for (int j = 0; j < rowPanels; j++)
+                            {
+                                Pair8x32(k, a + (j * 8 * k), w + ((long)q * k * 16), w + ((long)(q + 1) * k * 16), c + (j * 8 * n) + (q * 16), n);
+                            }
+                        }
+                    }
+                    else
+                    {
+                        for (int q = 0; q < panels; q++)
+                        {
+                            for (int j = 0; j < rowPanels; j++)
+                            {
+                                Kernel512<float>.Run(k, a + (j * 8 * k), w + ((long)q * k * 16), 16, c + (j * 8 * n) + (q * 16), n, 1f, 0f);
+                            }
+                        }
+                    }
+
+                    calls++;
+                }
+
+                (pairs ? pair : single).Add(calls * 2.0 * m * n * k / (AbProbe.ThreadCpuSeconds() - cpu0) / 1e9);
+            }
+        }
+
+        single.Sort();
+        pair.Sort();
+        Console.WriteLine($"step product M={m} N={n} K={k} (1 MiB of panels): 8x16 median {single[single.Count / 2]:F1}, 8x32 pairs median {pair[pair.Count / 2]:F1} GFLOP/s per CPU second");
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(w);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(a);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(c);
+    }
+
+    /// <summary>The 8x32 probe tile over two panels anywhere (same stride 16), C = A·B (beta 0); not inlined (16 accumulators).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining | System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Pair8x32(int kc, float* a, float* b, float* b2, float* c, nint ldc)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        Vector512<float> d0 = default, d1 = default, d2 = default, d3 = default, d4 = default, d5 = default, d6 = default, d7 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> x = Vector512.Load(b), y = Vector512.Load(b2);
+            Vector512<float> s = Vector512.Create(a[0]); c0 = Avx512F.FusedMultiplyAdd(s, x, c0); d0 = Avx512F.FusedMultiplyAdd(s, y, d0);
+            s = Vector512.Create(a[1]); c1 = Avx512F.FusedMultiplyAdd(s, x, c1); d1 = Avx512F.FusedMultiplyAdd(s, y, d1);
+            s = Vector512.Create(a[2]); c2 = Avx512F.FusedMultiplyAdd(s, x, c2); d2 = Avx512F.FusedMultiplyAdd(s, y, d2);
+            s = Vector512.Create(a[3]); c3 = Avx512F.FusedMultiplyAdd(s, x, c3); d3 = Avx512F.FusedMultiplyAdd(s, y, d3);
+            s = Vector512.Create(a[4]); c4 = Avx512F.FusedMultiplyAdd(s, x, c4); d4 = Avx512F.FusedMultiplyAdd(s, y, d4);
+            s = Vector512.Create(a[5]); c5 = Avx512F.FusedMultiplyAdd(s, x, c5); d5 = Avx512F.FusedMultiplyAdd(s, y, d5);
+            s = Vector512.Create(a[6]); c6 = Avx512F.FusedMultiplyAdd(s, x, c6); d6 = Avx512F.FusedMultiplyAdd(s, y, d6);
+            s = Vector512.Create(a[7]); c7 = Avx512F.FusedMultiplyAdd(s, x, c7); d7 = Avx512F.FusedMultiplyAdd(s, y, d7);
+            a += 8;
+            b += 16;
+            b2 += 16;
+        }
+
+        c0.Store(c); d0.Store(c + 16); c += ldc;
+        c1.Store(c); d1.Store(c + 16); c += ldc;
+        c2.Store(c); d2.Store(c + 16); c += ldc;
+        c3.Store(c); d3.Store(c + 16); c += ldc;
+        c4.Store(c); d4.Store(c + 16); c += ldc;
+        c5.Store(c); d5.Store(c + 16); c += ldc;
+        c6.Store(c); d6.Store(c + 16); c += ldc;
+        c7.Store(c); d7.Store(c + 16);
     }
 }
