@@ -74,6 +74,7 @@ internal static unsafe class KernelProbe
         {
             StepProducts(16);
             StepProducts(64);
+            BlockedProduct(6400);
         }
 
         return 0;
@@ -243,5 +244,45 @@ internal static unsafe class KernelProbe
         c5.Store(c); d5.Store(c + 16); c += ldc;
         c6.Store(c); d6.Store(c + 16); c += ldc;
         c7.Store(c); d7.Store(c + 16);
+    }
+
+    /// <summary>
+    /// The all-token input projection's loop without its packing (M rows of packed A in MC = 144-row blocks, N = 1024,
+    /// K = 256, C rows 4 KiB apart, C = A·B with beta 0): what the tiles reach when C streams to memory.
+    /// </summary>
+    private static void BlockedProduct(int m)
+    {
+        const int n = 1024, k = 256, mc = 144;
+        int panels = n / 16;
+        float* w = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(n * k * 4), 64);
+        float* a = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)((long)m * k * 4), 64);
+        float* c = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)((long)m * n * 4), 64);
+        for (int i = 0; i < n * k; i++) w[i] = 0.001f * (i % 5);
+        for (long i = 0; i < (long)m * k; i++) a[i] = 0.001f * (i % 7);
+        new Span<float>(c, m * n).Clear();
+        var times = new List<double>();
+        for (int round = 0; round < 10; round++)
+        {
+            double cpu0 = AbProbe.ThreadCpuSeconds();
+            for (int ic = 0; ic < m; ic += mc)
+            {
+                int rows = Math.Min(mc, m - ic);
+                for (int q = 0; q < panels; q++)
+                {
+                    for (int j = 0; j < rows / 8; j++)
+                    {
+                        Kernel512<float>.Run(k, a + ((long)(ic + (j * 8)) * k), w + ((long)q * k * 16), 16, c + ((long)(ic + (j * 8)) * n) + (q * 16), n, 1f, 0f);
+                    }
+                }
+            }
+
+            times.Add(2.0 * m * n * k / (AbProbe.ThreadCpuSeconds() - cpu0) / 1e9);
+        }
+
+        times.Sort();
+        Console.WriteLine($"blocked product M={m} N={n} K={k} (MC = {mc}, no packing, C {(long)m * n * 4 >> 20} MiB): 8x16 median {times[times.Count / 2]:F1} GFLOP/s per CPU second");
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(w);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(a);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(c);
     }
 }
