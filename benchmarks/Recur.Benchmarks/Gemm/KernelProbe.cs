@@ -75,6 +75,8 @@ internal static unsafe class KernelProbe
             StepProducts(16);
             StepProducts(64);
             BlockedProduct(6400);
+            PackedVersusDirect(6400, 256);
+            PackedVersusDirect(6400, 128);
         }
 
         return 0;
@@ -284,5 +286,95 @@ internal static unsafe class KernelProbe
         System.Runtime.InteropServices.NativeMemory.AlignedFree(w);
         System.Runtime.InteropServices.NativeMemory.AlignedFree(a);
         System.Runtime.InteropServices.NativeMemory.AlignedFree(c);
+    }
+
+    /// <summary>
+    /// The input projection's loop on a row-major A (M x K, MC = 144-row blocks, N = 1024): packing each block (as the
+    /// GEMM does) then the 8x16 tile, against a tile that broadcasts A straight from its rows (no packing).
+    /// </summary>
+    private static void PackedVersusDirect(int m, int k)
+    {
+        const int n = 1024, mc = 144;
+        int panels = n / 16;
+        float* w = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(n * k * 4), 64);
+        float* a = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)((long)m * k * 4), 64);
+        float* c = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)((long)m * n * 4), 64);
+        float* buf = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(mc * k * 4), 64);
+        for (int i = 0; i < n * k; i++) w[i] = 0.001f * (i % 5);
+        for (long i = 0; i < (long)m * k; i++) a[i] = 0.001f * (i % 7);
+        new Span<float>(c, m * n).Clear();
+        var packed = new List<double>();
+        var direct = new List<double>();
+        for (int round = 0; round < 10; round++)
+        {
+            foreach (bool isDirect in new[] { false, true })
+            {
+                double cpu0 = AbProbe.ThreadCpuSeconds();
+                for (int ic = 0; ic < m; ic += mc)
+                {
+                    int rows = Math.Min(mc, m - ic);
+                    if (!isDirect)
+                    {
+                        Packing<float, Kernel512<float>>.PackA(buf, a, k, false, ic, rows, 0, k);
+                    }
+
+                    for (int q = 0; q < panels; q++)
+                    {
+                        for (int j = 0; j < rows / 8; j++)
+                        {
+                            float* cp = c + ((long)(ic + (j * 8)) * n) + (q * 16);
+                            if (isDirect)
+                            {
+                                DirectA(k, a + ((long)(ic + (j * 8)) * k), k, w + ((long)q * k * 16), cp, n);
+                            }
+                            else
+                            {
+                                Kernel512<float>.Run(k, buf + (j * 8 * k), w + ((long)q * k * 16), 16, cp, n, 1f, 0f);
+                            }
+                        }
+                    }
+                }
+
+                (isDirect ? direct : packed).Add(2.0 * m * n * k / (AbProbe.ThreadCpuSeconds() - cpu0) / 1e9);
+            }
+        }
+
+        packed.Sort();
+        direct.Sort();
+        Console.WriteLine($"input projection M={m} N={n} K={k}: packed A + 8x16 median {packed[packed.Count / 2]:F1}, A read in place median {direct[direct.Count / 2]:F1} GFLOP/s per CPU second");
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(w);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(a);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(c);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(buf);
+    }
+
+    /// <summary>The 8x16 tile broadcasting A from 8 rows lda apart (no packed A panel); C = A·B.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining | System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void DirectA(int kc, float* a, nint lda, float* b, float* c, nint ldc)
+    {
+        float* a0 = a, a1 = a + lda, a2 = a + (2 * lda), a3 = a + (3 * lda), a4 = a + (4 * lda), a5 = a + (5 * lda), a6 = a + (6 * lda), a7 = a + (7 * lda);
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> x = Vector512.Load(b);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[p]), x, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[p]), x, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[p]), x, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a3[p]), x, c3);
+            c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a4[p]), x, c4);
+            c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a5[p]), x, c5);
+            c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(a6[p]), x, c6);
+            c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(a7[p]), x, c7);
+            b += 16;
+        }
+
+        c0.Store(c); c += ldc;
+        c1.Store(c); c += ldc;
+        c2.Store(c); c += ldc;
+        c3.Store(c); c += ldc;
+        c4.Store(c); c += ldc;
+        c5.Store(c); c += ldc;
+        c6.Store(c); c += ldc;
+        c7.Store(c);
     }
 }
