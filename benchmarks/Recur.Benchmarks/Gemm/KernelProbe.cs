@@ -74,6 +74,9 @@ internal static unsafe class KernelProbe
         {
             StepProducts(16);
             StepProducts(64);
+            StepOrder(16, 256);
+            StepOrder(64, 256);
+            StepOrder(16, 512);
             BlockedProduct(6400);
             PackedVersusDirect(6400, 256);
             PackedVersusDirect(6400, 128);
@@ -376,5 +379,66 @@ internal static unsafe class KernelProbe
         c5.Store(c); c += ldc;
         c6.Store(c); c += ldc;
         c7.Store(c);
+    }
+
+    /// <summary>
+    /// Consecutive step products on the same packed weights (M rows, N = 4H, K = H) with a step's other traffic between
+    /// them (G rows in, the cell's reads and writes: 4·M·4H values streamed), visiting the weight panels first to last
+    /// every step, against alternating directions (serpentine), so that a step starts on the panels the last one read last.
+    /// </summary>
+    private static void StepOrder(int m, int h)
+    {
+        int n = 4 * h, k = h;
+        int panels = n / 16, rowPanels = m / 8;
+        long other = 4L * m * n * 100;
+        float* w = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(n * k * 4), 64);
+        float* a = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(m * k * 4), 64);
+        float* c = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(m * n * 4), 64);
+        float* g = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(other * 4), 64);
+        for (int i = 0; i < n * k; i++) w[i] = 0.001f * (i % 5);
+        for (int i = 0; i < m * k; i++) a[i] = 0.001f * (i % 7);
+        new Span<float>(g, (int)other).Fill(0.5f);
+        var forward = new List<double>();
+        var serpentine = new List<double>();
+        for (int round = 0; round < 20; round++)
+        {
+            foreach (bool serp in new[] { false, true })
+            {
+                double cpu0 = AbProbe.ThreadCpuSeconds();
+                double sink = 0;
+                for (int step = 0; step < 100; step++)
+                {
+                    bool reverse = serp && (step & 1) == 1;
+                    for (int qq = 0; qq < panels; qq++)
+                    {
+                        int q = reverse ? panels - 1 - qq : qq;
+                        for (int j = 0; j < rowPanels; j++)
+                        {
+                            Kernel512<float>.Run(k, a + (j * 8 * k), w + ((long)q * k * 16), 16, c + (j * 8 * n) + (q * 16), n, 1f, 0f);
+                        }
+                    }
+
+                    // The step's other traffic: this step's G rows (m·4H values, 4 times over for the cell's passes).
+                    float* gs = g + ((long)step * 4 * m * n);
+                    var acc = Vector512<float>.Zero;
+                    for (long i = 0; i < 4L * m * n; i += 16)
+                    {
+                        acc += Vector512.Load(gs + i);
+                    }
+
+                    sink += acc.GetElement(0);
+                }
+
+                (serp ? serpentine : forward).Add(100 * 2.0 * m * n * k / (AbProbe.ThreadCpuSeconds() - cpu0) / 1e9 + (sink * 0));
+            }
+        }
+
+        forward.Sort();
+        serpentine.Sort();
+        Console.WriteLine($"100 steps M={m} H={h} ({n * k * 4 >> 10} KiB of panels) with G streamed between: first to last {forward[forward.Count / 2]:F1}, serpentine {serpentine[serpentine.Count / 2]:F1} GFLOP/s per CPU second (the steps' products only)");
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(w);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(a);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(c);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(g);
     }
 }
