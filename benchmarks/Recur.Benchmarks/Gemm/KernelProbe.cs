@@ -22,11 +22,7 @@ internal static unsafe class KernelProbe
         // LDC=1024 gives C rows 4 KiB apart (the gate buffer of H = 256), as the RNN's step products write them.
         int ldcEnv = int.Parse(Environment.GetEnvironmentVariable("LDC") ?? "48", System.Globalization.CultureInfo.InvariantCulture);
         nint ldc = ldcEnv;
-        float* a = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(16 * kc * tiles * 4, 64);
-        float* b = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(16 * 3 * kc * 4, 64);
-        float* c = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(16 * ldc * tiles * 4), 64);
-        for (int i = 0; i < 16 * kc * tiles; i++) a[i] = 0.001f * (i % 7);
-        for (int i = 0; i < 16 * 3 * kc; i++) b[i] = 0.001f * (i % 5);
+        float* a = Filled(16 * kc * tiles, 7), b = Filled(16 * 3 * kc, 5), c = Filled(16 * ldc * tiles, 0);
 
         // (name, flops per tile call, the call): the 6x16 tile and the 4-row remainder tile (rows 13..16 of a batch of 16).
         var kernels = new (string Name, double Flops, Tile Run)[]
@@ -39,7 +35,7 @@ internal static unsafe class KernelProbe
         {
             // The AVX-512 tile reads 8-row A panels (A holds 8 x kc values a tile; the loop below steps 6 x kc, overlapping panels: values only).
             kernels = [.. kernels, ("8x16 zmm", 2.0 * 8 * 16 * kc, (pa, pb, pc) => Kernel512<float>.Run(kc, pa, pb, 16, pc, ldc, 1f, 1f)),
-                ("8x32 zmm", 2.0 * 8 * 32 * kc, (pa, pb, pc) => Tile8x32(kc, pa, pb, pc, ldc)),
+                ("8x32 zmm", 2.0 * 8 * 32 * kc, (pa, pb, pc) => Pair8x32(kc, pa, pb, pb + (16 * kc), pc, ldc)),
                 ("fma zmm", 2.0 * 16 * 12 * kc, (pa, pb, pc) => FmaOnly512(kc, pc))];
         }
         var times = kernels.Select(_ => new List<double>()).ToArray();
@@ -104,42 +100,6 @@ internal static unsafe class KernelProbe
         sum.Store(c);
     }
 
-    /// <summary>
-    /// Probe: 8 rows x two 16-wide panels (16 zmm accumulators; two B loads and eight broadcasts per k step). Alone it
-    /// runs ~5 % faster than the 8x16 tile; inside the products it was slower (ADR 0002, "The AVX-512 tile"), so only
-    /// the probe has it.
-    /// </summary>
-    private static void Tile8x32(int kc, float* a, float* b, float* c, nint ldc)
-    {
-        float* b2 = b + (16 * kc);
-        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
-        Vector512<float> d0 = default, d1 = default, d2 = default, d3 = default, d4 = default, d5 = default, d6 = default, d7 = default;
-        for (int p = 0; p < kc; p++)
-        {
-            Vector512<float> x = Vector512.Load(b), y = Vector512.Load(b2);
-            Vector512<float> s = Vector512.Create(a[0]); c0 = Avx512F.FusedMultiplyAdd(s, x, c0); d0 = Avx512F.FusedMultiplyAdd(s, y, d0);
-            s = Vector512.Create(a[1]); c1 = Avx512F.FusedMultiplyAdd(s, x, c1); d1 = Avx512F.FusedMultiplyAdd(s, y, d1);
-            s = Vector512.Create(a[2]); c2 = Avx512F.FusedMultiplyAdd(s, x, c2); d2 = Avx512F.FusedMultiplyAdd(s, y, d2);
-            s = Vector512.Create(a[3]); c3 = Avx512F.FusedMultiplyAdd(s, x, c3); d3 = Avx512F.FusedMultiplyAdd(s, y, d3);
-            s = Vector512.Create(a[4]); c4 = Avx512F.FusedMultiplyAdd(s, x, c4); d4 = Avx512F.FusedMultiplyAdd(s, y, d4);
-            s = Vector512.Create(a[5]); c5 = Avx512F.FusedMultiplyAdd(s, x, c5); d5 = Avx512F.FusedMultiplyAdd(s, y, d5);
-            s = Vector512.Create(a[6]); c6 = Avx512F.FusedMultiplyAdd(s, x, c6); d6 = Avx512F.FusedMultiplyAdd(s, y, d6);
-            s = Vector512.Create(a[7]); c7 = Avx512F.FusedMultiplyAdd(s, x, c7); d7 = Avx512F.FusedMultiplyAdd(s, y, d7);
-            a += 8;
-            b += 16;
-            b2 += 16;
-        }
-
-        (Vector512.Load(c) + c0).Store(c); (Vector512.Load(c + 16) + d0).Store(c + 16); c += ldc;
-        (Vector512.Load(c) + c1).Store(c); (Vector512.Load(c + 16) + d1).Store(c + 16); c += ldc;
-        (Vector512.Load(c) + c2).Store(c); (Vector512.Load(c + 16) + d2).Store(c + 16); c += ldc;
-        (Vector512.Load(c) + c3).Store(c); (Vector512.Load(c + 16) + d3).Store(c + 16); c += ldc;
-        (Vector512.Load(c) + c4).Store(c); (Vector512.Load(c + 16) + d4).Store(c + 16); c += ldc;
-        (Vector512.Load(c) + c5).Store(c); (Vector512.Load(c + 16) + d5).Store(c + 16); c += ldc;
-        (Vector512.Load(c) + c6).Store(c); (Vector512.Load(c + 16) + d6).Store(c + 16); c += ldc;
-        (Vector512.Load(c) + c7).Store(c); (Vector512.Load(c + 16) + d7).Store(c + 16);
-    }
-
     /// <summary>The 512-bit FMA ceiling: 12 independent register chains.</summary>
     private static void FmaOnly512(int k, float* c)
     {
@@ -167,11 +127,7 @@ internal static unsafe class KernelProbe
     {
         const int n = 1024, k = 256;
         int panels = n / 16, rowPanels = m / 8;
-        float* w = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(n * k * 4), 64);
-        float* a = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(m * k * 4), 64);
-        float* c = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(m * n * 4), 64);
-        for (int i = 0; i < n * k; i++) w[i] = 0.001f * (i % 5);
-        for (int i = 0; i < m * k; i++) a[i] = 0.001f * (i % 7);
+        float* w = Filled(n * k, 5), a = Filled((long)m * k, 7), c = Filled((long)m * n, 0);
         var single = new List<double>();
         var pair = new List<double>();
         for (int round = 0; round < 40; round++)
@@ -214,12 +170,14 @@ internal static unsafe class KernelProbe
         single.Sort();
         pair.Sort();
         Console.WriteLine($"step product M={m} N={n} K={k} (1 MiB of panels): 8x16 median {single[single.Count / 2]:F1}, 8x32 pairs median {pair[pair.Count / 2]:F1} GFLOP/s per CPU second");
-        System.Runtime.InteropServices.NativeMemory.AlignedFree(w);
-        System.Runtime.InteropServices.NativeMemory.AlignedFree(a);
-        System.Runtime.InteropServices.NativeMemory.AlignedFree(c);
+        Free(w, a, c);
     }
 
-    /// <summary>The 8x32 probe tile over two panels anywhere (same stride 16), C = A·B (beta 0); not inlined (16 accumulators).</summary>
+    /// <summary>
+    /// Probe: 8 rows x two 16-wide panels (16 zmm accumulators; two B loads and eight broadcasts per k step), C = A·B
+    /// (beta 0). Alone it runs ~5 % faster than the 8x16 tile; inside the products it was slower (ADR 0002, "The AVX-512
+    /// tile"), so only the probe has it. Not inlined: inlined into a caller, the JIT spilled four accumulators a k step.
+    /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining | System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Pair8x32(int kc, float* a, float* b, float* b2, float* c, nint ldc)
     {
@@ -259,12 +217,7 @@ internal static unsafe class KernelProbe
     {
         const int n = 1024, k = 256, mc = 144;
         int panels = n / 16;
-        float* w = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(n * k * 4), 64);
-        float* a = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)((long)m * k * 4), 64);
-        float* c = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)((long)m * n * 4), 64);
-        for (int i = 0; i < n * k; i++) w[i] = 0.001f * (i % 5);
-        for (long i = 0; i < (long)m * k; i++) a[i] = 0.001f * (i % 7);
-        new Span<float>(c, m * n).Clear();
+        float* w = Filled(n * k, 5), a = Filled((long)m * k, 7), c = Filled((long)m * n, 0);
         var times = new List<double>();
         for (int round = 0; round < 10; round++)
         {
@@ -286,9 +239,7 @@ internal static unsafe class KernelProbe
 
         times.Sort();
         Console.WriteLine($"blocked product M={m} N={n} K={k} (MC = {mc}, no packing, C {(long)m * n * 4 >> 20} MiB): 8x16 median {times[times.Count / 2]:F1} GFLOP/s per CPU second");
-        System.Runtime.InteropServices.NativeMemory.AlignedFree(w);
-        System.Runtime.InteropServices.NativeMemory.AlignedFree(a);
-        System.Runtime.InteropServices.NativeMemory.AlignedFree(c);
+        Free(w, a, c);
     }
 
     /// <summary>
@@ -299,13 +250,8 @@ internal static unsafe class KernelProbe
     {
         const int n = 1024, mc = 144;
         int panels = n / 16;
-        float* w = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(n * k * 4), 64);
-        float* a = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)((long)m * k * 4), 64);
-        float* c = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)((long)m * n * 4), 64);
-        float* buf = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(mc * k * 4), 64);
-        for (int i = 0; i < n * k; i++) w[i] = 0.001f * (i % 5);
-        for (long i = 0; i < (long)m * k; i++) a[i] = 0.001f * (i % 7);
-        new Span<float>(c, m * n).Clear();
+        float* w = Filled(n * k, 5), a = Filled((long)m * k, 7), c = Filled((long)m * n, 0);
+        float* buf = Filled(mc * k, 0);
         var packed = new List<double>();
         var direct = new List<double>();
         for (int round = 0; round < 10; round++)
@@ -345,10 +291,7 @@ internal static unsafe class KernelProbe
         packed.Sort();
         direct.Sort();
         Console.WriteLine($"input projection M={m} N={n} K={k}: packed A + 8x16 median {packed[packed.Count / 2]:F1}, A read in place median {direct[direct.Count / 2]:F1} GFLOP/s per CPU second");
-        System.Runtime.InteropServices.NativeMemory.AlignedFree(w);
-        System.Runtime.InteropServices.NativeMemory.AlignedFree(a);
-        System.Runtime.InteropServices.NativeMemory.AlignedFree(c);
-        System.Runtime.InteropServices.NativeMemory.AlignedFree(buf);
+        Free(w, a, c, buf);
     }
 
     /// <summary>The 8x16 tile broadcasting A from 8 rows lda apart (no packed A panel); C = A·B.</summary>
@@ -391,12 +334,8 @@ internal static unsafe class KernelProbe
         int n = 4 * h, k = h;
         int panels = n / 16, rowPanels = m / 8;
         long other = 4L * m * n * 100;
-        float* w = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(n * k * 4), 64);
-        float* a = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(m * k * 4), 64);
-        float* c = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(m * n * 4), 64);
-        float* g = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(other * 4), 64);
-        for (int i = 0; i < n * k; i++) w[i] = 0.001f * (i % 5);
-        for (int i = 0; i < m * k; i++) a[i] = 0.001f * (i % 7);
+        float* w = Filled(n * k, 5), a = Filled((long)m * k, 7), c = Filled((long)m * n, 0);
+        float* g = Filled(other, 0);
         new Span<float>(g, (int)other).Fill(0.5f);
         var forward = new List<double>();
         var serpentine = new List<double>();
@@ -436,9 +375,26 @@ internal static unsafe class KernelProbe
         forward.Sort();
         serpentine.Sort();
         Console.WriteLine($"100 steps M={m} H={h} ({n * k * 4 >> 10} KiB of panels) with G streamed between: first to last {forward[forward.Count / 2]:F1}, serpentine {serpentine[serpentine.Count / 2]:F1} GFLOP/s per CPU second (the steps' products only)");
-        System.Runtime.InteropServices.NativeMemory.AlignedFree(w);
-        System.Runtime.InteropServices.NativeMemory.AlignedFree(a);
-        System.Runtime.InteropServices.NativeMemory.AlignedFree(c);
-        System.Runtime.InteropServices.NativeMemory.AlignedFree(g);
+        Free(w, a, c, g);
+    }
+
+    /// <summary>A 64-byte aligned native buffer of <paramref name="n"/> floats, 0.001·(i mod <paramref name="period"/>) (zeros for period 0).</summary>
+    private static float* Filled(long n, int period)
+    {
+        float* p = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(n * 4), 64);
+        for (long i = 0; i < n; i++)
+        {
+            p[i] = period == 0 ? 0f : 0.001f * (i % period);
+        }
+
+        return p;
+    }
+
+    private static void Free(params float*[] buffers)
+    {
+        foreach (float* p in buffers)
+        {
+            System.Runtime.InteropServices.NativeMemory.AlignedFree(p);
+        }
     }
 }
