@@ -42,6 +42,10 @@ internal static unsafe class CellProbe
             ("tanh, Horner (before)", () => Map<HornerDiv>(x, y, 4 * units)),
             ("tanh, rcp + Newton", () => Map<HornerRcp>(x, y, 4 * units)),
             ("tanh, Estrin + rcp", () => Map<EstrinRcp>(x, y, 4 * units)),
+            ("sigmoid, tanh form (before)", () => Map<TanhFormSigmoid>(x, y, 4 * units)),
+            ("sigmoid, as shipped", () => Map<ShippedSigmoid>(x, y, 4 * units)),
+            ("sigmoid, as shipped, zmm", () => Map512<ShippedSigmoid512>(x, y, 4 * units)),
+            ("tanh, as shipped, zmm", () => Map512<Tanh512>(x, y, 4 * units)),
             ("g refill only", () =>
             {
                 for (int i = 0; i < 4 * units; i++) g[i] = rec[i] * 0.5f;
@@ -86,6 +90,19 @@ internal static unsafe class CellProbe
             Console.WriteLine($"{cases[k].Name,-24} {times[k][times[k].Count / 2] / units * 1e9,7:F3} ns");
         }
 
+        double maxErrSig(Func<Vector256<float>, Vector256<float>> f)
+        {
+            double e = 0;
+            for (double v = -30; v <= 30; v += 1e-3)
+            {
+                double got = f(Vector256.Create((float)v)).GetElement(0);
+                e = Math.Max(e, Math.Abs(got - (1 / (1 + Math.Exp(-(float)v)))));
+            }
+
+            return e;
+        }
+
+        Console.WriteLine($"max |err| vs sigmoid: shipped {maxErrSig(FusedStep.Sigmoid):E2}, tanh form {maxErrSig(TanhFormSigmoid.F):E2}");
         Console.WriteLine($"max |err| vs tanh: shipped {maxErr(FusedStep.Tanh):E2}, Horner {maxErr(TanhHorner):E2}, rcp {maxErr(TanhRcp):E2}, Estrin+rcp {maxErr(TanhEstrinRcp):E2}");
         return 0;
     }
@@ -99,6 +116,41 @@ internal static unsafe class CellProbe
         {
             TF.F(Vector256.Load(x + i)).Store(y + i);
         }
+    }
+
+    private static void Map512<TF>(float* x, float* y, int n)
+        where TF : IAct512
+    {
+        for (int i = 0; i + 16 <= n; i += 16)
+        {
+            TF.F(Vector512.Load(x + i)).Store(y + i);
+        }
+    }
+
+    private interface IAct512
+    {
+        static abstract Vector512<float> F(Vector512<float> x);
+    }
+
+    private readonly struct ShippedSigmoid : IAct
+    {
+        public static Vector256<float> F(Vector256<float> x) => FusedStep.Sigmoid(x);
+    }
+
+    /// <summary>σ(x) = ½·tanh(x/2) + ½, the fused passes' σ before the exp2 form.</summary>
+    private readonly struct TanhFormSigmoid : IAct
+    {
+        public static Vector256<float> F(Vector256<float> x) => Fma.MultiplyAdd(Vector256.Create(0.5f), FusedStep.Tanh(x * Vector256.Create(0.5f)), Vector256.Create(0.5f));
+    }
+
+    private readonly struct ShippedSigmoid512 : IAct512
+    {
+        public static Vector512<float> F(Vector512<float> x) => FusedStep.Sigmoid(x);
+    }
+
+    private readonly struct Tanh512 : IAct512
+    {
+        public static Vector512<float> F(Vector512<float> x) => FusedStep.Tanh(x);
     }
 
     private interface IAct

@@ -184,8 +184,9 @@ internal static class RnnBench
             "serp" => on => Kernels.Rnn.RnnSettings.Serpentine = on,
             "pairpack" => on => Kernels.Rnn.RnnSettings.PairedPack = on,
             "serialsteps" => on => Kernels.Rnn.RnnSettings.StepParallelMinFlops = on ? 8_000_000 : 0,
+            "wide" => on => Kernels.Rnn.RnnSettings.WideCells = on,
             "avx512" => on => Kernels.Blas.GemmSettings.Path = on ? Kernels.Blas.KernelPath.Auto : Kernels.Blas.KernelPath.Vector256,
-            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, inplace, unit, tail, iny, packa, joinx, act, fusepackb, twoended, place, serp, pairpack, serialsteps, avx512)."),
+            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, inplace, unit, tail, iny, packa, joinx, act, fusepackb, twoended, place, serp, pairpack, serialsteps, wide, avx512)."),
         };
 
         // The unit split is a 2-thread schedule: it is timed on 2 threads by wall clock, the others on 1 by thread CPU time.

@@ -161,13 +161,13 @@ internal static class RnnMath
 
     /// <summary>
     /// destination = tanh(x); may be in place. Float with AVX2 + FMA uses the fused passes' function
-    /// (<see cref="FusedStep.Tanh"/>, a couple of ulp), so that every pass of a cell agrees; otherwise TensorPrimitives
+    /// (<see cref="FusedStep.Tanh(System.Runtime.Intrinsics.Vector256{float})"/>, a couple of ulp), so that every pass of a cell agrees; otherwise TensorPrimitives
     /// (its absolute error near 0 is at the rounding level, ~6e-8 in float, which is all a gate or state needs).
     /// </summary>
     public static void Tanh<T>(ReadOnlySpan<T> x, Span<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T> => Activate(x, destination, sigmoid: false);
 
-    /// <summary>destination = 1 / (1 + e^-x); may be in place. Float with AVX2 + FMA: ½·tanh(x/2) + ½ as in the fused passes.</summary>
+    /// <summary>destination = 1 / (1 + e^-x); may be in place. Float with AVX2 + FMA: the fused passes' σ (<see cref="FusedStep.Sigmoid(System.Runtime.Intrinsics.Vector256{float})"/>).</summary>
     public static void Sigmoid<T>(ReadOnlySpan<T> x, Span<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T> => Activate(x, destination, sigmoid: true);
 

@@ -61,6 +61,13 @@ internal static class RnnSettings
     /// <summary>The cells' span-level activations (RnnMath.Tanh/Sigmoid) use the fused passes' tanh for float with AVX2 + FMA.</summary>
     public static bool FusedActivations { get; set; } = true;
 
+    /// <summary>
+    /// The cells' row passes (activations and state updates) run 16 units at a time in 512-bit vectors where AVX-512F is
+    /// supported: on Zen 4, whose 512-bit operations are one instruction on two 256-bit halves, a σ or tanh costs 0.70–0.75×
+    /// the time of two 256-bit ones (<c>rnn-cell</c>). The same bits either way.
+    /// </summary>
+    public static bool WideCells { get; set; } = true;
+
     /// <summary>Run steps with one active row through <see cref="Rnn.FusedStep"/> (the GEMV with the cell in its epilogue) where it applies.</summary>
     public static bool FusedStep { get; set; } = true;
 
