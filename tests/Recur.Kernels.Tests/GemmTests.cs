@@ -333,6 +333,75 @@ public sealed class GemmTests
     }
 
     /// <summary>
+    /// Few rows over a long K (the weight gradients' Xᵀ·dG): past <see cref="GemmSettings.SingleBlockMaxPackedA"/> (one
+    /// thread) or <see cref="GemmSettings.SharedBlockMaxPackedA"/> (several, which split the columns) the product runs
+    /// the blocked loop. Each C element sees the same K blocks in the same order, so the result is bitwise the
+    /// single-row-block path's; and it matches the naive loop. Float and double, A transposed or not, partial panels,
+    /// 1 to 3 threads (the limits lowered so that small products take the path).
+    /// </summary>
+    [Theory]
+    [InlineData(40, 70, 600, true, 1)]
+    [InlineData(40, 70, 600, false, 2)]
+    [InlineData(17, 300, 513, true, 2)]
+    [InlineData(144, 33, 700, true, 3)]
+    [InlineData(9, 130, 257, false, 1)]
+    [InlineData(64, 64, 1030, true, 2)]
+    public void Multiply_TallK_BlockedLoop_BitwiseEqualToSingleBlockPath(int m, int n, int k, bool transA, int threads)
+    {
+        long single = GemmSettings.SingleBlockMaxPackedA, shared = GemmSettings.SharedBlockMaxPackedA;
+        double flops = GemmSettings.MinFlopsPerThread, flopsShort = GemmSettings.MinFlopsPerThreadShort;
+        try
+        {
+            GemmSettings.MinFlopsPerThread = GemmSettings.MinFlopsPerThreadShort = 1;
+            WithThreads(threads, () =>
+            {
+                CheckTallK<float>(m, n, k, transA, threads);
+                CheckTallK<double>(m, n, k, transA, threads);
+                GemmSettings.SingleBlockMaxPackedA = GemmSettings.SharedBlockMaxPackedA = 1024;
+                CheckAgainstNaive<float>(m, n, k, transA, false);
+                CheckAgainstNaive<double>(m, n, k, transA, false);
+            });
+        }
+        finally
+        {
+            (GemmSettings.SingleBlockMaxPackedA, GemmSettings.SharedBlockMaxPackedA) = (single, shared);
+            (GemmSettings.MinFlopsPerThread, GemmSettings.MinFlopsPerThreadShort) = (flops, flopsShort);
+        }
+    }
+
+    private static void CheckTallK<T>(int m, int n, int k, bool transA, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int lda = (transA ? m : k) + 2;
+        T[] a = Data.Uniform<T>((transA ? k : m) * lda, seed: 61 + m), b = Data.Uniform<T>(k * n, seed: 62 + n), c0 = Data.Uniform<T>(m * n, seed: 63 + k);
+        T[] expected = (T[])c0.Clone(), got = (T[])c0.Clone();
+        T alpha = T.CreateTruncating(1.5), beta = T.CreateTruncating(0.5);
+        GemmSettings.SingleBlockMaxPackedA = GemmSettings.SharedBlockMaxPackedA = long.MaxValue;
+        Multiply(transA, m, n, k, alpha, a, lda, b, beta, expected);
+        GemmSettings.SingleBlockMaxPackedA = GemmSettings.SharedBlockMaxPackedA = 1024;
+        Multiply(transA, m, n, k, alpha, a, lda, b, beta, got);
+        for (int i = 0; i < got.Length; i++)
+        {
+            if (!got[i].Equals(expected[i]))
+            {
+                Assert.Fail($"{typeof(T).Name} m={m} n={n} k={k} transA={transA} threads={threads}: C[{i / n},{i % n}] = {got[i]} on the blocked loop, {expected[i]} on the single-row-block path.");
+            }
+        }
+
+        static void Multiply(bool transA, int m, int n, int k, T alpha, T[] a, int lda, T[] b, T beta, T[] c)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                Gemm.Multiply(transA, false, m, n, k, float.CreateTruncating(alpha), (float[])(object)a, lda, (float[])(object)b, n, float.CreateTruncating(beta), (float[])(object)c, n);
+            }
+            else
+            {
+                Gemm.Multiply(transA, false, m, n, k, double.CreateTruncating(alpha), (double[])(object)a, lda, (double[])(object)b, n, double.CreateTruncating(beta), (double[])(object)c, n);
+            }
+        }
+    }
+
+    /// <summary>
     /// C = 1.5·A·B + 0.5·C (row-major A and B with the given leading dimensions) with a packing setting off, then on:
     /// packing moves values without arithmetic, so the two must be bitwise equal; and the product must match the naive
     /// loop, so that a pack wrong both ways cannot pass.

@@ -39,6 +39,12 @@ public sealed record GemmShape(string Name, int M, int N, int K, bool TransA = f
         new GemmShape("dx-h256", 6400, 256, 1024, TransB: true),
         new GemmShape("dwxh-h256", 512, 1024, 6400, TransA: true),
 
+        // Weight gradients with few rows and a long K: dWx at I = 128 and B = 16, 32, 64 (T = 100); dWx or dWh at B = 128, T = 200, I = H = 128.
+        new GemmShape("dw-b16-i128", 128, 1024, 1600, TransA: true),
+        new GemmShape("dw-b32-i128", 128, 1024, 3200, TransA: true),
+        new GemmShape("dw-b64-i128", 128, 1024, 6400, TransA: true),
+        new GemmShape("dw-b128-h128", 128, 512, 25600, TransA: true),
+
         // The forward's input projections: G = X·Wx for every token (LSTM and GRU at B = 64, H = 256; LSTM at H = 512; LSTM at B = 16, I = 128).
         new GemmShape("xw-h256", 6400, 1024, 256),
         new GemmShape("xw-gru-h256", 6400, 768, 256),

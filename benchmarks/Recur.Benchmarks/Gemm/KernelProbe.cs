@@ -76,6 +76,9 @@ internal static unsafe class KernelProbe
             BlockedProduct(6400);
             PackedVersusDirect(6400, 256);
             PackedVersusDirect(6400, 128);
+            DriverVersusLoop(1600, 1024, 128);
+            DriverVersusLoop(6400, 1024, 256);
+            DriverVersusLoop(6400, 768, 256);
         }
 
         return 0;
@@ -292,6 +295,66 @@ internal static unsafe class KernelProbe
         direct.Sort();
         Console.WriteLine($"input projection M={m} N={n} K={k}: packed A + 8x16 median {packed[packed.Count / 2]:F1}, A read in place median {direct[direct.Count / 2]:F1} GFLOP/s per CPU second");
         Free(w, a, c, buf);
+    }
+
+    /// <summary>
+    /// The input projection through the GEMM driver (row-major A and W, W packed per call) against the probe's own loop
+    /// over the same operands (A packed block by block, W packed once outside the timing), interleaved rounds.
+    /// </summary>
+    private static void DriverVersusLoop(int m, int n, int k)
+    {
+        const int mc = 144;
+        int panels = n / 16;
+        float* w = Filled((long)k * n, 5), wp = Filled((long)k * n, 0), a = Filled((long)m * k, 7), c = Filled((long)m * n, 0), buf = Filled(mc * k, 0);
+        for (int q = 0; q < panels; q++)
+        {
+            for (int p = 0; p < k; p++)
+            {
+                for (int j = 0; j < 16; j++)
+                {
+                    wp[((long)q * k * 16) + (p * 16) + j] = w[((long)p * n) + (q * 16) + j];
+                }
+            }
+        }
+
+        int saved = Kernels.Gemm.MaxThreads;
+        Kernels.Gemm.MaxThreads = 1;
+        var driver = new List<double>();
+        var loop = new List<double>();
+        for (int round = 0; round < 12; round++)
+        {
+            foreach (bool isDriver in new[] { false, true })
+            {
+                double cpu0 = AbProbe.ThreadCpuSeconds();
+                if (isDriver)
+                {
+                    Kernels.Gemm.Multiply(false, false, m, n, k, 1f, new ReadOnlySpan<float>(a, m * k), k, new ReadOnlySpan<float>(w, k * n), n, 0f, new Span<float>(c, m * n), n);
+                }
+                else
+                {
+                    for (int ic = 0; ic < m; ic += mc)
+                    {
+                        int rows = Math.Min(mc, m - ic);
+                        Packing<float, Kernel512<float>>.PackA(buf, a, k, false, ic, rows, 0, k);
+                        for (int q = 0; q < panels; q++)
+                        {
+                            for (int j = 0; j < rows / 8; j++)
+                            {
+                                Kernel512<float>.Run(k, buf + (j * 8 * k), wp + ((long)q * k * 16), 16, c + ((long)(ic + (j * 8)) * n) + (q * 16), n, 1f, 0f);
+                            }
+                        }
+                    }
+                }
+
+                (isDriver ? driver : loop).Add(2.0 * m * n * k / (AbProbe.ThreadCpuSeconds() - cpu0) / 1e9);
+            }
+        }
+
+        Kernels.Gemm.MaxThreads = saved;
+        driver.Sort();
+        loop.Sort();
+        Console.WriteLine($"input projection M={m} N={n} K={k}: the probe's loop median {loop[loop.Count / 2]:F1}, the GEMM driver median {driver[driver.Count / 2]:F1} GFLOP/s per CPU second");
+        Free(w, wp, a, c, buf);
     }
 
     /// <summary>The 8x16 tile broadcasting A from 8 rows lda apart (no packed A panel); C = A·B.</summary>

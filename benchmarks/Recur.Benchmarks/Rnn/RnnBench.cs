@@ -185,8 +185,13 @@ internal static class RnnBench
             "pairpack" => on => Kernels.Rnn.RnnSettings.PairedPack = on,
             "serialsteps" => on => Kernels.Rnn.RnnSettings.StepParallelMinFlops = on ? 8_000_000 : 0,
             "wide" => on => Kernels.Rnn.RnnSettings.WideCells = on,
+            "tallk" => on =>
+            {
+                Kernels.Blas.GemmSettings.SingleBlockMaxPackedA = on ? 512 * 1024 : long.MaxValue;
+                Kernels.Blas.GemmSettings.SharedBlockMaxPackedA = on ? 4 * 1024 * 1024 : long.MaxValue;
+            },
             "avx512" => on => Kernels.Blas.GemmSettings.Path = on ? Kernels.Blas.KernelPath.Auto : Kernels.Blas.KernelPath.Vector256,
-            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, inplace, unit, tail, iny, packa, joinx, act, fusepackb, twoended, place, serp, pairpack, serialsteps, wide, avx512)."),
+            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, inplace, unit, tail, iny, packa, joinx, act, fusepackb, twoended, place, serp, pairpack, serialsteps, wide, tallk, avx512)."),
         };
 
         // The unit split is a 2-thread schedule: it is timed on 2 threads by wall clock, the others on 1 by thread CPU time.

@@ -64,6 +64,20 @@ internal static class GemmSettings
     /// </summary>
     public static bool PackBPerPanel { get; set; } = true;
 
+    /// <summary>
+    /// The single-row-block paths pack A for all of K at once and stream it again for every B panel; past this many
+    /// bytes of packed A (a weight gradient Xᵀ·dG with few rows and a long K: 128 rows over 25 600 tokens is 13 MB)
+    /// a one-thread product runs the blocked loop instead, whose A block (MC x KC) stays in L2: 1.2–1.3× the GFLOP/s at
+    /// 128 rows and 1600–6400 tokens, 2.1× at 25 600 (<c>gemm-ab dw-b</c>, ADR 0002).
+    /// </summary>
+    public static long SingleBlockMaxPackedA { get; set; } = 512 * 1024;
+
+    /// <summary>
+    /// The same limit for a product on several threads, whose threads share the packing of A: past it they split the
+    /// columns and run the blocked loop each (1.6× at 25 600 tokens; equal at 3200–6400, 0.97× at 1600 below it).
+    /// </summary>
+    public static long SharedBlockMaxPackedA { get; set; } = 4 * 1024 * 1024;
+
     /// <summary>Run a row block of 6q + 1 or 6q + 2 rows with 4 + 3 or 4 + 4 row panels at its end instead of a 1- or 2-row panel.</summary>
     public static bool SplitRowTail { get; set; } = true;
 
@@ -297,6 +311,7 @@ internal static unsafe class GemmDriver<T>
     {
         private static readonly ColumnJob s_columnJob = new();
         private static readonly RowJob s_rowJob = new();
+        private static readonly TallColumnJob s_tallJob = new();
 
         public static void Run(ref GemmProblem<T> p, int maxThreads)
         {
@@ -305,7 +320,16 @@ internal static unsafe class GemmDriver<T>
             {
                 try
                 {
-                    if (p.M <= MC && GemmSettings.PackBPerPanel)
+                    if (p.M <= MC && !SingleBlock(p.M, p.K, GemmSettings.SharedBlockMaxPackedA))
+                    {
+                        // Few rows, long K (a weight gradient): the threads split the columns, each running the blocked
+                        // loop on its share (its own A blocks: A is the small operand), half and half from both ends.
+                        s_tallJob.Prepare(ref p, threads);
+                        WorkerPool.Run(s_tallJob, threads, optionalWorkers: true);
+                        return;
+                    }
+
+                    if (SingleBlock(p.M, p.K, GemmSettings.SharedBlockMaxPackedA) && GemmSettings.PackBPerPanel)
                     {
                         // Short and wide (the recurrent product): the threads pack A together into one
                         // shared buffer, then take column chunks from a shared counter (each packing
@@ -335,7 +359,7 @@ internal static unsafe class GemmDriver<T>
         private static int ChooseThreads(int m, int n, int k, int maxThreads)
         {
             double flops = 2.0 * m * n * k;
-            double perThread = m <= MC && GemmSettings.PackBPerPanel
+            double perThread = SingleBlock(m, k, GemmSettings.SharedBlockMaxPackedA) && GemmSettings.PackBPerPanel
                 ? Math.Min(GemmSettings.MinFlopsPerThread, GemmSettings.MinFlopsPerThreadShort)
                 : GemmSettings.MinFlopsPerThread;
             int byWork = (int)Math.Min(maxThreads, Math.Max(1.0, flops / perThread));
@@ -354,7 +378,7 @@ internal static unsafe class GemmDriver<T>
             int mr = TK.MR, nr = TK.NR;
             int rows = i1 - i0;
             int mcMax = MC;
-            bool singleRowBlock = rows <= mcMax;
+            bool singleRowBlock = SingleBlock(rows, p.K, GemmSettings.SingleBlockMaxPackedA);
             int ncMax = singleRowBlock ? NCSmall : NCLarge;
             bool directB = !p.TransB && rows <= mr;
             if (singleRowBlock && GemmSettings.PackBPerPanel)
@@ -610,6 +634,14 @@ internal static unsafe class GemmDriver<T>
         private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
         /// <summary>
+        /// Rows that fit one MC block, with A for all of K at most <paramref name="maxBytes"/> packed
+        /// (<see cref="GemmSettings.SingleBlockMaxPackedA"/> on one thread, <see cref="GemmSettings.SharedBlockMaxPackedA"/>
+        /// on several): the single-row-block paths; otherwise the blocked loop.
+        /// </summary>
+        private static bool SingleBlock(int rows, int k, long maxBytes) =>
+            rows <= MC && (long)RoundUp(rows, TK.MR) * k * sizeof(T) <= maxBytes;
+
+        /// <summary>
         /// True when a row block of <paramref name="rows"/> ends in its own 4 + 3 or 4 + 4 row panels instead of a
         /// full panel and a 1- or 2-row one (rows = 6q + 1 or 6q + 2, q ≥ 1). The few-rows kernel at 1–2 rows keeps
         /// only 2–4 accumulators in flight, too few to cover the FMA latency: an 8-row block as 6 + 2 took as long
@@ -779,6 +811,42 @@ internal static unsafe class GemmDriver<T>
                 while (TwoEndedClaims.TryClaim(ref _ends, panels, index == 0, _minChunkPanels, _chunkDivisor, out int start, out int size))
                 {
                     ComputeColumns(ref p, _bufA, 0, p.M, start * nr, Math.Min(p.N, (start + size) * nr));
+                }
+            }
+        }
+
+        /// <summary>
+        /// Rows that fit one MC block over a K too long to pack A whole on several threads (<see cref="GemmSettings.SharedBlockMaxPackedA"/>): column
+        /// chunks of at least 1/threads of the panels, claimed from both ends (two threads) or in order, each run by
+        /// <see cref="Compute"/>'s blocked loop, which packs its own A blocks (so each claim repacks A; one claim per
+        /// thread keeps that to once per thread). A late worker's share is taken by the caller. Each C element is computed
+        /// as on one thread.
+        /// </summary>
+        private sealed class TallColumnJob : IParallelJob
+        {
+            private GemmProblem<T> _problem;
+            private int _panels;
+            private int _minChunk;
+            private int _threads;
+            private long _ends;
+
+            public void Prepare(ref GemmProblem<T> p, int threads)
+            {
+                _problem = p;
+                _threads = threads;
+                _panels = (p.N + TK.NR - 1) / TK.NR;
+                _minChunk = Math.Max(1, _panels / threads);
+                _ends = 0;
+            }
+
+            public void Execute(int index)
+            {
+                ref GemmProblem<T> p = ref _problem;
+                int nr = TK.NR;
+                bool fromFront = _threads != 2 || index == 0;
+                while (TwoEndedClaims.TryClaim(ref _ends, _panels, fromFront, _minChunk, _threads, out int start, out int size))
+                {
+                    Compute(ref p, 0, p.M, start * nr, Math.Min(p.N, (start + size) * nr));
                 }
             }
         }
