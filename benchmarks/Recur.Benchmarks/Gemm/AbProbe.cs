@@ -48,7 +48,7 @@ internal static unsafe partial class AbProbe
     }
 
     /// <summary>The setting under test (change this line to A/B another knob): off = the AVX2 tile, on = the widest (AVX-512 where it runs).</summary>
-    private static void Toggle(bool on) => (GemmSettings.SingleBlockMaxPackedA, GemmSettings.SharedBlockMaxPackedA) = on ? (512 * 1024, 4 * 1024 * 1024) : (long.MaxValue, long.MaxValue);
+    private static void Toggle(bool on) => GemmSettings.Path = on ? KernelPath.Auto : KernelPath.Vector256;
 
     /// <summary>CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID): robust to other processes' load.</summary>
     public static double ThreadCpuSeconds()

@@ -45,6 +45,9 @@ public sealed record GemmShape(string Name, int M, int N, int K, bool TransA = f
         new GemmShape("dw-b64-i128", 128, 1024, 6400, TransA: true),
         new GemmShape("dw-b128-h128", 128, 512, 25600, TransA: true),
 
+        // The simple RNN's weight gradient halves at B = 64, T = 100, I = H = 256: Xᵀ·dZ and Hpᵀ·dZ (N = H).
+        new GemmShape("dw-rnn-h256", 256, 256, 6400, TransA: true),
+
         // The forward's input projections: G = X·Wx for every token (LSTM and GRU at B = 64, H = 256; LSTM at H = 512; LSTM at B = 16, I = 128).
         new GemmShape("xw-h256", 6400, 1024, 256),
         new GemmShape("xw-gru-h256", 6400, 768, 256),
