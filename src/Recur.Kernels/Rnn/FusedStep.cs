@@ -583,10 +583,10 @@ internal static unsafe class FusedStep
         Vector256<float> n = Avx.RoundToNearestInteger(y);
         Vector256<float> f = y - n;
         Vector256<float> p = Fma.MultiplyAdd(f, Vector256.Create(Exp2C5), Vector256.Create(Exp2C4));
-        p = Fma.MultiplyAdd(f, p, Vector256.Create(Exp2C3));
-        p = Fma.MultiplyAdd(f, p, Vector256.Create(Exp2C2));
-        p = Fma.MultiplyAdd(f, p, Vector256.Create(Exp2C1));
-        p = Fma.MultiplyAdd(f, p, Vector256.Create(Exp2C0));
+        p = Fma.MultiplyAdd(p, f, Vector256.Create(Exp2C3));
+        p = Fma.MultiplyAdd(p, f, Vector256.Create(Exp2C2));
+        p = Fma.MultiplyAdd(p, f, Vector256.Create(Exp2C1));
+        p = Fma.MultiplyAdd(p, f, Vector256.Create(Exp2C0));
         Vector256<float> scale = Avx2.ShiftLeftLogical(Avx.ConvertToVector256Int32(n) + Vector256.Create(127), 23).AsSingle();
         return Vector256<float>.One / Fma.MultiplyAdd(p, scale, Vector256<float>.One);
     }
@@ -599,10 +599,10 @@ internal static unsafe class FusedStep
         Vector512<float> n = Avx512F.RoundScale(y, 0);
         Vector512<float> f = y - n;
         Vector512<float> p = Avx512F.FusedMultiplyAdd(f, Vector512.Create(Exp2C5), Vector512.Create(Exp2C4));
-        p = Avx512F.FusedMultiplyAdd(f, p, Vector512.Create(Exp2C3));
-        p = Avx512F.FusedMultiplyAdd(f, p, Vector512.Create(Exp2C2));
-        p = Avx512F.FusedMultiplyAdd(f, p, Vector512.Create(Exp2C1));
-        p = Avx512F.FusedMultiplyAdd(f, p, Vector512.Create(Exp2C0));
+        p = Avx512F.FusedMultiplyAdd(p, f, Vector512.Create(Exp2C3));
+        p = Avx512F.FusedMultiplyAdd(p, f, Vector512.Create(Exp2C2));
+        p = Avx512F.FusedMultiplyAdd(p, f, Vector512.Create(Exp2C1));
+        p = Avx512F.FusedMultiplyAdd(p, f, Vector512.Create(Exp2C0));
         return Vector512<float>.One / (Vector512<float>.One + Avx512F.Scale(p, n));
     }
 
