@@ -121,7 +121,9 @@ public sealed class BenchTests
 
     /// <summary>
     /// The measured peak is the FMA chains' rate: positive and finite on FMA hardware, under the chains' own bound
-    /// (2 FMA pipes of 512 bits at 6 GHz: 384 GFLOP/s a core), and above a tenth of the issue machine's core.
+    /// (2 FMA pipes of 512 bits at 6 GHz: 384 GFLOP/s a core), and above a tenth of the issue machine's core. The rate is
+    /// wall-clock, so the other test assemblies running at once on a 2-core machine can hold one measurement far below
+    /// the core's rate (7.8 GFLOP/s seen once): the best of up to five measurements counts.
     /// </summary>
     [Fact]
     public void FmaPeak_OneThread_IsARealisticRate()
@@ -132,7 +134,13 @@ public sealed class BenchTests
             return;
         }
 
-        Assert.InRange(FmaPeak.Measure(1, rounds: 3), 9.8, 384);
+        double best = 0;
+        for (int attempt = 0; attempt < 5 && best < 9.8; attempt++)
+        {
+            best = Math.Max(best, FmaPeak.Measure(1, rounds: 3));
+        }
+
+        Assert.InRange(best, 9.8, 384);
         Assert.Throws<ArgumentOutOfRangeException>(() => FmaPeak.Measure(0));
     }
 
