@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Issue 5's targets, checked against the records of `recur bench --json FILE`.
 
-Usage: benchmarks/check_targets.py bench.jsonl [--markdown]
+Usage: benchmarks/check_targets.py bench.jsonl
+       benchmarks/check_targets.py run1.jsonl run2.jsonl ...   (several runs of the grid)
 
-Prints one markdown table of every row (Recur ms, GFLOP/s, % of peak, each peer's ms, ratio = best peer / Recur)
-and then each target with the measured value and "met" / "NOT met". Exit code 0 always: this reports, it does
+One file: prints one markdown table of every row (Recur ms, GFLOP/s, % of peak, each peer's ms, ratio = best peer /
+Recur) and then each target with the measured value and "met" / "NOT met". Exit code 0 always: this reports, it does
 not judge a run's noise (each row carries `other_load`; re-run rows above 0.10 on a quiet machine).
+
+Several files: the same for the last one, then each row's ratio in every run, its median, and which rows are below
+1.0 in every run, in some, or in none (on a shared host rows within ~10 % of a peer change sign from run to run).
 """
 import json
 import math
@@ -36,7 +40,55 @@ def main(argv):
     if len(argv) < 2:
         print(__doc__)
         return 2
-    rows = load(argv[1])
+    runs = [load(path) for path in argv[1:]]
+    report(runs[-1])
+    if len(runs) > 1:
+        across(runs, argv[1:])
+    return 0
+
+
+def across(runs, paths):
+    """Each (row, threads)'s ratio in every run, the median, and the rows below 1.0 in every run / some / none."""
+    keys = []
+    ratio = {}
+    for n, rows in enumerate(runs):
+        for r in rows:
+            if r.get("ratio") is None:
+                continue
+            k = (r["key"], r["threads"])
+            if k not in ratio:
+                keys.append(k)
+                ratio[k] = [None] * len(runs)
+            ratio[k][n] = r["ratio"]
+    print()
+    print(f"Across {len(runs)} runs ({', '.join(paths)}):")
+    print()
+    print("| row | thr | " + " | ".join(f"run {n + 1}" for n in range(len(runs))) + " | median |")
+    print("|---|---|" + "---|" * len(runs) + "---|")
+    always, some = [], []
+    for k in keys:
+        vals = [v for v in ratio[k] if v is not None]
+        vals.sort()
+        med = vals[len(vals) // 2] if len(vals) % 2 else 0.5 * (vals[len(vals) // 2 - 1] + vals[len(vals) // 2])
+        cells = " | ".join("–" if v is None else f"{v:.2f}" for v in ratio[k])
+        print(f"| {k[0]} | {k[1]} | {cells} | {med:.2f} |")
+        below = sum(1 for v in vals if v < 1.0)
+        if below == len(vals):
+            always.append(f"{k[0]} ({k[1]} thr)")
+        elif below:
+            some.append(f"{k[0]} ({k[1]} thr, {below} of {len(vals)})")
+    print()
+    for n, rows in enumerate(runs):
+        rs = [r["ratio"] for r in rows if r.get("ratio") is not None]
+        if rs:
+            geo = math.exp(sum(math.log(x) for x in rs) / len(rs))
+            print(f"run {n + 1}: geometric mean {geo:.2f}, {sum(1 for x in rs if x >= 1.0)} of {len(rs)} rows ≥ 1.0")
+    print(f"below 1.0 in every run ({len(always)}): {', '.join(always) if always else 'none'}")
+    print(f"below 1.0 in some runs ({len(some)}): {', '.join(some) if some else 'none'}")
+    print(f"≥ 1.0 in every run: {len(keys) - len(always) - len(some)} of {len(keys)}")
+
+
+def report(rows):
     print("| row | thr | Recur ms | GFLOP/s | %peak | PyTorch ms | oneDNN ms | ratio | load |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
@@ -92,7 +144,6 @@ def main(argv):
     print("|---|---|---|")
     for name, measured, ok in targets:
         print(f"| {name} | {measured} | {'met' if ok else '**NOT met**'} |")
-    return 0
 
 
 if __name__ == "__main__":
