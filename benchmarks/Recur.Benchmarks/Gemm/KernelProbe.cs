@@ -76,6 +76,10 @@ internal static unsafe class KernelProbe
             BlockedProduct(6400);
             PackedVersusDirect(6400, 256);
             PackedVersusDirect(6400, 128);
+            SixteenRows(16, 256);
+            SixteenRows(64, 256);
+            SixteenRows(1600, 128);
+            SixteenRows(6400, 256);
             DriverVersusLoop(1600, 1024, 128);
             DriverVersusLoop(6400, 1024, 256);
             DriverVersusLoop(6400, 768, 256);
@@ -295,6 +299,103 @@ internal static unsafe class KernelProbe
         direct.Sort();
         Console.WriteLine($"input projection M={m} N={n} K={k}: packed A + 8x16 median {packed[packed.Count / 2]:F1}, A read in place median {direct[direct.Count / 2]:F1} GFLOP/s per CPU second");
         Free(w, a, c, buf);
+    }
+
+    /// <summary>
+    /// A 16-row tile (two consecutive 8-row A panels against one B panel, 16 accumulators) against the 8x16 tile, in the
+    /// products' loop (MC = 144-row blocks, A packed, 64 panels of N = 1024): step products at M = 16 and 64 over the same
+    /// 1 MiB of panels, input projections at M = 1600 and 6400. Interleaved rounds, thread CPU time.
+    /// </summary>
+    private static void SixteenRows(int m, int k)
+    {
+        const int n = 1024, mc = 144;
+        int panels = n / 16;
+        float* w = Filled((long)k * n, 5), a = Filled((long)m * k, 7), c = Filled((long)m * n, 0);
+        var eight = new List<double>();
+        var sixteen = new List<double>();
+        int rounds = m <= 64 ? 40 : 10;
+        for (int round = 0; round < rounds; round++)
+        {
+            foreach (bool wide in new[] { false, true })
+            {
+                double cpu0 = AbProbe.ThreadCpuSeconds();
+                var sw = Stopwatch.StartNew();
+                long calls = 0;
+                do
+                {
+                    for (int ic = 0; ic < m; ic += mc)
+                    {
+                        int rowPanels = Math.Min(mc, m - ic) / 8;
+                        float* ab = a + ((long)ic * k);
+                        for (int q = 0; q < panels; q++)
+                        {
+                            float* bp = w + ((long)q * k * 16);
+                            float* cp = c + ((long)ic * n) + (q * 16);
+                            int j = 0;
+                            if (wide)
+                            {
+                                for (; j + 2 <= rowPanels; j += 2)
+                                {
+                                    Rows16(k, ab + (j * 8 * k), bp, cp + (j * 8 * n), n);
+                                }
+                            }
+
+                            for (; j < rowPanels; j++)
+                            {
+                                Kernel512<float>.Run(k, ab + (j * 8 * k), bp, 16, cp + (j * 8 * n), n, 1f, 0f);
+                            }
+                        }
+                    }
+
+                    calls++;
+                }
+                while (sw.ElapsedMilliseconds < 10);
+
+                (wide ? sixteen : eight).Add(calls * 2.0 * m * n * k / (AbProbe.ThreadCpuSeconds() - cpu0) / 1e9);
+            }
+        }
+
+        eight.Sort();
+        sixteen.Sort();
+        Console.WriteLine($"M={m} N={n} K={k} (MC = {mc}): 8x16 median {eight[eight.Count / 2]:F1}, 16x16 median {sixteen[sixteen.Count / 2]:F1} GFLOP/s per CPU second");
+        Free(w, a, c);
+    }
+
+    /// <summary>The 16-row tile: rows 0–7 from the A panel at <paramref name="a"/>, rows 8–15 from the next one (8·kc further); C = A·B.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining | System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Rows16(int kc, float* a, float* b, float* c, nint ldc)
+    {
+        float* e = a + (8 * kc);
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        Vector512<float> d0 = default, d1 = default, d2 = default, d3 = default, d4 = default, d5 = default, d6 = default, d7 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> x = Vector512.Load(b);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), x, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), x, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), x, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), x, c3);
+            c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), x, c4);
+            c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), x, c5);
+            c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[6]), x, c6);
+            c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[7]), x, c7);
+            d0 = Avx512F.FusedMultiplyAdd(Vector512.Create(e[0]), x, d0);
+            d1 = Avx512F.FusedMultiplyAdd(Vector512.Create(e[1]), x, d1);
+            d2 = Avx512F.FusedMultiplyAdd(Vector512.Create(e[2]), x, d2);
+            d3 = Avx512F.FusedMultiplyAdd(Vector512.Create(e[3]), x, d3);
+            d4 = Avx512F.FusedMultiplyAdd(Vector512.Create(e[4]), x, d4);
+            d5 = Avx512F.FusedMultiplyAdd(Vector512.Create(e[5]), x, d5);
+            d6 = Avx512F.FusedMultiplyAdd(Vector512.Create(e[6]), x, d6);
+            d7 = Avx512F.FusedMultiplyAdd(Vector512.Create(e[7]), x, d7);
+            a += 8;
+            e += 8;
+            b += 16;
+        }
+
+        c0.Store(c); c += ldc; c1.Store(c); c += ldc; c2.Store(c); c += ldc; c3.Store(c); c += ldc;
+        c4.Store(c); c += ldc; c5.Store(c); c += ldc; c6.Store(c); c += ldc; c7.Store(c); c += ldc;
+        d0.Store(c); c += ldc; d1.Store(c); c += ldc; d2.Store(c); c += ldc; d3.Store(c); c += ldc;
+        d4.Store(c); c += ldc; d5.Store(c); c += ldc; d6.Store(c); c += ldc; d7.Store(c);
     }
 
     /// <summary>
