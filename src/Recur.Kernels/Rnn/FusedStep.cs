@@ -192,6 +192,8 @@ internal static unsafe class FusedStep
     /// <paramref name="units"/> units whose gates lie <paramref name="gStride"/> apart in <paramref name="g"/> and
     /// the bias, and <paramref name="recStride"/> apart in <paramref name="rec"/> (a unit-split part's slice).
     /// </summary>
+    // Not inlined into its forwarding overload or a caller: its loops' tanh must fit the JIT's inlining budget (see Activate).
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void LstmCell(float* g, int gStride, float* rec, int recStride, float* bias, float forgetBias, float* c, float* cRaw, float* m, int units)
     {
         // Two passes over the row rather than one per 8 units: each activation is a chain of ~15–25 dependent
@@ -250,6 +252,9 @@ internal static unsafe class FusedStep
         }
     }
 
+    // Not inlined: inlined into a cell pass (with its own loops' tanh), it used up the JIT's inlining budget, which then
+    // left tanh and σ in the pass's loops as calls, the vectors passed through memory.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Activate<TAct>(float* dst, float* a, float* b, float* bias, float add, int n)
         where TAct : struct, IActivation
     {
@@ -294,6 +299,7 @@ internal static unsafe class FusedStep
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ActivateRow<TAct>(float* x, float* dst, int n)
         where TAct : struct, IActivation
     {
@@ -363,6 +369,8 @@ internal static unsafe class FusedStep
     /// <paramref name="units"/> units whose gates lie <paramref name="gStride"/> apart in <paramref name="g"/> and
     /// <paramref name="gateBias"/> and <paramref name="recStride"/> apart in <paramref name="rec"/> (a weight slice's units).
     /// </summary>
+    // Not inlined into its forwarding overload or a caller: its loops' tanh must fit the JIT's inlining budget (see Activate).
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void GruAfterCell(
         float* g, int gStride, float* rec, int recStride, float* gateBias, float* cBias, float* chBias, float* aux, float* hPrev, float* hNew, int units)
     {
