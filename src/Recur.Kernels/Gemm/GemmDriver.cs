@@ -320,7 +320,8 @@ internal static unsafe class GemmDriver<T>
             {
                 try
                 {
-                    if (p.M <= MC && !SingleBlock(p.M, p.K, GemmSettings.SharedBlockMaxPackedA))
+                    bool single = SingleBlock(p.M, p.K, GemmSettings.SharedBlockMaxPackedA);
+                    if (p.M <= MC && !single)
                     {
                         // Few rows, long K (a weight gradient): the threads split the columns, each running the blocked
                         // loop on its share (its own A blocks: A is the small operand), half and half from both ends.
@@ -329,7 +330,7 @@ internal static unsafe class GemmDriver<T>
                         return;
                     }
 
-                    if (SingleBlock(p.M, p.K, GemmSettings.SharedBlockMaxPackedA) && GemmSettings.PackBPerPanel)
+                    if (single && GemmSettings.PackBPerPanel)
                     {
                         // Short and wide (the recurrent product): the threads pack A together into one
                         // shared buffer, then take column chunks from a shared counter (each packing
