@@ -70,6 +70,9 @@ internal static class RnnBench
     /// <summary>--ab-threads N: the thread count of an A/B (default 1; the unit split's is at least 2); above 1 it is timed by wall clock.</summary>
     private static int AbThreads { get; set; } = 1;
 
+    /// <summary>--chunk-bytes N: the input chunks' size that <c>--ab chunkx</c> turns on (default 128 KiB).</summary>
+    private static int ChunkBytes { get; set; } = 128 * 1024;
+
     /// <summary>--var: lengths round(linspace(T, T/2, B)), longest first (recur bench's variable-length rows), instead of every row T steps.</summary>
     private static bool VariableLengths { get; set; }
 
@@ -97,6 +100,7 @@ internal static class RnnBench
                 case "--ab": abKnob = args[++i]; break;
                 case "--min-rows": Kernels.Rnn.RnnSettings.MinRowsPerThread = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--var": VariableLengths = true; break;
+                case "--chunk-bytes": ChunkBytes = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--batch": BatchOverride = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--batch-major": BatchMajor = true; break;
                 case "--ab-threads": AbThreads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
@@ -185,6 +189,7 @@ internal static class RnnBench
             "pairpack" => on => Kernels.Rnn.RnnSettings.PairedPack = on,
             "serialsteps" => on => Kernels.Rnn.RnnSettings.StepParallelMinFlops = on ? 8_000_000 : 0,
             "wide" => on => Kernels.Rnn.RnnSettings.WideCells = on,
+            "chunkx" => on => Kernels.Rnn.RnnSettings.InputChunkBytes = on ? ChunkBytes : 0,
             "tallk" => on =>
             {
                 Kernels.Blas.GemmSettings.SingleBlockMaxPackedA = on ? 512 * 1024 : long.MaxValue;

@@ -74,9 +74,23 @@ internal static unsafe class GruCore<T>
             RnnMath.GatherState(s, h0, H, hS);
         }
 
-        // Input projections for every real token: G[:, 0:2H] = X·Wgx, G[:, 2H:3H] = X·Wcx.
+        // The time loop: its units split between threads at small batches (reset before: two barriers a step), else
+        // its rows (no barrier), else one thread.
+        Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
+        Span<int> unitBounds = stackalloc int[RnnPartition.MaxParts + 1];
+        int unitParts = windowed ? 0 : PackUnitSplit(cfg, s, w, ws, L, unitBounds);
+        int parts = unitParts > 1 ? unitParts : RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
+        // Input projections for every real token: G[:, 0:2H] = X·Wgx, G[:, 2H:3H] = X·Wcx (before the loop, or in
+        // chunks inside a one-thread inference loop: RnnMath.InputChunkSteps).
+        int chunk = RnnMath.InputChunkSteps<T>(s, G3, I, g.Length, training, windowed, unitParts > 1 ? unitParts : parts);
+        long gatesPacked = RnnMath.PackedSize(I, G2);
+        if (chunk > 0 && ((long)chunk * B * G3) + gatesPacked + RnnMath.PackedSize(I, H) > g.Length)
+        {
+            chunk = 0;   // Wgx's and Wcx's panels, each rounded up to whole panels, do not fit behind a chunk's rows
+        }
+
         ReadOnlySpan<T> xp = x[(first * I)..];
-        bool gBatchMajor = !windowed && RnnMath.InPlaceBatchMajor(s, cfg.BatchMajor, training);
+        bool gBatchMajor = chunk == 0 && !windowed && RnnMath.InPlaceBatchMajor(s, cfg.BatchMajor, training);
         if ((!s.Dense || cfg.BatchMajor) && !gBatchMajor)
         {
             Span<T> xg = ws.Slice(L.Xg + (first * I), n * I);
@@ -85,9 +99,18 @@ internal static unsafe class GruCore<T>
         }
 
         Span<T> gw = g[(first * G3)..];
-
         var cache = cfg.PackCache;
-        if (RnnMath.CachesInput(cache, n, I))
+        int wxNr = 0;
+        Span<T> wxPacked = default;
+        if (chunk > 0)
+        {
+            // In chunks inside the loop (RnnMath.InputChunkSteps): Wgx's and Wcx's panels, back to back, behind the
+            // front of G's region that each chunk's rows reuse.
+            wxPacked = g.Slice(chunk * B * G3, (int)(gatesPacked + RnnMath.PackedSize(I, H)));
+            RnnMath.PackWeights(false, I, H, w.CandidateInputKernel, H, wxPacked[(int)gatesPacked..]);
+            wxNr = RnnMath.PackWeights(false, I, G2, wgx, G2, wxPacked);
+        }
+        else if (RnnMath.CachesInput(cache, n, I))
         {
             // A cached call (a wavefront's chunk, on one thread): Wgx and Wcx packed once for every chunk, back to back.
             long gates = RnnMath.PackedSize(I, G2);
@@ -113,12 +136,6 @@ internal static unsafe class GruCore<T>
             RnnMath.Gemm(false, false, n, H, I, xp, I, w.CandidateInputKernel, H, T.Zero, gw[G2..], G3);
         }
 
-        // The time loop: its units split between threads at small batches (reset before: two barriers a step), else
-        // its rows (no barrier), else one thread.
-        Span<int> bounds = stackalloc int[RnnPartition.MaxParts + 1];
-        Span<int> unitBounds = stackalloc int[RnnPartition.MaxParts + 1];
-        int unitParts = windowed ? 0 : PackUnitSplit(cfg, s, w, ws, L, unitBounds);
-        int parts = unitParts > 1 ? unitParts : RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
         // Wgh's and Wch's GEMM panels (back to back) and the one-row panels: in the workspace, or kept in the cache across
         // calls (not the unit split's).
         Span<T> wp = unitParts > 1 || cache is null ? ws[L.Wp..] : cache.Recurrent<T>(RnnMath.PackedSize(H, G2) + RnnMath.PackedSize(H, H));
@@ -130,6 +147,7 @@ internal static unsafe class GruCore<T>
         Debug.Assert(!oneRowSlices || fused, "one-row weight slices run the fused step: Choose(oneRow) and PackFused must agree");
         bool inY = !windowed && unitParts <= 1 && s.Dense && !training && RnnSettings.StepsInOutput;
         fixed (T* pws = ws, pgk = w.GateKernel, pgb = w.GateBias, pck = w.CandidateHiddenKernel, pcb = w.CandidateBias, pchb = w.CandidateHiddenBias, py = y)
+        fixed (T* px = xp, pwx = wxPacked, pcx = w.CandidateInputKernel)
         fixed (int* pub = unitBounds)
         {
             var job = Job.Instance;
@@ -139,6 +157,7 @@ internal static unsafe class GruCore<T>
                 CandidateBias = pcb, HiddenBias = pchb, Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused, GBatchMajor = gBatchMajor,
                 UnitBounds = unitParts > 1 ? pub : null, UnitParts = unitParts, InY = inY, Wp = Ptr(wp), Wcp = Ptr(wcp), Wv = Ptr(wv),
                 WpLength = wp.Length, WcpLength = wcp.Length, T0 = t0, T1 = t1,
+                ChunkSteps = chunk, X = px, XLength = xp.Length, WxPacked = pwx, WxPackedLength = wxPacked.Length, WxNr = wxNr, CandidateInputKernel = pcx,
             };
             job.Backward = false;
             if (unitParts > 1)
@@ -196,6 +215,19 @@ internal static unsafe class GruCore<T>
 
         /// <summary>G's rows follow x's batch-major (b, t) order (<see cref="RnnMath.GateRow"/>).</summary>
         public bool GBatchMajor;
+
+        /// <summary>
+        /// Steps per input-projection chunk (0: G was computed for every token before the loop): every
+        /// <see cref="ChunkSteps"/> steps the loop computes the next steps' rows of G into the front of G's region from
+        /// x's rows (<see cref="X"/>, I apart, from the first token) and Wgx's and Wcx's panels (<see cref="WxPacked"/>).
+        /// </summary>
+        public int ChunkSteps;
+        public T* X;
+        public int XLength;
+        public T* WxPacked;
+        public int WxPackedLength;
+        public int WxNr;
+        public T* CandidateInputKernel;
 
         /// <summary>The unit split's part bounds (<see cref="UnitParts"/> + 1 of them; null: no unit split).</summary>
         public int* UnitBounds;
@@ -277,8 +309,21 @@ internal static unsafe class GruCore<T>
         int ys = cfg.BatchMajor ? T_ * H : H;
         Span<T> g = ws.Slice(L.G, T_ * B * G3), hS = ws.Slice(L.HState, B * H), rec = ws.Slice(L.Rec, B * G3);
         Span<T> tmp = ws.Slice(L.Tmp + (r0 * H), H);
+
+        // gBase: the token whose G row lies first in G's region (0, or the current input chunk's first token).
+        int gBase = 0;
         for (int t = c.T0; t < c.T1; t++)
         {
+            if (c.ChunkSteps > 0 && (t - c.T0) % c.ChunkSteps == 0)
+            {
+                int end = Math.Min(c.T1, t + c.ChunkSteps), gatesPacked = (int)RnnMath.PackedSize(I, G2);
+                gBase = s.Offset[t];
+                var xs = new ReadOnlySpan<T>(c.X, c.XLength);
+                var packed = new ReadOnlySpan<T>(c.WxPacked, c.WxPackedLength);
+                RnnMath.InputChunk(gBase, s.Offset[end] - gBase, G2, I, xs, I, new ReadOnlySpan<T>(c.GateKernel, I * G2), packed, c.WxNr, g, G3);
+                RnnMath.InputChunk(gBase, s.Offset[end] - gBase, H, I, xs, I, new ReadOnlySpan<T>(c.CandidateInputKernel, I * H), packed[gatesPacked..], c.WxNr, g[G2..], G3);
+            }
+
             int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;
 
             // Where this step reads h_{t−1} and writes h_t: the state buffer (rows H apart), or y's rows (ys apart).
@@ -300,7 +345,7 @@ internal static unsafe class GruCore<T>
                 }
 
                 FusedStep.GruResetAfter(
-                    (float*)c.Wv, (float*)Ptr(hFrom), H, (float*)Ptr(g.Slice(RnnMath.GateRow(c.GBatchMajor, s, t, r0) * G3, G3)), (float*)Ptr(rec.Slice(r0 * G3, G3)), (float*)c.GateBias, (float*)c.CandidateBias,
+                    (float*)c.Wv, (float*)Ptr(hFrom), H, (float*)Ptr(g.Slice((RnnMath.GateRow(c.GBatchMajor, s, t, r0) - gBase) * G3, G3)), (float*)Ptr(rec.Slice(r0 * G3, G3)), (float*)c.GateBias, (float*)c.CandidateBias,
                     (float*)c.HiddenBias, training ? (float*)Ptr(ws.Slice(L.Aux + (off * H), H)) : null, (float*)Ptr(hRow), training,
                     reverse: RnnSettings.ReversedStep(t));
             }
@@ -343,7 +388,7 @@ internal static unsafe class GruCore<T>
                     if (vec)
                     {
                         // One vectorised pass per row instead of a handful of TensorPrimitives calls.
-                        T* pg = Ptr(g.Slice(RnnMath.GateRow(c.GBatchMajor, s, t, r0 + k) * G3, G3)), pr = Ptr(recRows.Slice(k * G3, G3)), pa = Ptr(aux.Slice(k * H, H));
+                        T* pg = Ptr(g.Slice((RnnMath.GateRow(c.GBatchMajor, s, t, r0 + k) - gBase) * G3, G3)), pr = Ptr(recRows.Slice(k * G3, G3)), pa = Ptr(aux.Slice(k * H, H));
                         T* ph = Ptr(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(hp), H)), pn = Ptr(hn);
                         fixed (T* pgb = gateBias)
                         fixed (T* pcb = cBias)
@@ -358,7 +403,7 @@ internal static unsafe class GruCore<T>
                         continue;
                     }
 
-                    Span<T> gr = g.Slice(RnnMath.GateRow(c.GBatchMajor, s, t, r0 + k) * G3, G3), rr = recRows.Slice(k * G3, G3);
+                    Span<T> gr = g.Slice((RnnMath.GateRow(c.GBatchMajor, s, t, r0 + k) - gBase) * G3, G3), rr = recRows.Slice(k * G3, G3);
                     Span<T> ru = gr[..G2], r = gr[..H], gc = gr.Slice(G2, H), a = aux.Slice(k * H, H);
                     TensorPrimitives.Add(ru, rr[..G2], ru);
                     TensorPrimitives.Add(ru, gateBias, ru);
@@ -384,7 +429,7 @@ internal static unsafe class GruCore<T>
                     RnnMath.GemmPacked(false, nb, H, H, aux, H, wch, H, new ReadOnlySpan<T>(c.Wcp, c.WcpLength), c.PanelWidth, T.Zero, recRows[G2..], G3, gemmThreads);
                     for (int k = 0; k < nb; k++)
                     {
-                        Span<T> gr = g.Slice(RnnMath.GateRow(c.GBatchMajor, s, t, r0 + k) * G3, G3), gc = gr.Slice(G2, H);
+                        Span<T> gr = g.Slice((RnnMath.GateRow(c.GBatchMajor, s, t, r0 + k) - gBase) * G3, G3), gc = gr.Slice(G2, H);
                         ReadOnlySpan<T> hp = hPrev.Slice(k * ldp, H);
                         Span<T> hn = hOut.Slice(k * ldn, H);
                         if (vec)

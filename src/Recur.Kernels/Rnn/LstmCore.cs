@@ -106,9 +106,7 @@ internal static unsafe class LstmCore<T>
             ldx = L.XStride;
         }
 
-        // With a cache (a wavefront's chunk, on one thread), Wx is packed once for every chunk.
         var cache = cfg.PackCache;
-        RnnMath.InputGemm(cache, n, GH, I, xp, ldx, wx, g[(first * GH)..], GH);
 
         // The time loop, its rows split between threads when the batch is large enough (no per-step barrier).
         // The time loop: its units split between threads at small batches (one barrier a step), else its rows
@@ -125,7 +123,25 @@ internal static unsafe class LstmCore<T>
         bool fused = (unitParts <= 1 || oneRowSlices) && PackFused(cfg, s, w.Kernel, wv, cache);
         Debug.Assert(!oneRowSlices || fused, "one-row weight slices run the fused step: Choose(oneRow) and PackFused must agree");
         bool inY = unitParts <= 1 && s.Dense && !training && cfg.NumProj == 0 && RnnSettings.StepsInOutput;
+
+        // The input projection: in chunks of a few steps inside a one-thread inference loop, each into the front of G's
+        // region on Wx packed once behind them (RnnMath.InputChunkSteps); else for every real token as one GEMM before
+        // the loop (with a cache — a wavefront's chunk, on one thread — on Wx packed once for every chunk).
+        int chunk = RnnMath.InputChunkSteps<T>(s, GH, I, g.Length, training, windowed, unitParts > 1 ? unitParts : parts);
+        int wxNr = 0;
+        Span<T> wxPacked = default;
+        if (chunk > 0)
+        {
+            wxPacked = g[(chunk * B * GH)..];
+            wxNr = RnnMath.PackWeights(false, I, GH, wx, GH, wxPacked);
+        }
+        else
+        {
+            RnnMath.InputGemm(cache, n, GH, I, xp, ldx, wx, g[(first * GH)..], GH);
+        }
+
         fixed (T* pws = ws, pk = w.Kernel, pb = w.Bias, pwi = w.PeepholeInput, pwf = w.PeepholeForget, pwo = w.PeepholeOutput, pp = w.Projection, py = y)
+        fixed (T* px = xp, pwx = wxPacked)
         fixed (int* pub = unitBounds)
         {
             var job = Job.Instance;
@@ -134,6 +150,7 @@ internal static unsafe class LstmCore<T>
                 Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Wi = pwi, Wf = pwf, Wo = pwo, Proj = pp,
                 Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused, UnitBounds = unitParts > 1 ? pub : null, UnitParts = unitParts, InY = inY,
                 Wp = Ptr(wp), WpLength = wp.Length, Wv = Ptr(wv), T0 = t0, T1 = t1,
+                ChunkSteps = chunk, X = px, XLength = xp.Length, Ldx = ldx, WxPacked = pwx, WxNr = wxNr,
             };
             job.Backward = false;
             if (unitParts > 1)
@@ -200,6 +217,18 @@ internal static unsafe class LstmCore<T>
         /// <summary>The steps [T0, T1) this call runs (the whole sequence, or a window of it).</summary>
         public int T0;
         public int T1;
+
+        /// <summary>
+        /// Steps per input-projection chunk (0: G was computed for every token before the loop): every
+        /// <see cref="ChunkSteps"/> steps the loop computes the next steps' rows of G into the front of G's region from
+        /// x's rows (<see cref="X"/>, <see cref="Ldx"/> apart, from the first token) and Wx's panels (<see cref="WxPacked"/>).
+        /// </summary>
+        public int ChunkSteps;
+        public T* X;
+        public int XLength;
+        public int Ldx;
+        public T* WxPacked;
+        public int WxNr;
 
         public readonly LstmWeights<T> Weights
         {
@@ -282,8 +311,18 @@ internal static unsafe class LstmCore<T>
         // next step reads as h_{t−1}; h0 comes from the state buffer.
         bool inY = c.InY;
         int ys = cfg.BatchMajor ? T_ * P : P;
+
+        // gBase: the token whose G row lies first in G's region (0, or the current input chunk's first token).
+        int gBase = 0;
         for (int t = c.T0; t < c.T1; t++)
         {
+            if (c.ChunkSteps > 0 && (t - c.T0) % c.ChunkSteps == 0)
+            {
+                int end = Math.Min(c.T1, t + c.ChunkSteps);
+                gBase = s.Offset[t];
+                RnnMath.InputChunk(gBase, s.Offset[end] - gBase, GH, I, new ReadOnlySpan<T>(c.X, c.XLength), c.Ldx, w.Kernel[..(I * GH)], new ReadOnlySpan<T>(c.WxPacked, (int)RnnMath.PackedSize(I, GH)), c.WxNr, g, GH);
+            }
+
             int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;
             if (nb == 1 && c.Fused)
             {
@@ -299,7 +338,7 @@ internal static unsafe class LstmCore<T>
 
                 T* pc = Ptr(cS.Slice(r0 * H, H));
                 FusedStep.Lstm(
-                    (float*)c.Wv, (float*)Ptr(hIn), P, H, (float*)Ptr(g.Slice(off * GH, GH)), (float*)Ptr(rec.Slice(r0 * GH, GH)), (float*)c.Bias, float.CreateTruncating(cfg.ForgetBias),
+                    (float*)c.Wv, (float*)Ptr(hIn), P, H, (float*)Ptr(g.Slice((off - gBase) * GH, GH)), (float*)Ptr(rec.Slice(r0 * GH, GH)), (float*)c.Bias, float.CreateTruncating(cfg.ForgetBias),
                     (float*)pc, training ? (float*)Ptr(ws.Slice(L.C + (off * H), H)) : null, (float*)Ptr(hRow), training, reverse: RnnSettings.ReversedStep(t));
             }
             else if (nb > 0)
@@ -326,7 +365,7 @@ internal static unsafe class LstmCore<T>
                 Span<T> mRows = training && proj ? ws.Slice(L.M + (off * H), nb * H) : mS.Slice(r0 * H, nb * H);
                 for (int k = 0; k < nb; k++)
                 {
-                    Span<T> gr = g.Slice((off + k) * GH, GH);
+                    Span<T> gr = g.Slice((off - gBase + k) * GH, GH);
                     Span<T> cRow = cS.Slice((r0 + k) * H, H);
                     Span<T> cRaw = training ? ws.Slice(L.C + ((off + k) * H), H) : tmp[..H];
                     Span<T> m = inY ? y.Slice(RnnMath.SequenceRow(cfg.BatchMajor, T_, B, t, r0 + k) * P, P) : mRows.Slice(k * H, H);

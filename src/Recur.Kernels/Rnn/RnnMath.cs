@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Recur.Kernels.Blas;
 
@@ -91,6 +92,49 @@ internal static class RnnMath
         }
 
         GemmPacked(false, rows, width, depth, x, ldx, w, width, packed, cache.InputNr, T.Zero, c, ldc, 1);
+    }
+
+    /// <summary>
+    /// Steps per input-projection chunk of an inference loop (<see cref="RnnSettings.InputChunkBytes"/>), or 0 for one
+    /// input GEMM over the whole sequence: chunks run only in a whole-sequence inference call whose loop runs as one
+    /// part on one thread, when the whole G (<paramref name="gElements"/>) is at least
+    /// <see cref="RnnSettings.InputChunkMinBytes"/>, and when G's region holds a chunk's rows and the input weights'
+    /// panels (<paramref name="depth"/> x <paramref name="width"/>) behind them.
+    /// </summary>
+    public static int InputChunkSteps<T>(in RnnSchedule s, int width, int depth, long gElements, bool training, bool windowed, int parts)
+        where T : unmanaged
+    {
+        int size = Unsafe.SizeOf<T>();
+        if (training || windowed || parts != 1 || Kernels.Gemm.MaxThreads != 1 || !RnnSettings.PackWeights || RnnSettings.InputChunkBytes <= 0
+            || s.Time < 2 || depth == 0 || (long)s.Tokens * width * size < RnnSettings.InputChunkMinBytes)
+        {
+            return 0;
+        }
+
+        long stepBytes = (long)Math.Max(1, s.Batch) * width * size;
+        int steps = (int)Math.Clamp(RnnSettings.InputChunkBytes / stepBytes, 1, s.Time);
+        return steps >= RnnSettings.InputChunkMinSteps && ((long)steps * s.Batch * width) + PackedSize(depth, width) <= gElements ? steps : 0;
+    }
+
+    [ThreadStatic]
+    private static long t_inputChunks;
+
+    /// <summary>Input-projection chunks (<see cref="InputChunk"/> calls) run on the calling thread so far: tests check that a case takes the chunked path.</summary>
+    public static long InputChunksOnThisThread => t_inputChunks;
+
+    /// <summary>
+    /// One input-projection chunk (<see cref="InputChunkSteps"/>): G's first <paramref name="rows"/> rows (width
+    /// <paramref name="width"/>, <paramref name="ldg"/> apart) = x's rows from token <paramref name="token"/> times W,
+    /// on W's panels packed once per call (panel width <paramref name="nr"/>), on the calling thread.
+    /// </summary>
+    public static void InputChunk<T>(int token, int rows, int width, int depth, ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> w, ReadOnlySpan<T> packed, int nr, Span<T> g, int ldg)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        t_inputChunks++;
+        if (rows > 0)
+        {
+            GemmPacked(false, rows, width, depth, x[(token * ldx)..], ldx, w, width, packed, nr, T.Zero, g, ldg, 1);
+        }
     }
 
     /// <summary>

@@ -43,6 +43,23 @@ internal static class RnnSettings
     public static bool UseUnitSplit(int batch, int threads) =>
         threads >= 2 && (UnitSplitMaxRows < 0 ? batch < threads * Math.Max(1, MinRowsPerThread) : batch <= UnitSplitMaxRows);
 
+    /// <summary>
+    /// Bytes of input projection (G) a one-thread inference loop computes at a time, a few steps ahead, into the front
+    /// of G's region, which every chunk reuses, instead of one GEMM over the whole sequence before the loop: the whole
+    /// G (5–26 MB on the issue grid's batched rows) has left the cache by the time its step reads it. 0 turns the
+    /// chunks off. See <see cref="RnnMath.InputChunkSteps"/> (ADR 0010, fifteenth part).
+    /// </summary>
+    public static int InputChunkBytes { get; set; } = 512 * 1024;
+
+    /// <summary>
+    /// The fewest steps an input chunk may hold: each chunk streams the input weights' panels once, so a chunk of one
+    /// or two steps at B = 64 (H = 256, 512) cost more than the cache misses it saved (<c>rnn --ab chunkx</c>: 0.99–1.11×).
+    /// </summary>
+    public static int InputChunkMinSteps { get; set; } = 4;
+
+    /// <summary>The size of the whole G below which inference keeps one input GEMM before the loop (it stays in cache).</summary>
+    public static int InputChunkMinBytes { get; set; } = 1024 * 1024;
+
     /// <summary>Dense simple-RNN inference runs its steps in y itself (no copies of h between the state buffer, G and y).</summary>
     public static bool StepsInOutput { get; set; } = true;
 

@@ -1,0 +1,158 @@
+using System.Numerics;
+using Recur.Kernels.Rnn;
+
+namespace Recur.Kernels.Tests.Rnn;
+
+/// <summary>
+/// The input projection in chunks inside a one-thread inference loop (<see cref="RnnSettings.InputChunkBytes"/>,
+/// <see cref="RnnMath.InputChunkSteps"/>; ADR 0010, fifteenth part): the LSTM and both GRUs give what one input GEMM
+/// before the loop gives, to float rounding — chunks of 1, 3 and 5 steps (the last one short), time-major and
+/// batch-major, every row T steps and lengths with a 0, a 1 and rows ending inside chunks (the last steps run one
+/// row, the fused one-row step), float and double, initial states given — and the chunked path did run.
+/// </summary>
+[Collection(nameof(GemmCollection))]
+public class InputChunkTests
+{
+    private const int Time = 23, Batch = 5, Input = 9, Units = 7;
+
+    public static TheoryData<int, bool, string> Cases => new()
+    {
+        { 1, false, "" },
+        { 3, true, "" },
+        { 3, false, "23,0,7,15,1" },
+        { 5, true, "4,23,1,0,11" },
+    };
+
+    private static T[] Rand<T>(Random rng, int n)
+        where T : IFloatingPointIeee754<T> =>
+        Enumerable.Range(0, n).Select(_ => T.CreateTruncating((rng.NextDouble() - 0.5) * 1.6)).ToArray();
+
+    /// <summary>Runs <paramref name="run"/> on one thread with chunks of <paramref name="steps"/> steps (0: chunks off); also returns how many chunks ran.</summary>
+    private static (TResult Result, long Chunks) With<T, TResult>(int steps, int width, Func<TResult> run)
+        where T : unmanaged
+    {
+        int savedThreads = Gemm.MaxThreads, savedBytes = RnnSettings.InputChunkBytes, savedSteps = RnnSettings.InputChunkMinSteps, savedMin = RnnSettings.InputChunkMinBytes;
+        Gemm.MaxThreads = 1;
+        RnnSettings.InputChunkBytes = steps * Batch * width * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        RnnSettings.InputChunkMinSteps = 1;
+        RnnSettings.InputChunkMinBytes = 0;
+        try
+        {
+            long before = RnnMath.InputChunksOnThisThread;
+            TResult result = run();
+            return (result, RnnMath.InputChunksOnThisThread - before);
+        }
+        finally
+        {
+            Gemm.MaxThreads = savedThreads;
+            RnnSettings.InputChunkBytes = savedBytes;
+            RnnSettings.InputChunkMinSteps = savedSteps;
+            RnnSettings.InputChunkMinBytes = savedMin;
+        }
+    }
+
+    private static void Equal<T>(IReadOnlyList<T[]> whole, IReadOnlyList<T[]> chunked)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double tol = typeof(T) == typeof(double) ? 1e-13 : 2e-6;
+        for (int a = 0; a < whole.Count; a++)
+        {
+            Assert.Equal(whole[a].Length, chunked[a].Length);
+            for (int i = 0; i < whole[a].Length; i++)
+            {
+                double e = double.CreateTruncating(whole[a][i]), v = double.CreateTruncating(chunked[a][i]);
+                Assert.True(Math.Abs(e - v) <= tol * Math.Max(1, Math.Abs(e)), $"result {a}[{i}]: whole {e}, chunked {v}");
+            }
+        }
+    }
+
+    private static int[] Lengths(string spec) => spec.Length == 0 ? [] : spec.Split(',').Select(int.Parse).ToArray();
+
+    private static void Lstm<T>(int steps, bool batchMajor, string lengths)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Random(steps * 10 + (batchMajor ? 1 : 0));
+        var cfg = new LstmConfig(Time, Batch, Input, Units) { BatchMajor = batchMajor };
+        T[] kernel = Rand<T>(rng, (Input + Units) * 4 * Units), bias = Rand<T>(rng, 4 * Units), x = Rand<T>(rng, Time * Batch * Input);
+        T[] c0 = Rand<T>(rng, Batch * Units), h0 = Rand<T>(rng, Batch * Units);
+        int[] lens = Lengths(lengths);
+        List<T[]> Run()
+        {
+            T[] y = new T[Time * Batch * Units], cF = new T[Batch * Units], hF = new T[Batch * Units], ws = new T[LstmKernel.WorkspaceSize(cfg, training: false)];
+            LstmCore<T>.Forward(cfg, new LstmWeights<T> { Kernel = kernel, Bias = bias }, x, lens, c0, h0, y, cF, hF, ws, training: false);
+            return [y, cF, hF];
+        }
+
+        var (whole, none) = With<T, List<T[]>>(0, 4 * Units, Run);
+        var (chunked, chunks) = With<T, List<T[]>>(steps, 4 * Units, Run);
+        Assert.Equal(0, none);
+        Assert.Equal((Time + steps - 1) / steps, chunks);
+        Equal(whole, chunked);
+    }
+
+    private static void Gru<T>(int steps, bool batchMajor, string lengths, bool resetAfter)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Random(steps * 10 + (batchMajor ? 1 : 0) + (resetAfter ? 5 : 0));
+        var cfg = new GruConfig(Time, Batch, Input, Units) { BatchMajor = batchMajor, ResetAfter = resetAfter };
+        T[] gk = Rand<T>(rng, (Input + Units) * 2 * Units), gb = Rand<T>(rng, 2 * Units), cx = Rand<T>(rng, Input * Units), ch = Rand<T>(rng, Units * Units);
+        T[] cb = Rand<T>(rng, Units), chb = Rand<T>(rng, resetAfter ? Units : 0), x = Rand<T>(rng, Time * Batch * Input), h0 = Rand<T>(rng, Batch * Units);
+        int[] lens = Lengths(lengths);
+        List<T[]> Run()
+        {
+            T[] y = new T[Time * Batch * Units], hF = new T[Batch * Units], ws = new T[GruKernel.WorkspaceSize(cfg, training: false)];
+            var w = new GruWeights<T> { GateKernel = gk, GateBias = gb, CandidateInputKernel = cx, CandidateHiddenKernel = ch, CandidateBias = cb, CandidateHiddenBias = chb };
+            GruCore<T>.Forward(cfg, w, x, lens, h0, y, hF, ws, training: false);
+            return [y, hF];
+        }
+
+        var (whole, none) = With<T, List<T[]>>(0, 3 * Units, Run);
+        var (chunked, chunks) = With<T, List<T[]>>(steps, 3 * Units, Run);
+        Assert.Equal(0, none);
+        Assert.Equal(2 * ((Time + steps - 1) / steps), chunks);   // Wgx's and Wcx's products, each chunk
+        Equal(whole, chunked);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void LstmChunksGiveTheWholeGemmsResults(int steps, bool batchMajor, string lengths)
+    {
+        Lstm<float>(steps, batchMajor, lengths);
+        Lstm<double>(steps, batchMajor, lengths);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void GruChunksGiveTheWholeGemmsResults(int steps, bool batchMajor, string lengths)
+    {
+        Gru<float>(steps, batchMajor, lengths, resetAfter: false);
+        Gru<double>(steps, batchMajor, lengths, resetAfter: false);
+        Gru<float>(steps, batchMajor, lengths, resetAfter: true);
+        Gru<double>(steps, batchMajor, lengths, resetAfter: true);
+    }
+
+    /// <summary>Where chunks would not pay or cannot run: training, several threads, a small G, too few steps a chunk.</summary>
+    [Fact]
+    public void ChunksRunOnlyInOneThreadInferenceOnALargeG()
+    {
+        int savedThreads = Gemm.MaxThreads;
+        try
+        {
+            var s = RnnSchedule.Build(100, 16, ReadOnlySpan<int>.Empty, new float[RnnSchedule.IntCount(100, 16)]);
+            long g = 100L * 16 * 1024;
+            Gemm.MaxThreads = 1;
+            Assert.Equal(8, RnnMath.InputChunkSteps<float>(s, 1024, 128, g, training: false, windowed: false, parts: 1));   // 512 KiB / 64 KiB a step
+            Assert.Equal(0, RnnMath.InputChunkSteps<float>(s, 1024, 128, g, training: true, windowed: false, parts: 1));
+            Assert.Equal(0, RnnMath.InputChunkSteps<float>(s, 1024, 128, g, training: false, windowed: true, parts: 1));
+            Assert.Equal(0, RnnMath.InputChunkSteps<float>(s, 1024, 128, g, training: false, windowed: false, parts: 2));
+            Assert.Equal(0, RnnMath.InputChunkSteps<float>(s, 64, 128, 100L * 16 * 64, training: false, windowed: false, parts: 1));   // G 400 KiB
+            Assert.Equal(0, RnnMath.InputChunkSteps<float>(s, 4096, 512, 100L * 16 * 4096, training: false, windowed: false, parts: 1));   // 2 steps a chunk
+            Gemm.MaxThreads = 2;
+            Assert.Equal(0, RnnMath.InputChunkSteps<float>(s, 1024, 128, g, training: false, windowed: false, parts: 1));
+        }
+        finally
+        {
+            Gemm.MaxThreads = savedThreads;
+        }
+    }
+}
