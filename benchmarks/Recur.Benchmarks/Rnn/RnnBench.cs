@@ -70,8 +70,8 @@ internal static class RnnBench
     /// <summary>--ab-threads N: the thread count of an A/B (default 1; the unit split's is at least 2); above 1 it is timed by wall clock.</summary>
     private static int AbThreads { get; set; } = 1;
 
-    /// <summary>--chunk-bytes N: the input chunks' size that <c>--ab chunkx</c> turns on (default 128 KiB).</summary>
-    private static int ChunkBytes { get; set; } = 128 * 1024;
+    /// <summary>--chunk-bytes N: the input chunks' size that <c>--ab chunkx</c> turns on (default 256 KiB).</summary>
+    private static int ChunkBytes { get; set; } = 256 * 1024;
 
     /// <summary>--var: lengths round(linspace(T, T/2, B)), longest first (recur bench's variable-length rows), instead of every row T steps.</summary>
     private static bool VariableLengths { get; set; }

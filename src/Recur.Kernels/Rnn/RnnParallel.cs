@@ -47,9 +47,10 @@ internal static class RnnSettings
     /// Bytes of input projection (G) a one-thread inference loop computes at a time, a few steps ahead, into the front
     /// of G's region, which every chunk reuses, instead of one GEMM over the whole sequence before the loop: the whole
     /// G (5–26 MB on the issue grid's batched rows) has left the cache by the time its step reads it. 0 turns the
-    /// chunks off. See <see cref="RnnMath.InputChunkSteps"/> (ADR 0010, fifteenth part).
+    /// chunks off. At B = 16 (4H or 3H = 768–1024 wide) chunks of 256 KiB, 4–5 steps, took 0.93–0.98× the time of
+    /// the whole GEMM (<c>rnn --ab chunkx</c>), 512 KiB 0.95–1.02×. See <see cref="RnnMath.InputChunkSteps"/> (ADR 0010, fifteenth part).
     /// </summary>
-    public static int InputChunkBytes { get; set; } = 512 * 1024;
+    public static int InputChunkBytes { get; set; } = 256 * 1024;
 
     /// <summary>
     /// The fewest steps an input chunk may hold: each chunk streams the input weights' panels once, so a chunk of one

@@ -141,12 +141,12 @@ public class InputChunkTests
             var s = RnnSchedule.Build(100, 16, ReadOnlySpan<int>.Empty, new float[RnnSchedule.IntCount(100, 16)]);
             long g = 100L * 16 * 1024;
             Gemm.MaxThreads = 1;
-            Assert.Equal(8, RnnMath.InputChunkSteps<float>(s, 1024, 128, g, training: false, windowed: false, parts: 1));   // 512 KiB / 64 KiB a step
+            Assert.Equal(4, RnnMath.InputChunkSteps<float>(s, 1024, 128, g, training: false, windowed: false, parts: 1));   // 256 KiB / 64 KiB a step
             Assert.Equal(0, RnnMath.InputChunkSteps<float>(s, 1024, 128, g, training: true, windowed: false, parts: 1));
             Assert.Equal(0, RnnMath.InputChunkSteps<float>(s, 1024, 128, g, training: false, windowed: true, parts: 1));
             Assert.Equal(0, RnnMath.InputChunkSteps<float>(s, 1024, 128, g, training: false, windowed: false, parts: 2));
             Assert.Equal(0, RnnMath.InputChunkSteps<float>(s, 64, 128, 100L * 16 * 64, training: false, windowed: false, parts: 1));   // G 400 KiB
-            Assert.Equal(0, RnnMath.InputChunkSteps<float>(s, 4096, 512, 100L * 16 * 4096, training: false, windowed: false, parts: 1));   // 2 steps a chunk
+            Assert.Equal(0, RnnMath.InputChunkSteps<float>(s, 2048, 512, 100L * 16 * 2048, training: false, windowed: false, parts: 1));   // 2 steps a chunk
             Gemm.MaxThreads = 2;
             Assert.Equal(0, RnnMath.InputChunkSteps<float>(s, 1024, 128, g, training: false, windowed: false, parts: 1));
         }
