@@ -18,7 +18,7 @@ internal static class Program
         ("gemm-start", "Diagnostic: start delay of the pool's second thread (histogram), synthetic and GEMM. [--calls N] [--quiet-wait S]", StartDelayProbe.Run),
         ("gemm-gap", "Diagnostic: 2-thread SGEMM call times by position after an idle gap, Recur vs OpenBLAS, and Recur's worker start delay. [shape] [--gap-ms G] [--calls N] [--rounds R] [--recur-only] [--verbose] [--no-move]", GapProbe.Run),
         ("gemm-cpu", "Single-thread SGEMM vs OpenBLAS timed by thread CPU time (robust to other load). [shape filter]", CpuTimeGemm.Run),
-        ("rnn-parts", "Diagnostic: one forward's time by part (input GEMM, recurrent GEMMs, cell passes), interleaved rounds. [B T I H [gru|rnn|lstm-train [threads]]]", PartsProbe.Run),
+        ("rnn-parts", "Diagnostic: one forward's time by part (input GEMM, recurrent GEMMs, cell passes), interleaved rounds. [B T I H [gru|gru-ra|rnn|lstm-train [threads]]]", PartsProbe.Run),
         ("rnn-stack", "Diagnostic: a stacked LSTM, GRU or RNN (time-major inference) layer by layer vs the layer wavefront in C chunks, without and with the pack cache. [B T I H L [chunks,...] [--threads N] [--cell lstm|gru|rnn]]", StackProbe.Run),
         ("rnn-train-stack", "Diagnostic: a stacked LSTM's training step, layer by layer vs the forward and backward layer wavefront on time windows (weight gradients once at the end). [B T I H L [chunks,...] [--threads N]]", TrainStackProbe.Run),
         ("rnn-chunks", "Diagnostic: one LSTM layer's packs, inference, training forward and backward, whole sequence vs C time chunks (a wavefront's per-layer cost), 1 thread. [B T I H C]", ChunkProbe.Run),

@@ -99,6 +99,11 @@ internal static unsafe class PartsProbe
             parts = GruParts(b, t, i, h);
         }
 
+        if (args.Length >= 5 && args[4] == "gru-ra")
+        {
+            parts = GruAfterParts(b, t, i, h);
+        }
+
         if (args.Length >= 5 && args[4] == "rnn")
         {
             parts = SimpleRnnParts(b, t, i, h);
@@ -314,6 +319,52 @@ internal static unsafe class PartsProbe
                     x, default, default, y, hf, ws, false);
                 Kernels.Blas.GemmSettings.SplitRowTail = true;
             }),
+        ];
+    }
+
+    /// <summary>
+    /// The reset-after GRU's parts: the input GEMM (3H), the joint recurrent product h·[Wgh | Wch] (3H) on panels packed
+    /// once, the cell pass, and the whole forward (time-major, x read in place), time-major and batch-major.
+    /// </summary>
+    private static (string Name, double Flops, Action Act)[] GruAfterParts(int b, int t, int i, int h)
+    {
+        var rng = new Random(1);
+        float[] Rand(int n) { var a = new float[n]; for (int k = 0; k < n; k++) { a[k] = (float)(rng.NextDouble() - 0.5) * 0.2f; } return a; }
+        float[] x = Rand(t * b * i), k1 = Rand((i + h) * 2 * h), k2 = Rand((i + h) * h), b1 = Rand(2 * h), b2 = Rand(h), b3 = Rand(h), hs = Rand(b * h);
+        float[] wx = Rand(i * 3 * h), wh = Rand(h * 3 * h), g = new float[t * b * 3 * h], rec = new float[b * 3 * h], aux = new float[b * h];
+        float[] ph = new float[RnnMath.PackedSize(h, 3 * h)];
+        int nr = RnnMath.PackWeights(false, h, 3 * h, wh, 3 * h, ph);
+        var cfg = new GruConfig(t, b, i, h) { ResetAfter = true };
+        var cfgB = cfg with { BatchMajor = true };
+        float[] ws = new float[GruKernel.WorkspaceSize(cfg, false)], y = new float[t * b * h], hf = new float[b * h];
+        double fx = 2.0 * t * b * i * 3 * h, fh = 2.0 * t * b * h * 3 * h;
+        int ih = i * h;
+        GruWeights<float> W() => new() { GateKernel = k1, GateBias = b1, CandidateInputKernel = k2.AsSpan(0, ih), CandidateHiddenKernel = k2.AsSpan(ih), CandidateBias = b2, CandidateHiddenBias = b3 };
+        return
+        [
+            ("input GEMM (3H)", fx, () => RnnMath.Gemm(false, false, t * b, 3 * h, i, x, i, wx, 3 * h, 0f, g, 3 * h, 1)),
+            ("recurrent GEMMs h·[Wgh | Wch] (3H)", fh, () =>
+            {
+                for (int s = 0; s < t; s++)
+                {
+                    RnnMath.GemmPacked(false, b, 3 * h, h, hs, h, wh, 3 * h, ph, nr, 0f, rec, 3 * h, 1);
+                }
+            }),
+            ("cell passes", 0, () =>
+            {
+                fixed (float* pg = g, pr = rec, pb1 = b1, pb2 = b2, pb3 = b3, phs = hs, pa = aux)
+                {
+                    for (int s = 0; s < t; s++)
+                    {
+                        for (int r = 0; r < b; r++)
+                        {
+                            FusedStep.GruAfterCell(pg + ((long)((s * b) + r) * 3 * h), pr + (r * 3 * h), pb1, pb2, pb3, pa + (r * h), phs + (r * h), phs + (r * h), h);
+                        }
+                    }
+                }
+            }),
+            ("whole forward", fx + fh, () => GruKernel.Forward(cfg, W(), x, default, default, y, hf, ws, false)),
+            ("whole forward, batch-major", fx + fh, () => GruKernel.Forward(cfgB, W(), x, default, default, y, hf, ws, false)),
         ];
     }
 
