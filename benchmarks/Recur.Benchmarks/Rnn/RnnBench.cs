@@ -189,6 +189,7 @@ internal static class RnnBench
             "pairpack" => on => Kernels.Rnn.RnnSettings.PairedPack = on,
             "serialsteps" => on => Kernels.Rnn.RnnSettings.StepParallelMinFlops = on ? 8_000_000 : 0,
             "wide" => on => Kernels.Rnn.RnnSettings.WideCells = on,
+            "pfg" => on => Kernels.Rnn.RnnSettings.PrefetchGateRows = on,
             "chunkx" => on => Kernels.Rnn.RnnSettings.InputChunkBytes = on ? ChunkBytes : 0,
             "tallk" => on =>
             {

@@ -388,6 +388,12 @@ internal static unsafe class GruCore<T>
                     if (vec)
                     {
                         // One vectorised pass per row instead of a handful of TensorPrimitives calls.
+                        if (c.ChunkSteps == 0 && !training && k + 1 < nb)
+                        {
+                            // The next row's gates (all of G's row after a reset-after product), while this row's pass runs.
+                            RnnMath.PrefetchRow<T>(g.Slice(RnnMath.GateRow(c.GBatchMajor, s, t, r0 + k + 1) * G3, after ? G3 : G2));
+                        }
+
                         T* pg = Ptr(g.Slice((RnnMath.GateRow(c.GBatchMajor, s, t, r0 + k) - gBase) * G3, G3)), pr = Ptr(recRows.Slice(k * G3, G3)), pa = Ptr(aux.Slice(k * H, H));
                         T* ph = Ptr(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(hp), H)), pn = Ptr(hn);
                         fixed (T* pgb = gateBias)
@@ -429,6 +435,11 @@ internal static unsafe class GruCore<T>
                     RnnMath.GemmPacked(false, nb, H, H, aux, H, wch, H, new ReadOnlySpan<T>(c.Wcp, c.WcpLength), c.PanelWidth, T.Zero, recRows[G2..], G3, gemmThreads);
                     for (int k = 0; k < nb; k++)
                     {
+                        if (c.ChunkSteps == 0 && !training && k + 1 < nb)
+                        {
+                            RnnMath.PrefetchRow<T>(g.Slice((RnnMath.GateRow(c.GBatchMajor, s, t, r0 + k + 1) * G3) + G2, H));
+                        }
+
                         Span<T> gr = g.Slice((RnnMath.GateRow(c.GBatchMajor, s, t, r0 + k) - gBase) * G3, G3), gc = gr.Slice(G2, H);
                         ReadOnlySpan<T> hp = hPrev.Slice(k * ldp, H);
                         Span<T> hn = hOut.Slice(k * ldn, H);

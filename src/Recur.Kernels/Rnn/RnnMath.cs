@@ -138,6 +138,30 @@ internal static class RnnMath
     }
 
     /// <summary>
+    /// Asks for <paramref name="row"/>'s cache lines in L1, one prefetch per 64 bytes, when
+    /// <see cref="RnnSettings.PrefetchGateRows"/> is on and the CPU has SSE; a hint, no effect on results.
+    /// </summary>
+    public static unsafe void PrefetchRow<T>(ReadOnlySpan<T> row)
+        where T : unmanaged
+    {
+        if (!RnnSettings.PrefetchGateRows || !System.Runtime.Intrinsics.X86.Sse.IsSupported || row.IsEmpty)
+        {
+            return;
+        }
+
+        fixed (T* p0 = row)
+        {
+            byte* p = (byte*)p0, end = p + ((long)row.Length * sizeof(T));
+            for (; p < end; p += 64)
+            {
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(p);
+            }
+
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(end - 1);
+        }
+    }
+
+    /// <summary>
     /// The input gradient <c>C = dG·Wᵀ</c> (<paramref name="rows"/> × <paramref name="width"/>, depth
     /// <paramref name="depth"/>; W stored <paramref name="width"/> × <paramref name="depth"/>): on Wᵀ's panels packed once into
     /// <paramref name="cache"/> where <see cref="CachesInput"/> says so (a backward window), else the plain GEMM.

@@ -8,7 +8,8 @@ namespace Recur.Kernels.Tests.Rnn;
 /// <see cref="RnnMath.InputChunkSteps"/>; ADR 0010, fifteenth part): the LSTM and both GRUs give what one input GEMM
 /// before the loop gives, to float rounding — chunks of 1, 3 and 5 steps (the last one short), time-major and
 /// batch-major, every row T steps and lengths with a 0, a 1 and rows ending inside chunks (the last steps run one
-/// row, the fused one-row step), float and double, initial states given — and the chunked path did run.
+/// row, the fused one-row step), float and double, initial states given — and the chunked path did run. The GRUs'
+/// prefetch of G rows, where G is computed before the loop, leaves the results' bits alone.
 /// </summary>
 [Collection(nameof(GemmCollection))]
 public class InputChunkTests
@@ -129,6 +130,38 @@ public class InputChunkTests
         Gru<double>(steps, batchMajor, lengths, resetAfter: false);
         Gru<float>(steps, batchMajor, lengths, resetAfter: true);
         Gru<double>(steps, batchMajor, lengths, resetAfter: true);
+    }
+
+    /// <summary>The GRUs' prefetch of the next row's G row (<see cref="RnnSettings.PrefetchGateRows"/>) is a hint: the same bits with it on and off.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void GruPrefetchOfGRowsLeavesTheBitsAlone(bool resetAfter)
+    {
+        var rng = new Random(resetAfter ? 7 : 3);
+        var cfg = new GruConfig(Time, Batch, Input, Units) { BatchMajor = true, ResetAfter = resetAfter };
+        float[] gk = Rand<float>(rng, (Input + Units) * 2 * Units), gb = Rand<float>(rng, 2 * Units), cx = Rand<float>(rng, Input * Units), ch = Rand<float>(rng, Units * Units);
+        float[] cb = Rand<float>(rng, Units), chb = Rand<float>(rng, resetAfter ? Units : 0), x = Rand<float>(rng, Time * Batch * Input), h0 = Rand<float>(rng, Batch * Units);
+        float[] Run(bool prefetch)
+        {
+            bool saved = RnnSettings.PrefetchGateRows;
+            RnnSettings.PrefetchGateRows = prefetch;
+            try
+            {
+                float[] y = new float[Time * Batch * Units], hF = new float[Batch * Units], ws = new float[GruKernel.WorkspaceSize(cfg, training: false)];
+                var w = new GruWeights<float> { GateKernel = gk, GateBias = gb, CandidateInputKernel = cx, CandidateHiddenKernel = ch, CandidateBias = cb, CandidateHiddenBias = chb };
+                GruCore<float>.Forward(cfg, w, x, [], h0, y, hF, ws, training: false);
+                return [.. y, .. hF];
+            }
+            finally
+            {
+                RnnSettings.PrefetchGateRows = saved;
+            }
+        }
+
+        float[] off = Run(false), on = Run(true);
+        Assert.Equal(off, on);
+        Assert.Contains(off, v => v != 0);
     }
 
     /// <summary>Where chunks would not pay or cannot run: training, several threads, a small G, too few steps a chunk.</summary>
