@@ -82,7 +82,7 @@ internal static unsafe class GruCore<T>
         int parts = unitParts > 1 ? unitParts : RnnPartition.Split(s, Kernels.Gemm.MaxThreads, bounds);
         // Input projections for every real token: G[:, 0:2H] = X·Wgx, G[:, 2H:3H] = X·Wcx (before the loop, or in
         // chunks inside a one-thread inference loop: RnnMath.InputChunkSteps).
-        int chunk = RnnMath.InputChunkSteps<T>(s, G3, I, g.Length, training, windowed, unitParts > 1 ? unitParts : parts);
+        int chunk = RnnMath.InputChunkSteps<T>(s, G3, I, g.Length, training, windowed, parts, RnnPartition.MaxRows(bounds, parts), unitParts > 1);
         long gatesPacked = RnnMath.PackedSize(I, G2);
         if (chunk > 0 && ((long)chunk * B * G3) + gatesPacked + RnnMath.PackedSize(I, H) > g.Length)
         {
@@ -91,7 +91,14 @@ internal static unsafe class GruCore<T>
 
         ReadOnlySpan<T> xp = x[(first * I)..];
         bool gBatchMajor = chunk == 0 && !windowed && RnnMath.InPlaceBatchMajor(s, cfg.BatchMajor, training);
-        if ((!s.Dense || cfg.BatchMajor) && !gBatchMajor)
+        bool partMajor = chunk > 0 && parts > 1;
+        if (partMajor)
+        {
+            // Several parts, each running its own chunks: x's rows part by part, each part's in step order.
+            RnnMath.GatherPartMajor(x, I, cfg.BatchMajor, T_, B, bounds, parts, ws.Slice(L.Xg, n * I));
+            xp = ws.Slice(L.Xg, n * I);
+        }
+        else if ((!s.Dense || cfg.BatchMajor) && !gBatchMajor)
         {
             Span<T> xg = ws.Slice(L.Xg + (first * I), n * I);
             RnnMath.Gather(s, x, I, cfg.BatchMajor, xg, 0, t0, t1);
@@ -148,7 +155,7 @@ internal static unsafe class GruCore<T>
         bool inY = !windowed && unitParts <= 1 && s.Dense && !training && RnnSettings.StepsInOutput;
         fixed (T* pws = ws, pgk = w.GateKernel, pgb = w.GateBias, pck = w.CandidateHiddenKernel, pcb = w.CandidateBias, pchb = w.CandidateHiddenBias, py = y)
         fixed (T* px = xp, pwx = wxPacked, pcx = w.CandidateInputKernel)
-        fixed (int* pub = unitBounds)
+        fixed (int* pub = unitBounds, ppb = bounds)
         {
             var job = Job.Instance;
             job.C = new Ctx
@@ -158,6 +165,7 @@ internal static unsafe class GruCore<T>
                 UnitBounds = unitParts > 1 ? pub : null, UnitParts = unitParts, InY = inY, Wp = Ptr(wp), Wcp = Ptr(wcp), Wv = Ptr(wv),
                 WpLength = wp.Length, WcpLength = wcp.Length, T0 = t0, T1 = t1,
                 ChunkSteps = chunk, X = px, XLength = xp.Length, WxPacked = pwx, WxPackedLength = wxPacked.Length, WxNr = wxNr, CandidateInputKernel = pcx,
+                PartBounds = partMajor ? ppb : null, Parts = parts,
             };
             job.Backward = false;
             if (unitParts > 1)
@@ -229,6 +237,14 @@ internal static unsafe class GruCore<T>
         public int WxNr;
         public T* CandidateInputKernel;
 
+        /// <summary>
+        /// With input chunks on several parts: the row split's bounds (<see cref="Parts"/> + 1), x gathered part by part
+        /// (<see cref="RnnMath.GatherPartMajor"/>) and each part's chunk rows from row r0·<see cref="ChunkSteps"/> of G's
+        /// region; null otherwise.
+        /// </summary>
+        public int* PartBounds;
+        public int Parts;
+
         /// <summary>The unit split's part bounds (<see cref="UnitParts"/> + 1 of them; null: no unit split).</summary>
         public int* UnitBounds;
         public int UnitParts;
@@ -280,6 +296,19 @@ internal static unsafe class GruCore<T>
                     throw;
                 }
             }
+            else if (C.PartBounds != null)
+            {
+                // Each part's chunks are laid out for its own rows: a range of several parts (the pool was busy, and they
+                // run on this thread) runs them one after another.
+                for (int p = 0; p < C.Parts; p++)
+                {
+                    int a = Math.Max(r0, C.PartBounds[p]), b = Math.Min(r1, C.PartBounds[p + 1]);
+                    if (a < b)
+                    {
+                        ForwardSteps(C, a, b, gemmThreads);
+                    }
+                }
+            }
             else
             {
                 ForwardSteps(C, r0, r1, gemmThreads);
@@ -310,18 +339,28 @@ internal static unsafe class GruCore<T>
         Span<T> g = ws.Slice(L.G, T_ * B * G3), hS = ws.Slice(L.HState, B * H), rec = ws.Slice(L.Rec, B * G3);
         Span<T> tmp = ws.Slice(L.Tmp + (r0 * H), H);
 
-        // gBase: the token whose G row lies first in G's region (0, or the current input chunk's first token).
-        int gBase = 0;
+        // G's row of token GateRow(t, k) is that row − gBase (gBase 0 without input chunks; RnnMath.ChunkBase with them).
+        int gBase = 0, chunkStart = c.T0;
         for (int t = c.T0; t < c.T1; t++)
         {
-            if (c.ChunkSteps > 0 && (t - c.T0) % c.ChunkSteps == 0)
+            if (c.ChunkSteps > 0)
             {
-                int end = Math.Min(c.T1, t + c.ChunkSteps), gatesPacked = (int)RnnMath.PackedSize(I, G2);
-                gBase = s.Offset[t];
-                var xs = new ReadOnlySpan<T>(c.X, c.XLength);
-                var packed = new ReadOnlySpan<T>(c.WxPacked, c.WxPackedLength);
-                RnnMath.InputChunk(gBase, s.Offset[end] - gBase, G2, I, xs, I, new ReadOnlySpan<T>(c.GateKernel, I * G2), packed, c.WxNr, g, G3);
-                RnnMath.InputChunk(gBase, s.Offset[end] - gBase, H, I, xs, I, new ReadOnlySpan<T>(c.CandidateInputKernel, I * H), packed[gatesPacked..], c.WxNr, g[G2..], G3);
+                bool partMajor = c.PartBounds != null;
+                if ((t - c.T0) % c.ChunkSteps == 0)
+                {
+                    // The next chunk's G rows: this part's rows of steps [t, end) (several parts), or every active row.
+                    int end = Math.Min(c.T1, t + c.ChunkSteps), gatesPacked = (int)RnnMath.PackedSize(I, G2);
+                    chunkStart = t;
+                    int token = partMajor ? (r0 * T_) + (t * (r1 - r0)) : s.Offset[t];
+                    int rows = partMajor ? (end - t) * (r1 - r0) : s.Offset[end] - s.Offset[t];
+                    Span<T> ring = g[((partMajor ? r0 * c.ChunkSteps : 0) * G3)..];
+                    var xs = new ReadOnlySpan<T>(c.X, c.XLength);
+                    var packed = new ReadOnlySpan<T>(c.WxPacked, c.WxPackedLength);
+                    RnnMath.InputChunk(token, rows, G2, I, xs, I, new ReadOnlySpan<T>(c.GateKernel, I * G2), packed, c.WxNr, ring, G3);
+                    RnnMath.InputChunk(token, rows, H, I, xs, I, new ReadOnlySpan<T>(c.CandidateInputKernel, I * H), packed[gatesPacked..], c.WxNr, ring[G2..], G3);
+                }
+
+                gBase = RnnMath.ChunkBase(s, partMajor, c.ChunkSteps, chunkStart, t, r0, r1);
             }
 
             int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;

@@ -98,14 +98,6 @@ internal static unsafe class LstmCore<T>
         // 4H-wide rows a step reads more cheaply together than T rows apart (rnn --ab inplace: 1.02–1.03× at H = 512).
         ReadOnlySpan<T> xp = x[(first * I)..];
         int ldx = I;
-        if (!s.Dense || cfg.BatchMajor || training)
-        {
-            Span<T> xg = ws.Slice(L.Xg + (first * L.XStride), n * L.XStride);
-            RnnMath.Gather(s, x, I, cfg.BatchMajor, xg, L.XStride, t0, t1);
-            xp = xg;
-            ldx = L.XStride;
-        }
-
         var cache = cfg.PackCache;
 
         // The time loop, its rows split between threads when the batch is large enough (no per-step barrier).
@@ -127,9 +119,26 @@ internal static unsafe class LstmCore<T>
         // The input projection: in chunks of a few steps inside a one-thread inference loop, each into the front of G's
         // region on Wx packed once behind them (RnnMath.InputChunkSteps); else for every real token as one GEMM before
         // the loop (with a cache — a wavefront's chunk, on one thread — on Wx packed once for every chunk).
-        int chunk = RnnMath.InputChunkSteps<T>(s, GH, I, g.Length, training, windowed, unitParts > 1 ? unitParts : parts);
+        int chunk = RnnMath.InputChunkSteps<T>(s, GH, I, g.Length, training, windowed, parts, RnnPartition.MaxRows(bounds, parts), unitParts > 1);
+        bool partMajor = chunk > 0 && parts > 1;
+        if (!partMajor && (!s.Dense || cfg.BatchMajor || training))
+        {
+            Span<T> xg = ws.Slice(L.Xg + (first * L.XStride), n * L.XStride);
+            RnnMath.Gather(s, x, I, cfg.BatchMajor, xg, L.XStride, t0, t1);
+            xp = xg;
+            ldx = L.XStride;
+        }
+
         int wxNr = 0;
         Span<T> wxPacked = default;
+        if (partMajor)
+        {
+            // Several parts, each running its own chunks: x's rows part by part, each part's in step order.
+            RnnMath.GatherPartMajor(x, I, cfg.BatchMajor, T_, B, bounds, parts, ws.Slice(L.Xg, n * I));
+            xp = ws.Slice(L.Xg, n * I);
+            ldx = I;
+        }
+
         if (chunk > 0)
         {
             wxPacked = g[(chunk * B * GH)..];
@@ -142,7 +151,7 @@ internal static unsafe class LstmCore<T>
 
         fixed (T* pws = ws, pk = w.Kernel, pb = w.Bias, pwi = w.PeepholeInput, pwf = w.PeepholeForget, pwo = w.PeepholeOutput, pp = w.Projection, py = y)
         fixed (T* px = xp, pwx = wxPacked)
-        fixed (int* pub = unitBounds)
+        fixed (int* pub = unitBounds, ppb = bounds)
         {
             var job = Job.Instance;
             job.C = new Ctx
@@ -150,7 +159,7 @@ internal static unsafe class LstmCore<T>
                 Cfg = cfg, Training = training, Ws = pws, WsLength = ws.Length, Kernel = pk, Bias = pb, Wi = pwi, Wf = pwf, Wo = pwo, Proj = pp,
                 Seq = py, SeqLength = y.Length, PanelWidth = nr, Fused = fused, UnitBounds = unitParts > 1 ? pub : null, UnitParts = unitParts, InY = inY,
                 Wp = Ptr(wp), WpLength = wp.Length, Wv = Ptr(wv), T0 = t0, T1 = t1,
-                ChunkSteps = chunk, X = px, XLength = xp.Length, Ldx = ldx, WxPacked = pwx, WxNr = wxNr,
+                ChunkSteps = chunk, X = px, XLength = xp.Length, Ldx = ldx, WxPacked = pwx, WxNr = wxNr, PartBounds = partMajor ? ppb : null, Parts = parts,
             };
             job.Backward = false;
             if (unitParts > 1)
@@ -230,6 +239,14 @@ internal static unsafe class LstmCore<T>
         public T* WxPacked;
         public int WxNr;
 
+        /// <summary>
+        /// With input chunks on several parts: the row split's bounds (<see cref="Parts"/> + 1), x gathered part by part
+        /// (<see cref="RnnMath.GatherPartMajor"/>) and each part's chunk rows from row r0·<see cref="ChunkSteps"/> of G's
+        /// region; null otherwise.
+        /// </summary>
+        public int* PartBounds;
+        public int Parts;
+
         public readonly LstmWeights<T> Weights
         {
             get
@@ -279,6 +296,19 @@ internal static unsafe class LstmCore<T>
                     throw;
                 }
             }
+            else if (C.PartBounds != null)
+            {
+                // Each part's chunks are laid out for its own rows: a range of several parts (the pool was busy, and they
+                // run on this thread) runs them one after another.
+                for (int p = 0; p < C.Parts; p++)
+                {
+                    int a = Math.Max(r0, C.PartBounds[p]), b = Math.Min(r1, C.PartBounds[p + 1]);
+                    if (a < b)
+                    {
+                        ForwardSteps(C, a, b, gemmThreads);
+                    }
+                }
+            }
             else
             {
                 ForwardSteps(C, r0, r1, gemmThreads);
@@ -312,15 +342,26 @@ internal static unsafe class LstmCore<T>
         bool inY = c.InY;
         int ys = cfg.BatchMajor ? T_ * P : P;
 
-        // gBase: the token whose G row lies first in G's region (0, or the current input chunk's first token).
-        int gBase = 0;
+        // G's row of token off + k is off + k − gBase (gBase 0 without input chunks; RnnMath.ChunkBase with them).
+        int gBase = 0, chunkStart = c.T0;
         for (int t = c.T0; t < c.T1; t++)
         {
-            if (c.ChunkSteps > 0 && (t - c.T0) % c.ChunkSteps == 0)
+            if (c.ChunkSteps > 0)
             {
-                int end = Math.Min(c.T1, t + c.ChunkSteps);
-                gBase = s.Offset[t];
-                RnnMath.InputChunk(gBase, s.Offset[end] - gBase, GH, I, new ReadOnlySpan<T>(c.X, c.XLength), c.Ldx, w.Kernel[..(I * GH)], new ReadOnlySpan<T>(c.WxPacked, (int)RnnMath.PackedSize(I, GH)), c.WxNr, g, GH);
+                bool partMajor = c.PartBounds != null;
+                if ((t - c.T0) % c.ChunkSteps == 0)
+                {
+                    // The next chunk's G rows: this part's rows of steps [t, end) (several parts), or every active row.
+                    int end = Math.Min(c.T1, t + c.ChunkSteps);
+                    chunkStart = t;
+                    int token = partMajor ? (r0 * T_) + (t * (r1 - r0)) : s.Offset[t];
+                    int rows = partMajor ? (end - t) * (r1 - r0) : s.Offset[end] - s.Offset[t];
+                    RnnMath.InputChunk(
+                        token, rows, GH, I, new ReadOnlySpan<T>(c.X, c.XLength), c.Ldx, w.Kernel[..(I * GH)], new ReadOnlySpan<T>(c.WxPacked, (int)RnnMath.PackedSize(I, GH)), c.WxNr,
+                        g[((partMajor ? r0 * c.ChunkSteps : 0) * GH)..], GH);
+                }
+
+                gBase = RnnMath.ChunkBase(s, partMajor, c.ChunkSteps, chunkStart, t, r0, r1);
             }
 
             int nb = Math.Min(s.Active[t], r1) - r0, off = s.Offset[t] + r0;

@@ -96,25 +96,58 @@ internal static class RnnMath
 
     /// <summary>
     /// Steps per input-projection chunk of an inference loop (<see cref="RnnSettings.InputChunkBytes"/>), or 0 for one
-    /// input GEMM over the whole sequence: chunks run only in a whole-sequence inference call whose loop runs as one
-    /// part on one thread, when the whole G (<paramref name="gElements"/>) is at least
-    /// <see cref="RnnSettings.InputChunkMinBytes"/>, and when G's region holds a chunk's rows and the input weights'
-    /// panels (<paramref name="depth"/> x <paramref name="width"/>) behind them.
+    /// input GEMM over the whole sequence. Chunks run only in a whole-sequence inference call on the row split: one
+    /// part on one thread, or several parts (each its own chunks on its own rows, <paramref name="partRows"/> at most)
+    /// when every row runs all T steps; not on the unit split. They also need the whole G (<paramref name="gElements"/>)
+    /// to be at least <see cref="RnnSettings.InputChunkMinBytes"/>, a chunk to hold
+    /// <see cref="RnnSettings.InputChunkMinSteps"/> steps, and G's region to hold every part's chunk rows and the input
+    /// weights' panels (<paramref name="depth"/> x <paramref name="width"/>) behind them.
     /// </summary>
-    public static int InputChunkSteps<T>(in RnnSchedule s, int width, int depth, long gElements, bool training, bool windowed, int parts)
+    public static int InputChunkSteps<T>(in RnnSchedule s, int width, int depth, long gElements, bool training, bool windowed, int parts, int partRows, bool unitSplit)
         where T : unmanaged
     {
         int size = Unsafe.SizeOf<T>();
-        if (training || windowed || parts != 1 || Kernels.Gemm.MaxThreads != 1 || !RnnSettings.PackWeights || RnnSettings.InputChunkBytes <= 0
+        bool split = parts > 1 ? s.Dense : parts == 1 && Kernels.Gemm.MaxThreads == 1;
+        if (!split || training || windowed || unitSplit || !RnnSettings.PackWeights || RnnSettings.InputChunkBytes <= 0
             || s.Time < 2 || depth == 0 || (long)s.Tokens * width * size < RnnSettings.InputChunkMinBytes)
         {
             return 0;
         }
 
-        long stepBytes = (long)Math.Max(1, s.Batch) * width * size;
+        long stepBytes = (long)Math.Max(1, parts > 1 ? partRows : s.Batch) * width * size;
         int steps = (int)Math.Clamp(RnnSettings.InputChunkBytes / stepBytes, 1, s.Time);
         return steps >= RnnSettings.InputChunkMinSteps && ((long)steps * s.Batch * width) + PackedSize(depth, width) <= gElements ? steps : 0;
     }
+
+    /// <summary>
+    /// Copies dense x into part-major step order for input chunks on several parts: part p's rows
+    /// [<paramref name="bounds"/>[p], <paramref name="bounds"/>[p + 1]) as T blocks of those rows, from row
+    /// bounds[p]·T on, so that every chunk of a part is one run of rows.
+    /// </summary>
+    public static void GatherPartMajor<T>(ReadOnlySpan<T> source, int width, bool batchMajor, int time, int batch, ReadOnlySpan<int> bounds, int parts, Span<T> packed)
+    {
+        for (int p = 0; p < parts; p++)
+        {
+            int b0 = bounds[p], rows = bounds[p + 1] - b0;
+            for (int t = 0; t < time; t++)
+            {
+                for (int k = 0; k < rows; k++)
+                {
+                    source.Slice(SequenceRow(batchMajor, time, batch, t, b0 + k) * width, width).CopyTo(packed.Slice(((b0 * time) + (t * rows) + k) * width, width));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Where the loop finds its G rows while it runs input chunks: the row of step <paramref name="t"/>'s token
+    /// (schedule order, <see cref="GateRow"/>) minus the returned base is its row in G's region. One part
+    /// (<paramref name="partMajor"/> false): the chunk's tokens lie in schedule order from the chunk's first,
+    /// <paramref name="chunkStart"/>. Several parts (dense): part [<paramref name="r0"/>, <paramref name="r1"/>)'s
+    /// chunk rows lie from row r0·<paramref name="chunkSteps"/>, one block of r1 − r0 rows a step.
+    /// </summary>
+    public static int ChunkBase(in RnnSchedule s, bool partMajor, int chunkSteps, int chunkStart, int t, int r0, int r1) =>
+        partMajor ? s.Offset[t] + r0 - (r0 * chunkSteps) - ((t - chunkStart) * (r1 - r0)) : s.Offset[chunkStart];
 
     [ThreadStatic]
     private static long t_inputChunks;

@@ -44,11 +44,12 @@ internal static class RnnSettings
         threads >= 2 && (UnitSplitMaxRows < 0 ? batch < threads * Math.Max(1, MinRowsPerThread) : batch <= UnitSplitMaxRows);
 
     /// <summary>
-    /// Bytes of input projection (G) a one-thread inference loop computes at a time, a few steps ahead, into the front
-    /// of G's region, which every chunk reuses, instead of one GEMM over the whole sequence before the loop: the whole
-    /// G (5–26 MB on the issue grid's batched rows) has left the cache by the time its step reads it. 0 turns the
-    /// chunks off. At B = 16 (4H or 3H = 768–1024 wide) chunks of 256 KiB, 4–5 steps, took 0.93–0.98× the time of
-    /// the whole GEMM (<c>rnn --ab chunkx</c>), 512 KiB 0.95–1.02×. See <see cref="RnnMath.InputChunkSteps"/> (ADR 0010, fifteenth part).
+    /// Bytes of input projection (G) an inference loop's part computes at a time, a few steps ahead, into its place at
+    /// the front of G's region, which every chunk reuses, instead of one GEMM over the whole sequence before the loop:
+    /// the whole G (5–26 MB on the issue grid's batched rows) has left the cache by the time its step reads it. 0 turns
+    /// the chunks off. At B = 16 (4H or 3H = 768–1024 wide) chunks of 256 KiB, 4–5 steps, took 0.93–0.98× the time of
+    /// the whole GEMM on one thread (<c>rnn --ab chunkx</c>), 512 KiB 0.95–1.02×; on two parts of 8 rows the LSTM
+    /// 0.95–0.96×. See <see cref="RnnMath.InputChunkSteps"/> (ADR 0010, fifteenth part).
     /// </summary>
     public static int InputChunkBytes { get; set; } = 256 * 1024;
 
@@ -145,6 +146,18 @@ internal static class RnnPartition
 {
     /// <summary>The most parts a loop is cut into.</summary>
     public const int MaxParts = 16;
+
+    /// <summary>The most rows any of the <paramref name="parts"/> parts in <paramref name="bounds"/> has.</summary>
+    public static int MaxRows(ReadOnlySpan<int> bounds, int parts)
+    {
+        int most = 0;
+        for (int p = 0; p < parts; p++)
+        {
+            most = Math.Max(most, bounds[p + 1] - bounds[p]);
+        }
+
+        return most;
+    }
 
     /// <summary>
     /// Cuts sorted rows [0, B) into parts [bounds[p], bounds[p + 1]), balanced by real tokens, using at
