@@ -351,8 +351,7 @@ internal static unsafe class GruCore<T>
                     // The next chunk's G rows: this part's rows of steps [t, end) (several parts), or every active row.
                     int end = Math.Min(c.T1, t + c.ChunkSteps), gatesPacked = (int)RnnMath.PackedSize(I, G2);
                     chunkStart = t;
-                    int token = partMajor ? (r0 * T_) + (t * (r1 - r0)) : s.Offset[t];
-                    int rows = partMajor ? (end - t) * (r1 - r0) : s.Offset[end] - s.Offset[t];
+                    var (token, rows) = RnnMath.ChunkRows(s, partMajor, t, end, r0, r1);
                     Span<T> ring = g[((partMajor ? r0 * c.ChunkSteps : 0) * G3)..];
                     var xs = new ReadOnlySpan<T>(c.X, c.XLength);
                     var packed = new ReadOnlySpan<T>(c.WxPacked, c.WxPackedLength);

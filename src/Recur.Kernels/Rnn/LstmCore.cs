@@ -354,8 +354,7 @@ internal static unsafe class LstmCore<T>
                     // The next chunk's G rows: this part's rows of steps [t, end) (several parts), or every active row.
                     int end = Math.Min(c.T1, t + c.ChunkSteps);
                     chunkStart = t;
-                    int token = partMajor ? (r0 * T_) + (t * (r1 - r0)) : s.Offset[t];
-                    int rows = partMajor ? (end - t) * (r1 - r0) : s.Offset[end] - s.Offset[t];
+                    var (token, rows) = RnnMath.ChunkRows(s, partMajor, t, end, r0, r1);
                     RnnMath.InputChunk(
                         token, rows, GH, I, new ReadOnlySpan<T>(c.X, c.XLength), c.Ldx, w.Kernel[..(I * GH)], new ReadOnlySpan<T>(c.WxPacked, (int)RnnMath.PackedSize(I, GH)), c.WxNr,
                         g[((partMajor ? r0 * c.ChunkSteps : 0) * GH)..], GH);

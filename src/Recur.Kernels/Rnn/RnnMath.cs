@@ -149,6 +149,14 @@ internal static class RnnMath
     public static int ChunkBase(in RnnSchedule s, bool partMajor, int chunkSteps, int chunkStart, int t, int r0, int r1) =>
         partMajor ? s.Offset[t] + r0 - (r0 * chunkSteps) - ((t - chunkStart) * (r1 - r0)) : s.Offset[chunkStart];
 
+    /// <summary>
+    /// The x rows of the chunk of steps [<paramref name="t"/>, <paramref name="end"/>) that the loop part over rows
+    /// [<paramref name="r0"/>, <paramref name="r1"/>) computes: the first one (in x as gathered) and how many. Several
+    /// parts: that part's rows of those steps (<see cref="GatherPartMajor"/>); one part: every active row.
+    /// </summary>
+    public static (int Token, int Rows) ChunkRows(in RnnSchedule s, bool partMajor, int t, int end, int r0, int r1) =>
+        partMajor ? ((r0 * s.Time) + (t * (r1 - r0)), (end - t) * (r1 - r0)) : (s.Offset[t], s.Offset[end] - s.Offset[t]);
+
     [ThreadStatic]
     private static long t_inputChunks;
 
