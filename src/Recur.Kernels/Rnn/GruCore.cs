@@ -120,16 +120,15 @@ internal static unsafe class GruCore<T>
         else if (RnnMath.CachesInput(cache, n, I))
         {
             // A cached call (a wavefront's chunk, on one thread): Wgx and Wcx packed once for every chunk, back to back.
-            long gates = RnnMath.PackedSize(I, G2);
-            T[] packedX = cache!.Input<T>(gates + RnnMath.PackedSize(I, H));
+            T[] packedX = cache!.Input<T>(gatesPacked + RnnMath.PackedSize(I, H));
             if (cache.InputNr == 0)
             {
-                RnnMath.PackWeights(false, I, H, w.CandidateInputKernel, H, packedX.AsSpan((int)gates));
+                RnnMath.PackWeights(false, I, H, w.CandidateInputKernel, H, packedX.AsSpan((int)gatesPacked));
                 cache.InputNr = RnnMath.PackWeights(false, I, G2, wgx, G2, packedX);
             }
 
             RnnMath.GemmPacked(false, n, G2, I, xp, I, wgx, G2, packedX, cache.InputNr, T.Zero, gw, G3, 1);
-            RnnMath.GemmPacked(false, n, H, I, xp, I, w.CandidateInputKernel, H, packedX.AsSpan((int)gates), cache.InputNr, T.Zero, gw[G2..], G3, 1);
+            RnnMath.GemmPacked(false, n, H, I, xp, I, w.CandidateInputKernel, H, packedX.AsSpan((int)gatesPacked), cache.InputNr, T.Zero, gw[G2..], G3, 1);
         }
         else if (JoinInputs(n))
         {
