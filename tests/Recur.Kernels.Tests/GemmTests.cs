@@ -369,6 +369,68 @@ public sealed class GemmTests
         }
     }
 
+    /// <summary>
+    /// Many rows, K past one block and a narrow op(B) (dx = dG·Wxᵀ): with <see cref="GemmSettings.TallRowsPackBOnce"/>
+    /// op(B) is packed once and each row block runs all its K blocks before the next. Every tile sees the same K blocks
+    /// in the same order as in the blocked loop, so the result is bitwise the blocked loop's; and it matches the naive
+    /// loop. Float and double, either operand transposed, partial row and column panels, one thread (the path ran:
+    /// its per-thread count), and an op(B) over the size limit keeps the blocked loop.
+    /// </summary>
+    [Theory]
+    [InlineData(300, 16, 257, false, true)]
+    [InlineData(433, 33, 600, true, false)]
+    [InlineData(290, 130, 513, false, false)]
+    [InlineData(577, 7, 1030, true, true)]
+    public void Multiply_TallRows_PackBOnce_BitwiseEqualToBlockedLoop(int m, int n, int k, bool transA, bool transB)
+    {
+        bool saved = GemmSettings.TallRowsPackBOnce;
+        long limit = GemmSettings.TallRowsMaxPackedB;
+        try
+        {
+            WithThreads(1, () =>
+            {
+                CheckTallRows<float>(m, n, k, transA, transB);
+                CheckTallRows<double>(m, n, k, transA, transB);
+                GemmSettings.TallRowsPackBOnce = true;
+                long before = GemmDriver<float>.RowBlocksPackedBOnThisThread + GemmDriver<double>.RowBlocksPackedBOnThisThread;
+                CheckAgainstNaive<float>(m, n, k, transA, transB);
+                CheckAgainstNaive<double>(m, n, k, transA, transB);
+                Assert.Equal(before + 2, GemmDriver<float>.RowBlocksPackedBOnThisThread + GemmDriver<double>.RowBlocksPackedBOnThisThread);
+
+                GemmSettings.TallRowsMaxPackedB = (long)k * 16 * sizeof(float) - 1;
+                before = GemmDriver<float>.RowBlocksPackedBOnThisThread;
+                CheckAgainstNaive<float>(m, n, k, transA, transB);
+                Assert.Equal(before, GemmDriver<float>.RowBlocksPackedBOnThisThread);
+            });
+        }
+        finally
+        {
+            GemmSettings.TallRowsPackBOnce = saved;
+            GemmSettings.TallRowsMaxPackedB = limit;
+        }
+    }
+
+    private static void CheckTallRows<T>(int m, int n, int k, bool transA, bool transB)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int lda = (transA ? m : k) + 1, ldb = (transB ? k : n) + 3;
+        T[] a = Data.Uniform<T>((transA ? k : m) * lda, seed: 71 + m), b = Data.Uniform<T>((transB ? n : k) * ldb, seed: 72 + n), c0 = Data.Uniform<T>(m * n, seed: 73 + k);
+        T[] expected = (T[])c0.Clone(), got = (T[])c0.Clone();
+        GemmSettings.TallRowsPackBOnce = false;
+        Multiply(transA, transB, m, n, k, T.CreateTruncating(1.5), a, lda, b, ldb, T.CreateTruncating(0.5), expected, n);
+        GemmSettings.TallRowsPackBOnce = true;
+        long before = GemmDriver<T>.RowBlocksPackedBOnThisThread;
+        Multiply(transA, transB, m, n, k, T.CreateTruncating(1.5), a, lda, b, ldb, T.CreateTruncating(0.5), got, n);
+        Assert.Equal(before + 1, GemmDriver<T>.RowBlocksPackedBOnThisThread);
+        for (int i = 0; i < got.Length; i++)
+        {
+            if (!got[i].Equals(expected[i]))
+            {
+                Assert.Fail($"{typeof(T).Name} m={m} n={n} k={k} transA={transA} transB={transB}: C[{i / n},{i % n}] = {got[i]} with B packed once, {expected[i]} on the blocked loop.");
+            }
+        }
+    }
+
     private static void CheckTallK<T>(int m, int n, int k, bool transA, int threads)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -47,8 +47,8 @@ internal static unsafe partial class AbProbe
         return 0;
     }
 
-    /// <summary>The setting under test (change this line to A/B another knob): off = the AVX2 tile, on = the widest (AVX-512 where it runs).</summary>
-    private static void Toggle(bool on) => GemmSettings.Path = on ? KernelPath.Auto : KernelPath.Vector256;
+    /// <summary>The setting under test (change this line to A/B another knob): off / on = GemmSettings.TallRowsPackBOnce.</summary>
+    private static void Toggle(bool on) => GemmSettings.TallRowsPackBOnce = on;
 
     /// <summary>CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID): robust to other processes' load.</summary>
     public static double ThreadCpuSeconds()

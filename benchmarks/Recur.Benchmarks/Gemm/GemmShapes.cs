@@ -39,6 +39,10 @@ public sealed record GemmShape(string Name, int M, int N, int K, bool TransA = f
         new GemmShape("dx-h256", 6400, 256, 1024, TransB: true),
         new GemmShape("dwxh-h256", 512, 1024, 6400, TransA: true),
 
+        // dx = dG·Wxᵀ with a narrow x: the LSTM at B = 128, T = 200, I = H = 128 (K = 4H) and the GRU at B = 64, I = H = 256 (K = 3H).
+        new GemmShape("dx-b128-h128", 25600, 128, 512, TransB: true),
+        new GemmShape("dx-gru-h256", 6400, 256, 768, TransB: true),
+
         // Weight gradients with few rows and a long K: dWx at I = 128 and B = 16, 32, 64 (T = 100); dWx or dWh at B = 128, T = 200, I = H = 128.
         new GemmShape("dw-b16-i128", 128, 1024, 1600, TransA: true),
         new GemmShape("dw-b32-i128", 128, 1024, 3200, TransA: true),

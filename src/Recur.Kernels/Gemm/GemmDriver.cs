@@ -89,6 +89,12 @@ internal static class GemmSettings
 
     /// <summary>Two-thread tall products claim row chunks from both ends (the caller from the top, the worker from the bottom).</summary>
     public static bool TwoEndedRows { get; set; } = true;
+
+    /// <summary>Many rows, K over one block and op(B) packed at most <see cref="TallRowsMaxPackedB"/>: B packed once, C kept in cache across the K blocks.</summary>
+    public static bool TallRowsPackBOnce { get; set; } = true;
+
+    /// <summary>The largest packed op(B), in bytes, for <see cref="TallRowsPackBOnce"/>.</summary>
+    public static long TallRowsMaxPackedB { get; set; } = 1024 * 1024;
 }
 
 /// <summary>The operands of one GEMM call, as pinned pointers.</summary>
@@ -164,6 +170,12 @@ internal static unsafe class GemmDriver<T>
                 break;
         }
     }
+
+    [ThreadStatic]
+    private static long t_rowBlocksPackedB;
+
+    /// <summary>Products run on the calling thread with op(B) packed once (<see cref="GemmSettings.TallRowsPackBOnce"/>) so far: tests check that a case takes that path.</summary>
+    public static long RowBlocksPackedBOnThisThread => t_rowBlocksPackedB;
 
     /// <summary>The most values <see cref="PackB"/> writes for a (k x n) op(B): every kernel's NR divides 16.</summary>
     public static long PackedBSize(int k, int n) => (long)((n + 15) / 16 * 16) * k;
@@ -388,6 +400,13 @@ internal static unsafe class GemmDriver<T>
                 return;
             }
 
+            if (!singleRowBlock && !directB && rows > 2 * mcMax && p.K > KC && GemmSettings.TallRowsPackBOnce
+                && PackedBSize(p.K, j1 - j0) * sizeof(T) <= GemmSettings.TallRowsMaxPackedB)
+            {
+                ComputeRowBlocksPackedB(ref p, i0, i1, j0, j1);
+                return;
+            }
+
             int ncAlloc = directB ? nr : RoundUp(Math.Min(ncMax, j1 - j0), nr);
             int mPadded = PanelCount(Math.Min(mcMax, rows)) * mr;
             T* bufA = PackBuffer<T>.ForA(mPadded * (singleRowBlock ? p.K : KC));
@@ -492,6 +511,42 @@ internal static unsafe class GemmDriver<T>
         {
             T* bufA = PackAllA(ref p, i0, i1);
             ComputeColumns(ref p, bufA, i0, i1, j0, j1);
+        }
+
+        /// <summary>
+        /// Many rows, more than one K block and a narrow op(B) (dx = dG·Wxᵀ): op(B) is packed once for all of K and every
+        /// row block runs all its K blocks before the next, so each MC x N block of C stays in cache across the K blocks
+        /// and A's rows are read once, instead of C streamed through memory once per K block.
+        /// </summary>
+        private static void ComputeRowBlocksPackedB(ref GemmProblem<T> p, int i0, int i1, int j0, int j1)
+        {
+            t_rowBlocksPackedB++;
+            int mr = TK.MR, nr = TK.NR;
+            int n = j1 - j0;
+            T* bufB = PackBuffer<T>.ForB((int)PackedBSize(p.K, n));
+            Packing<T, TK>.PackB(bufB, p.B, p.Ldb, p.TransB, 0, p.K, j0, n);
+            T* bufA = PackBuffer<T>.ForA(PanelCount(MC) * mr * KC);
+            T* tile = stackalloc T[mr * nr];
+            for (int ic = i0; ic < i1; ic += MC)
+            {
+                int mc = Math.Min(MC, i1 - ic);
+                int panels = PanelCount(mc);
+                for (int pc = 0; pc < p.K; pc += KC)
+                {
+                    int kc = Math.Min(KC, p.K - pc);
+                    T betaEff = pc == 0 ? p.Beta : T.One;
+                    PackPanels(bufA, ref p, ic, mc, pc, kc);
+                    for (int jr = 0; jr < n; jr += nr)
+                    {
+                        int nrEff = Math.Min(nr, n - jr);
+                        T* bp = bufB + ((long)(jr / nr) * p.K * nr) + (pc * nr);
+                        for (int j = 0; j < panels; j++)
+                        {
+                            RunTile(ref p, PanelRows(mc, j), nrEff, kc, bufA + (j * mr * kc), bp, nr, p.C + ((ic + PanelStart(mc, j)) * p.Ldc) + j0 + jr, betaEff, tile);
+                        }
+                    }
+                }
+            }
         }
 
         /// <summary>Packs rows [i0, i1) of op(A) for all of K into the calling thread's A buffer, one KC block after another.</summary>
