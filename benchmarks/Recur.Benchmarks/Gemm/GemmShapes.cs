@@ -38,6 +38,7 @@ public sealed record GemmShape(string Name, int M, int N, int K, bool TransA = f
         new GemmShape("dw-h256", 256, 1024, 6400, TransA: true),
         new GemmShape("dx-h256", 6400, 256, 1024, TransB: true),
         new GemmShape("dwxh-h256", 512, 1024, 6400, TransA: true),
+        new GemmShape("dw-gru-h256", 256, 768, 6400, TransA: true),
 
         // dx = dG·Wxᵀ with a narrow x: the LSTM at B = 128, T = 200, I = H = 128 (K = 4H) and the GRU at B = 64, I = H = 256 (K = 3H).
         new GemmShape("dx-b128-h128", 25600, 128, 512, TransB: true),

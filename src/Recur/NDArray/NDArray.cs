@@ -131,18 +131,27 @@ public sealed class NDArray
     /// <summary>Wraps already-owned typed data without copying (internal fast path).</summary>
     internal static NDArray Wrap<T>(T[] data, Shape shape) => new(data, shape, DTypeExtensions.Of<T>());
 
+    /// <summary>
+    /// Arrays of at least this many bytes that <see cref="Empty"/> allocates go to the pinned object heap. A fetched
+    /// output is a fresh array every run; on the large object heap the GC decommits and recommits such arrays' memory,
+    /// and the kernel writing a recommitted array page-faults on every page (0.9–3 ms for a 6.5 MB RNN output on this
+    /// project's host). The pinned heap keeps its memory (docs/decisions/0011-executor-memory.md).
+    /// </summary>
+    internal static long PinnedMinBytes { get; set; } = 1 << 20;
+
     /// <summary>Creates an uninitialised array of the given shape for an op's output.</summary>
     internal static NDArray Empty(Shape shape, DType dtype)
     {
         long n = shape.NumElements;
         if (n > Array.MaxLength)
             throw new InvalidOperationException($"NDArray: shape {shape} has {n} elements, more than an array can hold.");
+        bool pinned = n * dtype.Size() >= PinnedMinBytes;
         Array data = dtype switch
         {
-            DType.Float32 => GC.AllocateUninitializedArray<float>((int)n),
-            DType.Float64 => GC.AllocateUninitializedArray<double>((int)n),
-            DType.Int32 => GC.AllocateUninitializedArray<int>((int)n),
-            DType.Int64 => GC.AllocateUninitializedArray<long>((int)n),
+            DType.Float32 => GC.AllocateUninitializedArray<float>((int)n, pinned),
+            DType.Float64 => GC.AllocateUninitializedArray<double>((int)n, pinned),
+            DType.Int32 => GC.AllocateUninitializedArray<int>((int)n, pinned),
+            DType.Int64 => GC.AllocateUninitializedArray<long>((int)n, pinned),
             DType.Bool => new bool[n],
             _ => throw new ArgumentException($"NDArray: dtype {dtype} has no element storage.", nameof(dtype)),
         };

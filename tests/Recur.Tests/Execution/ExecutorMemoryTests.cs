@@ -100,6 +100,54 @@ public class ExecutorMemoryTests
         Assert.True(perRun <= fetchedBytes + 1024, $"Session.Run allocated {perRun} bytes per run; the fetched array is {fetchedBytes} bytes.");
     }
 
+    /// <summary>
+    /// A fetched result of at least <see cref="NDArray.PinnedMinBytes"/> is allocated on the pinned object heap, whose
+    /// memory the GC keeps between runs (on the large object heap each run's fresh result page-faulted on every page;
+    /// ADR 0011): the pinned heap grows by the result's size while it is held. Below the limit it does not.
+    /// </summary>
+    [Fact]
+    public void Run_LargeFetchedResult_IsOnThePinnedObjectHeap()
+    {
+        static long PinnedHeapBytes()
+        {
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+            return GC.GetGCMemoryInfo(GCKind.FullBlocking).GenerationInfo[4].SizeAfterBytes;
+        }
+
+        const int batch = 4096, hidden = 1024;    // a 16 MiB result
+        long resultBytes = 4L * batch * hidden;
+        long saved = NDArray.PinnedMinBytes;
+        try
+        {
+            foreach (bool pin in new[] { true, false })
+            {
+                NDArray.PinnedMinBytes = pin ? 1 << 20 : long.MaxValue;
+                var m = new Mlp(hidden);
+                using var s = new Session(m.Graph);
+                var feeds = new FeedDict { [m.X] = Mlp.Input(batch, 3) };
+                s.Run(m.Y, feeds);
+                long before = PinnedHeapBytes();
+                NDArray result = s.Run(m.Y, feeds);
+                long grown = PinnedHeapBytes() - before;
+                Assert.Equal(resultBytes, 4L * result.Size);
+                if (pin)
+                {
+                    Assert.True(grown >= resultBytes, $"pinned heap grew by {grown} bytes for a {resultBytes}-byte fetched result.");
+                }
+                else
+                {
+                    Assert.True(grown < resultBytes / 2, $"pinned heap grew by {grown} bytes with pinning off (result {resultBytes} bytes).");
+                }
+
+                GC.KeepAlive(result);
+            }
+        }
+        finally
+        {
+            NDArray.PinnedMinBytes = saved;
+        }
+    }
+
     [Fact]
     public void Run_SteadyState_OverheadDoesNotGrowWithTensorSize()
     {
