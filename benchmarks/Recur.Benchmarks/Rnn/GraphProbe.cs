@@ -60,6 +60,7 @@ internal static class GraphProbe
             session.Run(fetches, feed);
         }
 
+        TimeSpan pause0 = GC.GetTotalPauseDuration();
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed.TotalSeconds < seconds)
         {
@@ -80,7 +81,8 @@ internal static class GraphProbe
         }
 
         NDArray.PinnedMinBytes = 1 << 20;
-        Console.WriteLine($"{cell} {b}x{t}x{i}x{h} {(train ? "train" : "infer")}: wall median off {Median(wall[0]):F2} on {Median(wall[1]):F2} ms ({Median(wall[1]) / Median(wall[0]):F3}); thread CPU off {Median(cpu[0]):F2} on {Median(cpu[1]):F2} ms ({Median(cpu[1]) / Median(cpu[0]):F3}); page faults a call off {faults[0] / (double)wall[0].Count:F0} on {faults[1] / (double)wall[1].Count:F0}; {wall[0].Count} calls each; GCs {GC.CollectionCount(0)}/{GC.CollectionCount(2)}");
+        double pauseMs = (GC.GetTotalPauseDuration() - pause0).TotalMilliseconds / (wall[0].Count + wall[1].Count);
+        Console.WriteLine($"{cell} {b}x{t}x{i}x{h} {(train ? "train" : "infer")}: wall median off {Median(wall[0]):F2} on {Median(wall[1]):F2} ms ({Median(wall[1]) / Median(wall[0]):F3}); thread CPU off {Median(cpu[0]):F2} on {Median(cpu[1]):F2} ms ({Median(cpu[1]) / Median(cpu[0]):F3}); page faults a call off {faults[0] / (double)wall[0].Count:F0} on {faults[1] / (double)wall[1].Count:F0}; {wall[0].Count} calls each; GCs {GC.CollectionCount(0)}/{GC.CollectionCount(2)}, GC pause {pauseMs:F3} ms a run");
         session.Dispose();
         return 0;
     }
