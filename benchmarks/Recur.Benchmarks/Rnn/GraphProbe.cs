@@ -8,7 +8,8 @@ namespace Recur.Benchmarks.Rnn;
 /// <summary>
 /// Diagnostic: a one-layer <c>DynamicRnn</c> graph (batch-major float placeholder, as <c>recur bench</c> builds it) run
 /// through <c>Session.Run</c>, inference (outputs and final state fetched) or training (dx and every dW), in alternating
-/// rounds with the large fetched outputs on the ordinary heap (off) and on the pinned object heap (on).
+/// rounds with the large fetched outputs on the ordinary heap (off) and on the pinned object heap (on; arrays of at least
+/// AB_PIN_MIN bytes, default 1 MiB).
 /// </summary>
 internal static class GraphProbe
 {
@@ -60,13 +61,15 @@ internal static class GraphProbe
             session.Run(fetches, feed);
         }
 
+        long saved = NDArray.PinnedMinBytes;
+        long pinMin = long.Parse(Environment.GetEnvironmentVariable("AB_PIN_MIN") ?? "1048576", CultureInfo.InvariantCulture);
         TimeSpan pause0 = GC.GetTotalPauseDuration();
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed.TotalSeconds < seconds)
         {
             for (int on = 0; on < 2; on++)
             {
-                NDArray.PinnedMinBytes = on == 1 ? long.Parse(Environment.GetEnvironmentVariable("AB_PIN_MIN") ?? "1048576", CultureInfo.InvariantCulture) : long.MaxValue;
+                NDArray.PinnedMinBytes = on == 1 ? pinMin : long.MaxValue;
                 for (int k = 0; k < 5; k++)
                 {
                     long start = Stopwatch.GetTimestamp();
@@ -80,7 +83,7 @@ internal static class GraphProbe
             }
         }
 
-        NDArray.PinnedMinBytes = 1 << 20;
+        NDArray.PinnedMinBytes = saved;
         double pauseMs = (GC.GetTotalPauseDuration() - pause0).TotalMilliseconds / (wall[0].Count + wall[1].Count);
         Console.WriteLine($"{cell} {b}x{t}x{i}x{h} {(train ? "train" : "infer")}: wall median off {Median(wall[0]):F2} on {Median(wall[1]):F2} ms ({Median(wall[1]) / Median(wall[0]):F3}); thread CPU off {Median(cpu[0]):F2} on {Median(cpu[1]):F2} ms ({Median(cpu[1]) / Median(cpu[0]):F3}); page faults a call off {faults[0] / (double)wall[0].Count:F0} on {faults[1] / (double)wall[1].Count:F0}; {wall[0].Count} calls each; GCs {GC.CollectionCount(0)}/{GC.CollectionCount(2)}, GC pause {pauseMs:F3} ms a run");
         session.Dispose();
