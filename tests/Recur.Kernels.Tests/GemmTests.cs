@@ -468,6 +468,70 @@ public sealed class GemmTests
     /// packing moves values without arithmetic, so the two must be bitwise equal; and the product must match the naive
     /// loop, so that a pack wrong both ways cannot pass.
     /// </summary>
+    /// <summary>
+    /// The 512-bit tile's 5- to 7-row panels with one accumulator chain a row (<see cref="GemmSettings.ExactPartialRows"/>),
+    /// and row blocks of 8q + 1..3 rows that end in a 4-row and a 5- to 7-row panel, against the full 8-row tile on the
+    /// zero-padded panel: every row's chain is the same, so the products are bitwise equal; and they match the naive
+    /// loop. Row counts 5..7 (one panel), 8q + 1..7, a row block past MC (the last block's tail), K past one KC block,
+    /// float and double, 1 and 2 threads, and the recurrent products' pre-packed weights. Where the machine has no
+    /// AVX-512 both runs take the AVX2 tile; the test bites on AVX-512 machines.
+    /// </summary>
+    [Theory]
+    [InlineData(5, 40, 300, 1)]
+    [InlineData(6, 33, 129, 1)]
+    [InlineData(7, 129, 300, 2)]
+    [InlineData(9, 48, 257, 1)]
+    [InlineData(10, 300, 129, 2)]
+    [InlineData(11, 17, 300, 1)]
+    [InlineData(21, 64, 513, 1)]
+    [InlineData(27, 129, 129, 2)]
+    [InlineData(155, 40, 300, 1)]
+    public void Multiply_ExactPartialRows_BitwiseEqualToFullTile(int m, int n, int k, int threads)
+    {
+        bool saved = GemmSettings.ExactPartialRows;
+        double flops = GemmSettings.MinFlopsPerThread;
+        try
+        {
+            GemmSettings.MinFlopsPerThread = 1;
+            CheckSettingKeepsBits(on => GemmSettings.ExactPartialRows = on, "exact partial rows", m, n, k, lda: k + 1, ldb: n + 3, threads);
+            CheckAgainstNaive<double>(m, n, k, true, false);
+            WithThreads(1, () =>
+            {
+                foreach (bool transB in new[] { false, true })
+                {
+                    CheckPackedKeepsBits<float>(m, n, k, transB);
+                    CheckPackedKeepsBits<double>(m, n, k, transB);
+                }
+            });
+        }
+        finally
+        {
+            GemmSettings.ExactPartialRows = saved;
+            GemmSettings.MinFlopsPerThread = flops;
+        }
+
+        static void CheckPackedKeepsBits<T>(int m, int n, int k, bool transB)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int ldb = (transB ? k : n) + 3;
+            T[] a = Data.Uniform<T>(m * k, seed: 81 + m), b = Data.Uniform<T>((transB ? n : k) * ldb, seed: 82 + n);
+            T[] packed = new T[Recur.Kernels.Rnn.RnnMath.PackedSize(k, n)];
+            int nr = Recur.Kernels.Rnn.RnnMath.PackWeights<T>(transB, k, n, b, ldb, packed);
+            T[] got = new T[m * n], expected = new T[m * n];
+            GemmSettings.ExactPartialRows = false;
+            Recur.Kernels.Rnn.RnnMath.GemmPacked<T>(transB, m, n, k, a, k, b, ldb, packed, nr, T.Zero, expected, n, 1);
+            GemmSettings.ExactPartialRows = true;
+            Recur.Kernels.Rnn.RnnMath.GemmPacked<T>(transB, m, n, k, a, k, b, ldb, packed, nr, T.Zero, got, n, 1);
+            for (int i = 0; i < got.Length; i++)
+            {
+                if (!got[i].Equals(expected[i]))
+                {
+                    Assert.Fail($"{typeof(T).Name} m={m} n={n} k={k} transB={transB}: C[{i / n},{i % n}] = {got[i]} on packed weights with exact partial rows, {expected[i]} with the full tile.");
+                }
+            }
+        }
+    }
+
     private static void CheckSettingKeepsBits(Action<bool> set, string setting, int m, int n, int k, int lda, int ldb, int threads)
     {
         float[] a = Data.Uniform<float>(m * lda, seed: 31 + m), b = Data.Uniform<float>(k * ldb, seed: 32 + n), c0 = Data.Uniform<float>(m * n, seed: 33 + k);

@@ -81,6 +81,9 @@ internal static class GemmSettings
     /// <summary>Run a row block of 6q + 1 or 6q + 2 rows with 4 + 3 or 4 + 4 row panels at its end instead of a 1- or 2-row panel.</summary>
     public static bool SplitRowTail { get; set; } = true;
 
+    /// <summary>The 512-bit tile runs a 5- to 7-row panel with one accumulator chain a row instead of the full 8-row tile.</summary>
+    public static bool ExactPartialRows { get; set; } = true;
+
     /// <summary>In single-row-block products, the first row panel's tile packs a row-major B panel as it reads it (no separate pack pass).</summary>
     public static bool FusePackB { get; set; } = true;
 
@@ -701,13 +704,22 @@ internal static unsafe class GemmDriver<T>
         /// True when a row block of <paramref name="rows"/> ends in its own 4 + 3 or 4 + 4 row panels instead of a
         /// full panel and a 1- or 2-row one (rows = 6q + 1 or 6q + 2, q ≥ 1). The few-rows kernel at 1–2 rows keeps
         /// only 2–4 accumulators in flight, too few to cover the FMA latency: an 8-row block as 6 + 2 took as long
-        /// as 12 rows (ADR 0002, "Row panels"). Packed panels keep their MR-value stride either way.
+        /// as 12 rows (ADR 0002, "Row panels"). The 512-bit tile (MR = 8) likewise ends 8q + 1..3 rows in a 4-row and
+        /// a 5- to 7-row panel, which cost one chain a row (<see cref="GemmSettings.ExactPartialRows"/>), where a full
+        /// panel and a 1- to 3-row one cost 8 + 4. Packed panels keep their MR-value stride either way.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static bool SplitTail(int rows)
         {
             int r = rows % TK.MR;
-            return TK.MR == 6 && TK.MaxPartialRows >= 4 && rows > TK.MR && (r == 1 || r == 2) && GemmSettings.SplitRowTail;
+            if (rows <= TK.MR || !GemmSettings.SplitRowTail)
+            {
+                return false;
+            }
+
+            return TK.MR == 6
+                ? TK.MaxPartialRows >= 4 && (r == 1 || r == 2)
+                : TK.MR == 8 && TK.MaxPartialRows >= 7 && GemmSettings.ExactPartialRows && r is >= 1 and <= 3;
         }
 
         /// <summary>The number of register-tile row panels a row block of <paramref name="rows"/> is run as (a split tail takes the place of the last full panel and the short one).</summary>

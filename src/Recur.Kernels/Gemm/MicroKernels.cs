@@ -499,11 +499,23 @@ internal readonly struct Kernel512<T> : IMicroKernel<T>
 
     /// <summary>
     /// The first <paramref name="rows"/> (1..7) rows: up to 4 rows run four accumulator chains (enough to cover the FMA
-    /// latency at one 512-bit FMA a cycle), 5 to 7 run the full tile and store their rows (the panel's padding rows are zeros).
+    /// latency at one 512-bit FMA a cycle), 5 to 7 one chain a row (<see cref="GemmSettings.ExactPartialRows"/>; else the
+    /// full tile, storing their rows: the panel's padding rows are zeros). Every row's chain adds the same products in the
+    /// same order as the full tile's, so the results are bitwise the same either way.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void RunRows(int rows, int kc, T* a, T* b, nint ldb, T* c, nint ldc, T alpha, T beta)
     {
+        if (rows > 4 && GemmSettings.ExactPartialRows)
+        {
+            switch (rows)
+            {
+                case 5: RunExact<Rows5>(kc, a, b, ldb, c, ldc, alpha, beta); return;
+                case 6: RunExact<Rows6>(kc, a, b, ldb, c, ldc, alpha, beta); return;
+                default: RunExact<Rows7>(kc, a, b, ldb, c, ldc, alpha, beta); return;
+            }
+        }
+
         Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
         if (rows <= 4)
         {
@@ -537,6 +549,40 @@ internal readonly struct Kernel512<T> : IMicroKernel<T>
         }
 
         Store(rows, c, ldc, alpha, beta, c0, c1, c2, c3, c4, c5, c6, c7);
+    }
+
+    /// <summary>
+    /// <typeparamref name="TRows"/>.Value (5..7) rows, one accumulator chain each: the JIT compiles one loop per row count,
+    /// with no FMA for the panel's zero padding rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void RunExact<TRows>(int kc, T* a, T* b, nint ldb, T* c, nint ldc, T alpha, T beta)
+        where TRows : struct, IRowCount
+    {
+        Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<T> b0 = Vector512.Load(b);
+            c0 = Simd.Fma512(Vector512.Create(a[0]), b0, c0);
+            c1 = Simd.Fma512(Vector512.Create(a[1]), b0, c1);
+            c2 = Simd.Fma512(Vector512.Create(a[2]), b0, c2);
+            c3 = Simd.Fma512(Vector512.Create(a[3]), b0, c3);
+            c4 = Simd.Fma512(Vector512.Create(a[4]), b0, c4);
+            if (TRows.Value > 5)
+            {
+                c5 = Simd.Fma512(Vector512.Create(a[5]), b0, c5);
+            }
+
+            if (TRows.Value > 6)
+            {
+                c6 = Simd.Fma512(Vector512.Create(a[6]), b0, c6);
+            }
+
+            a += 8;
+            b += ldb;
+        }
+
+        Store(TRows.Value, c, ldc, alpha, beta, c0, c1, c2, c3, c4, c5, c6, default);
     }
 
     /// <summary><see cref="Run"/> reading its B micro-panel in place and leaving it packed in <paramref name="packed"/> on the way.</summary>
@@ -761,4 +807,25 @@ internal readonly struct KernelScalar<T> : IMicroKernel<T>
             }
         }
     }
+}
+
+/// <summary>A row count known when the JIT compiles a kernel (<see cref="Kernel512{T}"/>'s 5- to 7-row loops).</summary>
+internal interface IRowCount
+{
+    static abstract int Value { get; }
+}
+
+internal readonly struct Rows5 : IRowCount
+{
+    public static int Value => 5;
+}
+
+internal readonly struct Rows6 : IRowCount
+{
+    public static int Value => 6;
+}
+
+internal readonly struct Rows7 : IRowCount
+{
+    public static int Value => 7;
 }
