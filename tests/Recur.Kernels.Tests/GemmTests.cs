@@ -532,6 +532,108 @@ public sealed class GemmTests
         }
     }
 
+    /// <summary>
+    /// A weight gradient with its bias gradient (<c>Gemm.MultiplySumB</c>): C = op(A)·B + beta·C and B's column sums over
+    /// K. Where the product packs B block by block (the blocked loop on one thread, the shared-pack row job and the
+    /// column-split tall job on two) the packing writes each KC block's sums; elsewhere (one row panel reading B in place,
+    /// the column job, a GEMV, K = 0) a separate pass does. Either way the sums are each block's from zero, added in
+    /// block order: bitwise equal to the separate pass with <see cref="GemmSettings.SumsInPackB"/> off, within rounding of
+    /// a double sum, and C matches the plain product bitwise. Float and double, ldb &gt; N, a partial last panel.
+    /// </summary>
+    [Theory]
+    [InlineData(300, 500, 600, true, 1, true)]
+    [InlineData(300, 70, 600, true, 1, false)]
+    [InlineData(160, 1024, 700, true, 1, true)]
+    [InlineData(300, 129, 1100, false, 2, true)]
+    [InlineData(40, 130, 900, true, 2, true)]
+    [InlineData(6, 70, 600, false, 1, false)]
+    [InlineData(17, 33, 300, true, 1, false)]
+    [InlineData(1, 40, 300, true, 1, false)]
+    [InlineData(50, 40, 0, true, 1, false)]
+    public void MultiplySumB_SumsBitwiseEqualToSeparatePass(int m, int n, int k, bool transA, int threads, bool inPack)
+    {
+        bool saved = GemmSettings.SumsInPackB;
+        double flops = GemmSettings.MinFlopsPerThread;
+        long shared = GemmSettings.SharedBlockMaxPackedA, single = GemmSettings.SingleBlockMaxPackedA;
+        try
+        {
+            GemmSettings.MinFlopsPerThread = 1;
+            if (m <= 64 && threads == 2)
+            {
+                // Few rows over a long K on two threads: the column-split tall job, each part on the blocked loop.
+                GemmSettings.SharedBlockMaxPackedA = GemmSettings.SingleBlockMaxPackedA = 1024;
+            }
+
+            WithThreads(threads, () =>
+            {
+                CheckSums<float>(m, n, k, transA, threads, inPack);
+                CheckSums<double>(m, n, k, transA, threads, inPack);
+            });
+        }
+        finally
+        {
+            GemmSettings.SumsInPackB = saved;
+            GemmSettings.MinFlopsPerThread = flops;
+            (GemmSettings.SharedBlockMaxPackedA, GemmSettings.SingleBlockMaxPackedA) = (shared, single);
+        }
+    }
+
+    private static void CheckSums<T>(int m, int n, int k, bool transA, int threads, bool inPack)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int lda = (transA ? m : k) + 1, ldb = n + 3;
+        T[] a = Data.Uniform<T>(Math.Max(1, (transA ? k : m) * lda), seed: 91 + m), b = Data.Uniform<T>(Math.Max(1, k * ldb), seed: 92 + n);
+        T[] c0 = Data.Uniform<T>(m * n, seed: 93 + k);
+        T beta = T.CreateTruncating(0.5);
+        T[] plain = (T[])c0.Clone(), separate = (T[])c0.Clone(), packed = (T[])c0.Clone();
+        T[] sumsSeparate = new T[n + 2], sumsPacked = new T[n + 2];
+        sumsSeparate[n] = sumsPacked[n] = T.CreateTruncating(7.0);
+        RnnMultiply(transA, m, n, k, a, lda, b, ldb, beta, plain, threads);
+
+        GemmSettings.SumsInPackB = false;
+        long before = GemmDriver<T>.SeparateSumsOnThisThread;
+        Gemm.MultiplySumB<T>(transA, m, n, k, a, lda, b, ldb, beta, separate, n, sumsSeparate, threads);
+        Assert.Equal(before + 1, GemmDriver<T>.SeparateSumsOnThisThread);
+
+        GemmSettings.SumsInPackB = true;
+        before = GemmDriver<T>.SeparateSumsOnThisThread;
+        Gemm.MultiplySumB<T>(transA, m, n, k, a, lda, b, ldb, beta, packed, n, sumsPacked, threads);
+        Assert.Equal(before + (inPack ? 0 : 1), GemmDriver<T>.SeparateSumsOnThisThread);
+
+        string what = $"{typeof(T).Name} m={m} n={n} k={k} transA={transA} threads={threads}";
+        for (int i = 0; i < plain.Length; i++)
+        {
+            Assert.True(packed[i].Equals(plain[i]) && separate[i].Equals(plain[i]), $"{what}: C[{i / n},{i % n}] = {packed[i]} / {separate[i]} with the sums, {plain[i]} without.");
+        }
+
+        for (int j = 0; j < n; j++)
+        {
+            double exact = 0;
+            for (int p = 0; p < k; p++)
+            {
+                exact += double.CreateTruncating(b[(p * ldb) + j]);
+            }
+
+            Assert.True(sumsPacked[j].Equals(sumsSeparate[j]), $"{what}: sum[{j}] = {sumsPacked[j]} from the packing, {sumsSeparate[j]} from the separate pass.");
+            Assert.True(Math.Abs(double.CreateTruncating(sumsPacked[j]) - exact) <= 1e-5 * (1 + k), $"{what}: sum[{j}] = {sumsPacked[j]}, the double sum {exact}.");
+        }
+
+        Assert.Equal(T.CreateTruncating(7.0), sumsPacked[n]);
+        Assert.Equal(T.CreateTruncating(7.0), sumsSeparate[n]);
+
+        static void RnnMultiply(bool transA, int m, int n, int k, T[] a, int lda, T[] b, int ldb, T beta, T[] c, int threads)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                Gemm.Multiply(transA, false, m, n, k, 1f, (float[])(object)a, lda, (float[])(object)b, ldb, float.CreateTruncating(beta), (float[])(object)c, n, threads);
+            }
+            else
+            {
+                Gemm.Multiply(transA, false, m, n, k, 1.0, (double[])(object)a, lda, (double[])(object)b, ldb, double.CreateTruncating(beta), (double[])(object)c, n, threads);
+            }
+        }
+    }
+
     private static void CheckSettingKeepsBits(Action<bool> set, string setting, int m, int n, int k, int lda, int ldb, int threads)
     {
         float[] a = Data.Uniform<float>(m * lda, seed: 31 + m), b = Data.Uniform<float>(k * ldb, seed: 32 + n), c0 = Data.Uniform<float>(m * n, seed: 33 + k);

@@ -12,12 +12,20 @@ internal static unsafe partial class AbProbe
         // AB_THREADS=N runs the products on N threads, timed by wall clock (the caller's CPU time misses the workers').
         int threads = int.Parse(Environment.GetEnvironmentVariable("AB_THREADS") ?? "1", System.Globalization.CultureInfo.InvariantCulture);
         Kernels.Gemm.MaxThreads = threads;
+
+        // AB_SUMS=1 runs the products with B's column sums (Gemm.MultiplySumB, B not transposed: a weight gradient with its bias gradient).
+        bool sums = Environment.GetEnvironmentVariable("AB_SUMS") == "1";
         foreach (GemmShape s in GemmShape.All.Concat(GemmShape.Training).Where(s => s.Name.Contains(filter, StringComparison.Ordinal)))
         {
             var rng = new Random(1);
             float[] a = Enumerable.Range(0, s.M * s.K).Select(_ => (float)rng.NextDouble()).ToArray();
             float[] b = Enumerable.Range(0, s.K * s.N).Select(_ => (float)rng.NextDouble()).ToArray();
             float[] c = new float[s.M * s.N];
+            float[] colSums = new float[s.N];
+            if (sums && s.TransB)
+            {
+                continue;
+            }
             var ta = new List<double>();
             var tb = new List<double>();
             for (int round = 0; round < 40; round++)
@@ -30,7 +38,14 @@ internal static unsafe partial class AbProbe
                     int calls = 0;
                     while (Stopwatch.GetElapsedTime(start).TotalMilliseconds < 10)
                     {
-                        Kernels.Gemm.Multiply(s.TransA, s.TransB, s.M, s.N, s.K, 1f, a, s.Lda, b, s.Ldb, 0f, c, s.N);
+                        if (sums)
+                        {
+                            Kernels.Gemm.MultiplySumB<float>(s.TransA, s.M, s.N, s.K, a, s.Lda, b, s.Ldb, 0f, c, s.N, colSums, threads);
+                        }
+                        else
+                        {
+                            Kernels.Gemm.Multiply(s.TransA, s.TransB, s.M, s.N, s.K, 1f, a, s.Lda, b, s.Ldb, 0f, c, s.N);
+                        }
                         calls++;
                     }
 
@@ -47,8 +62,8 @@ internal static unsafe partial class AbProbe
         return 0;
     }
 
-    /// <summary>The setting under test (change this line to A/B another knob): off / on = GemmSettings.TallRowsPackBOnce.</summary>
-    private static void Toggle(bool on) => GemmSettings.TallRowsPackBOnce = on;
+    /// <summary>The setting under test (change this line to A/B another knob): off / on = GemmSettings.SumsInPackB (with AB_SUMS=1).</summary>
+    private static void Toggle(bool on) => GemmSettings.SumsInPackB = on;
 
     /// <summary>CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID): robust to other processes' load.</summary>
     public static double ThreadCpuSeconds()

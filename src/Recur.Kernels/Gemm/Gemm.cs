@@ -129,6 +129,32 @@ public static class Gemm
         }
     }
 
+    /// <summary>
+    /// <c>C = op(A)·B + beta·C</c> (B not transposed) on at most <paramref name="maxThreads"/> threads that also writes the
+    /// column sums of B over its <paramref name="k"/> rows into the first <paramref name="n"/> values of
+    /// <paramref name="sumsB"/> (an RNN's bias gradient beside its weight gradient: <c>Σ_t dG_t</c> beside <c>Xᵀ·dG</c>),
+    /// mostly while B is packed (<see cref="GemmDriver{T}.MultiplySumB"/>).
+    /// </summary>
+    internal static unsafe void MultiplySumB<T>(bool transA, int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, T beta, Span<T> c, int ldc, Span<T> sumsB, int maxThreads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Validate(transA, false, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (sumsB.Length < n)
+        {
+            ThrowHelper.Argument(nameof(sumsB), $"{Owner}: sumsB must hold at least n = {n} values, but holds {sumsB.Length}.");
+        }
+
+        fixed (T* pa = a, pb = b, pc = c, ps = sumsB)
+        {
+            var p = new GemmProblem<T>
+            {
+                A = pa, B = pb, C = pc, Lda = lda, Ldb = ldb, Ldc = ldc, M = m, N = n, K = k,
+                TransA = transA, TransB = false, Alpha = T.One, Beta = beta,
+            };
+            GemmDriver<T>.MultiplySumB(ref p, ps, maxThreads);
+        }
+    }
+
     private static void Validate(bool transA, bool transB, int m, int n, int k, int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
     {
         ThrowHelper.CheckNonNegative(m, Owner, nameof(m));

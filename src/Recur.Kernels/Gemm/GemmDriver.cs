@@ -84,6 +84,12 @@ internal static class GemmSettings
     /// <summary>The 512-bit tile runs a 5- to 7-row panel with one accumulator chain a row instead of the full 8-row tile.</summary>
     public static bool ExactPartialRows { get; set; } = true;
 
+    /// <summary>
+    /// <see cref="GemmDriver{T}.MultiplySumB"/> takes B's column sums from the blocked loop's packing of B (else from a
+    /// separate pass over B). The same sums either way.
+    /// </summary>
+    public static bool SumsInPackB { get; set; } = true;
+
     /// <summary>In single-row-block products, the first row panel's tile packs a row-major B panel as it reads it (no separate pack pass).</summary>
     public static bool FusePackB { get; set; } = true;
 
@@ -117,6 +123,12 @@ internal unsafe struct GemmProblem<T>
     public bool TransB;
     public T Alpha;
     public T Beta;
+
+    /// <summary>
+    /// Where the blocked loop writes each KC block's column sums of B (row b of a ceil(K / KC) x N array holds block b's),
+    /// as it packs the block (<see cref="GemmDriver{T}.MultiplySumB"/>); null: none.
+    /// </summary>
+    public T* PartialsB;
 }
 
 /// <summary>
@@ -138,41 +150,84 @@ internal static unsafe class GemmDriver<T>
     /// <summary>N block when a single row block uses the packed B: KC x NC stays in L2 (192 KiB).</summary>
     public static int NCSmall => (192 * 1024) / (KC * sizeof(T));
 
-    public static void Multiply(ref GemmProblem<T> p, int maxThreads)
+    /// <summary>C = alpha·op(A)·op(B) + beta·C; true when the blocked loop wrote <see cref="GemmProblem{T}.PartialsB"/> (where set) for every column.</summary>
+    public static bool Multiply(ref GemmProblem<T> p, int maxThreads)
     {
         if (p.M == 0 || p.N == 0)
         {
-            return;
+            return false;
         }
 
         if (p.K == 0 || p.Alpha == T.Zero)
         {
             ScaleC(ref p);
-            return;
+            return false;
         }
 
         if (p.M == 1 || p.N == 1)
         {
             Gemv<T>.Multiply(ref p, maxThreads);
+            return false;
+        }
+
+        return ChooseKernel() switch
+        {
+            KernelPath.Vector512 => Blocked<Kernel512<T>>.Run(ref p, maxThreads),
+            KernelPath.Vector256 => Blocked<Kernel256<T>>.Run(ref p, maxThreads),
+            KernelPath.Vector128 => Blocked<Kernel128<T>>.Run(ref p, maxThreads),
+            _ => Blocked<KernelScalar<T>>.Run(ref p, maxThreads),
+        };
+    }
+
+    /// <summary>
+    /// <see cref="Multiply"/> (B not transposed) that also writes the column sums of B over K into <paramref name="sums"/>
+    /// (N values): each KC block's sums added row after row from zero, then the blocks' sums added in order from zero, so
+    /// the result does not depend on the path or the thread count. Where the product packs B block by block (the blocked
+    /// loop, on one thread or several) the packing writes the blocks' sums while each row of B is in L1, and the bias
+    /// gradient of an RNN's weight-gradient product costs no pass over dG of its own; elsewhere a separate pass does the
+    /// same arithmetic.
+    /// </summary>
+    public static void MultiplySumB(ref GemmProblem<T> p, T* sums, int maxThreads)
+    {
+        Debug.Assert(!p.TransB, "column sums of a row-major B");
+        int blocks = (p.K + KC - 1) / KC;
+        bool useBlocks = GemmSettings.SumsInPackB && p.M > 0 && p.N > 0 && blocks > 0;
+        T* partials = useBlocks ? PackBuffer<T>.ForSums(blocks * p.N) : null;
+        p.PartialsB = partials;
+        bool filled = Multiply(ref p, maxThreads);
+        p.PartialsB = null;
+        var total = new Span<T>(sums, p.N);
+        total.Clear();
+        if (filled)
+        {
+            for (int b = 0; b < blocks; b++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(total, new ReadOnlySpan<T>(partials + ((long)b * p.N), p.N), total);
+            }
+
             return;
         }
 
-        switch (ChooseKernel())
+        t_separateSums++;
+        T* block = PackBuffer<T>.ForSums(p.N);
+        var partial = new Span<T>(block, p.N);
+        for (int pc = 0; pc < p.K; pc += KC)
         {
-            case KernelPath.Vector512:
-                Blocked<Kernel512<T>>.Run(ref p, maxThreads);
-                break;
-            case KernelPath.Vector256:
-                Blocked<Kernel256<T>>.Run(ref p, maxThreads);
-                break;
-            case KernelPath.Vector128:
-                Blocked<Kernel128<T>>.Run(ref p, maxThreads);
-                break;
-            default:
-                Blocked<KernelScalar<T>>.Run(ref p, maxThreads);
-                break;
+            partial.Clear();
+            for (int k = pc; k < Math.Min(p.K, pc + KC); k++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(partial, new ReadOnlySpan<T>(p.B + (k * p.Ldb), p.N), partial);
+            }
+
+            System.Numerics.Tensors.TensorPrimitives.Add(total, partial, total);
         }
     }
+
+    [ThreadStatic]
+    private static long t_separateSums;
+
+    /// <summary><see cref="MultiplySumB"/> calls on the calling thread whose sums took the separate pass: tests check which path a case takes.</summary>
+    public static long SeparateSumsOnThisThread => t_separateSums;
 
     [ThreadStatic]
     private static long t_rowBlocksPackedB;
@@ -328,7 +383,8 @@ internal static unsafe class GemmDriver<T>
         private static readonly RowJob s_rowJob = new();
         private static readonly TallColumnJob s_tallJob = new();
 
-        public static void Run(ref GemmProblem<T> p, int maxThreads)
+        /// <summary>Runs the product; true when the path wrote <see cref="GemmProblem{T}.PartialsB"/> (where set) for every column.</summary>
+        public static bool Run(ref GemmProblem<T> p, int maxThreads)
         {
             int threads = ChooseThreads(p.M, p.N, p.K, maxThreads);
             if (threads > 1 && WorkerPool.TryAcquire())
@@ -342,7 +398,7 @@ internal static unsafe class GemmDriver<T>
                         // loop on its share (its own A blocks: A is the small operand), half and half from both ends.
                         s_tallJob.Prepare(ref p, threads);
                         WorkerPool.Run(s_tallJob, threads, optionalWorkers: true);
-                        return;
+                        return p.PartialsB != null && s_tallJob.Filled;
                     }
 
                     if (single && GemmSettings.PackBPerPanel)
@@ -353,7 +409,7 @@ internal static unsafe class GemmDriver<T>
                         // others up.
                         s_columnJob.Prepare(ref p, threads);
                         WorkerPool.Run(s_columnJob, threads, optionalWorkers: true);
-                        return;
+                        return false;
                     }
 
                     // BLIS-style: per KC x NC block of B, the threads pack it together into a shared
@@ -361,7 +417,7 @@ internal static unsafe class GemmDriver<T>
                     // a late worker takes less and one that never started is called off.
                     s_rowJob.Prepare(ref p, threads);
                     WorkerPool.Run(s_rowJob, threads, optionalWorkers: true);
-                    return;
+                    return p.PartialsB != null;
                 }
                 finally
                 {
@@ -369,7 +425,7 @@ internal static unsafe class GemmDriver<T>
                 }
             }
 
-            Compute(ref p, 0, p.M, 0, p.N);
+            return Compute(ref p, 0, p.M, 0, p.N);
         }
 
         private static int ChooseThreads(int m, int n, int k, int maxThreads)
@@ -389,7 +445,8 @@ internal static unsafe class GemmDriver<T>
         /// When the rows fit one MC block, A is packed once for all of K and reused for every column
         /// block, and NC shrinks so that the packed B block stays in L2.
         /// </summary>
-        public static void Compute(ref GemmProblem<T> p, int i0, int i1, int j0, int j1)
+        /// <returns>True when the blocked loop packed B block by block and wrote <see cref="GemmProblem{T}.PartialsB"/> (where set) for columns [j0, j1).</returns>
+        public static bool Compute(ref GemmProblem<T> p, int i0, int i1, int j0, int j1)
         {
             int mr = TK.MR, nr = TK.NR;
             int rows = i1 - i0;
@@ -400,14 +457,14 @@ internal static unsafe class GemmDriver<T>
             if (singleRowBlock && GemmSettings.PackBPerPanel)
             {
                 ComputeSingleRowBlock(ref p, i0, i1, j0, j1);
-                return;
+                return false;
             }
 
             if (!singleRowBlock && !directB && rows > 2 * mcMax && p.K > KC && GemmSettings.TallRowsPackBOnce
                 && PackedBSize(p.K, j1 - j0) * sizeof(T) <= GemmSettings.TallRowsMaxPackedB)
             {
                 ComputeRowBlocksPackedB(ref p, i0, i1, j0, j1);
-                return;
+                return false;
             }
 
             int ncAlloc = directB ? nr : RoundUp(Math.Min(ncMax, j1 - j0), nr);
@@ -432,7 +489,11 @@ internal static unsafe class GemmDriver<T>
                 {
                     int kc = Math.Min(KC, p.K - pc);
                     T betaEff = pc == 0 ? p.Beta : T.One;
-                    if (!directB)
+                    if (!directB && p.PartialsB != null)
+                    {
+                        Packing<T, TK>.PackB(bufB, p.B, p.Ldb, pc, kc, jc, nc, p.PartialsB + ((long)(pc / KC) * p.N) + jc);
+                    }
+                    else if (!directB)
                     {
                         Packing<T, TK>.PackB(bufB, p.B, p.Ldb, p.TransB, pc, kc, jc, nc);
                     }
@@ -500,6 +561,8 @@ internal static unsafe class GemmDriver<T>
                     }
                 }
             }
+
+            return !directB && p.PartialsB != null;
         }
 
         /// <summary>
@@ -568,7 +631,7 @@ internal static unsafe class GemmDriver<T>
 
         /// <summary>Packs op(B) (k x n) into NR-wide panels for all of K: panel q at q·k·NR, KC block pc at pc·NR within it.</summary>
         /// <remarks>
-        /// That is <see cref="Packing{T, TK}.PackB"/>'s layout for a single block of depth k (panels of k·NR values), so one
+        /// That is <see cref="Packing{T, TK}.PackB(T*, T*, nint, bool, int, int, int, int, bool)"/>'s layout for a single block of depth k (panels of k·NR values), so one
         /// call packs it, row by row for a row-major B (<see cref="GemmSettings.PackBByRows"/>).
         /// </remarks>
         public static void PackAllB(T* dst, T* b, nint ldb, bool transB, int k, int n) =>
@@ -898,6 +961,11 @@ internal static unsafe class GemmDriver<T>
             private int _threads;
             private long _ends;
 
+            private int _missed;
+
+            /// <summary>Every claim's <see cref="Compute"/> wrote its columns' block sums (<see cref="GemmProblem{T}.PartialsB"/>).</summary>
+            public bool Filled => Volatile.Read(ref _missed) == 0;
+
             public void Prepare(ref GemmProblem<T> p, int threads)
             {
                 _problem = p;
@@ -905,6 +973,7 @@ internal static unsafe class GemmDriver<T>
                 _panels = (p.N + TK.NR - 1) / TK.NR;
                 _minChunk = Math.Max(1, _panels / threads);
                 _ends = 0;
+                _missed = 0;
             }
 
             public void Execute(int index)
@@ -914,7 +983,10 @@ internal static unsafe class GemmDriver<T>
                 bool fromFront = _threads != 2 || index == 0;
                 while (TwoEndedClaims.TryClaim(ref _ends, _panels, fromFront, _minChunk, _threads, out int start, out int size))
                 {
-                    Compute(ref p, 0, p.M, start * nr, Math.Min(p.N, (start + size) * nr));
+                    if (!Compute(ref p, 0, p.M, start * nr, Math.Min(p.N, (start + size) * nr)))
+                    {
+                        Volatile.Write(ref _missed, 1);
+                    }
                 }
             }
         }
@@ -1021,7 +1093,15 @@ internal static unsafe class GemmDriver<T>
 
                         int c0 = g * PanelsPerGroup * nr;
                         int c1 = Math.Min(nc, c0 + (PanelsPerGroup * nr));
-                        Packing<T, TK>.PackB(bufB + (c0 * kc), p.B, p.Ldb, p.TransB, pc, kc, jc + c0, c1 - c0);
+                        if (p.PartialsB != null)
+                        {
+                            Packing<T, TK>.PackB(bufB + (c0 * kc), p.B, p.Ldb, pc, kc, jc + c0, c1 - c0, p.PartialsB + ((long)(pc / KC) * p.N) + jc + c0);
+                        }
+                        else
+                        {
+                            Packing<T, TK>.PackB(bufB + (c0 * kc), p.B, p.Ldb, p.TransB, pc, kc, jc + c0, c1 - c0);
+                        }
+
                         Interlocked.Increment(ref packDone);
                     }
 

@@ -18,6 +18,9 @@ internal sealed unsafe class PackBuffer<T>
     [ThreadStatic]
     private static PackBuffer<T>? t_b;
 
+    [ThreadStatic]
+    private static PackBuffer<T>? t_s;
+
     private T[] _array = [];
     private T* _aligned;
     private int _capacity;
@@ -27,6 +30,9 @@ internal sealed unsafe class PackBuffer<T>
 
     /// <summary>The calling thread's B-panel buffer, with room for at least <paramref name="count"/> values.</summary>
     public static T* ForB(int count) => (t_b ??= new PackBuffer<T>()).Get(count);
+
+    /// <summary>The calling thread's buffer for column sums of B (<see cref="GemmDriver{T}.MultiplySumB"/>), with room for at least <paramref name="count"/> values.</summary>
+    public static T* ForSums(int count) => (t_s ??= new PackBuffer<T>()).Get(count);
 
     /// <summary>This buffer, with room for at least <paramref name="count"/> values (a buffer shared by a parallel job).</summary>
     public T* Get(int count)

@@ -254,6 +254,47 @@ internal static unsafe class Packing<T, TK>
         }
     }
 
+    /// <summary>
+    /// <see cref="PackB(T*, T*, nint, bool, int, int, int, int, bool)"/> of a row-major B that also writes the block's
+    /// column sums: <paramref name="sums"/>[j] = Σ_p B[p0 + p, j0 + j] for j in [0, nc), added row after row from zero
+    /// while each row is in L1 on its way into the panels (the bias gradient of an RNN's weight-gradient product, which
+    /// then needs no pass of its own over B). The same panels as the plain pack.
+    /// </summary>
+    public static void PackB(T* dst, T* b, nint ldb, int p0, int kc, int j0, int nc, T* sums)
+    {
+        Debug.Assert(sums != null, "the sums' destination");
+        new Span<T>(sums, nc).Clear();
+        int nrFull = TK.NR;
+        int full = nc / nrFull;
+        nint panelStride = (nint)kc * nrFull;
+        for (int p = 0; p < kc; p++)
+        {
+            T* s = b + ((p0 + p) * ldb) + j0;
+            T* d = dst + (p * nrFull);
+            for (int q = 0; q < full; q++)
+            {
+                CopyRowAdd(s + (q * nrFull), d + (q * panelStride), sums + (q * nrFull));
+            }
+
+            int j = full * nrFull;
+            if (j < nc)
+            {
+                T* dp = d + (full * panelStride);
+                for (int jj = 0; j + jj < nc; jj++)
+                {
+                    T v = s[j + jj];
+                    dp[jj] = v;
+                    sums[j + jj] += v;
+                }
+
+                for (int jj = nc - j; jj < nrFull; jj++)
+                {
+                    dp[jj] = T.Zero;
+                }
+            }
+        }
+    }
+
     /// <summary>Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] into ceil(nc/NR) panels of kc*NR values.</summary>
     /// <remarks>With <paramref name="prefetchNext"/>, also prefetches the next NR columns (the next panel) of each row.</remarks>
     public static void PackB(T* dst, T* b, nint ldb, bool transB, int p0, int kc, int j0, int nc, bool prefetchNext = false)
@@ -349,6 +390,39 @@ internal static unsafe class Packing<T, TK>
             }
 
             dst += nrFull * kc;
+        }
+    }
+
+    /// <summary><see cref="CopyRow"/>, also adding the NR values into <paramref name="sums"/> (one add per value, in row order).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRowAdd(T* src, T* dst, T* sums)
+    {
+        int nr = TK.NR;
+        if (Vector256.IsHardwareAccelerated && nr % Vector256<T>.Count == 0)
+        {
+            for (int j = 0; j < nr; j += Vector256<T>.Count)
+            {
+                Vector256<T> v = Vector256.Load(src + j);
+                v.Store(dst + j);
+                (Vector256.Load(sums + j) + v).Store(sums + j);
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated && nr % Vector128<T>.Count == 0)
+        {
+            for (int j = 0; j < nr; j += Vector128<T>.Count)
+            {
+                Vector128<T> v = Vector128.Load(src + j);
+                v.Store(dst + j);
+                (Vector128.Load(sums + j) + v).Store(sums + j);
+            }
+        }
+        else
+        {
+            for (int j = 0; j < nr; j++)
+            {
+                dst[j] = src[j];
+                sums[j] += src[j];
+            }
         }
     }
 

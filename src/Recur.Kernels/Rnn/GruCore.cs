@@ -30,9 +30,10 @@ internal readonly struct GruLayout
         Wcp = Take(ref o, RnnMath.PackedSize(h, h));
         Wv = Take(ref o, FusedStep.PackedSize(3, h, h));
 
-        // [Wgx | Wcx] side by side (I x 3H), and in training the input kernels' gradient before it is split.
+        // [Wgx | Wcx] side by side (I x 3H), and in training the input kernels' gradient before it is split, with the
+        // biases' gradient (Σ dG, 3H) in a row after it.
         Wx = Take(ref o, (long)c.InputSize * 3 * h);
-        Dwx = training ? Take(ref o, (long)c.InputSize * 3 * h) : -1;
+        Dwx = training ? Take(ref o, (long)(c.InputSize + 1) * 3 * h) : -1;
         if (o > int.MaxValue)
         {
             ThrowHelper.ArgumentOutOfRange("config", $"GruKernel: the workspace ({o} elements) is too large for span indexing.");
@@ -928,28 +929,29 @@ internal static unsafe class GruCore<T>
         bool join = JoinInputs(n);
         if (join)
         {
-            // Xᵀ·[dRu | dZc] in one product, then split into the gate and candidate input kernels' gradients.
-            Span<T> dwx = ws.Slice(L.Dwx, I * G3);
-            RnnMath.Gemm(true, false, I, G3, n, xp, I, g, G3, T.Zero, dwx, G3);
+            // Xᵀ·[dRu | dZc] in one product, then split into the gate and candidate input kernels' gradients; the biases'
+            // gradients (Σ dRu, Σ dZc) are summed as the product packs dG, into the row after it.
+            Span<T> dwx = ws.Slice(L.Dwx, (I + 1) * G3);
+            RnnMath.GemmWithColumnSums(true, I, G3, n, xp, I, g, G3, T.Zero, dwx, G3, dwx.Slice(I * G3, G3));
             for (int i = 0; i < I; i++)
             {
                 dwx.Slice(i * G3, G2).CopyTo(grads.GateKernel.Slice(i * G2, G2));
                 dwx.Slice((i * G3) + G2, H).CopyTo(grads.CandidateInputKernel.Slice(i * H, H));
             }
+
+            dwx.Slice(I * G3, G2).CopyTo(grads.GateBias);
+            dwx.Slice((I * G3) + G2, H).CopyTo(grads.CandidateBias);
         }
         else
         {
-            RnnMath.Gemm(true, false, I, G2, n, xp, I, dRu, G3, T.Zero, grads.GateKernel, G2);
-            RnnMath.Gemm(true, false, I, H, n, xp, I, dZc, G3, T.Zero, grads.CandidateInputKernel, H);
+            RnnMath.GemmWithColumnSums(true, I, G2, n, xp, I, dRu, G3, T.Zero, grads.GateKernel, G2, grads.GateBias);
+            RnnMath.GemmWithColumnSums(true, I, H, n, xp, I, dZc, G3, T.Zero, grads.CandidateInputKernel, H, grads.CandidateBias);
         }
 
         RnnMath.Gemm(true, false, H, G2, n, hp, H, dRu, G3, T.Zero, grads.GateKernel[(I * G2)..], G2);
-        RnnMath.ColumnSums(dRu, n, G2, G3, grads.GateBias);
-        RnnMath.ColumnSums(dZc, n, H, G3, grads.CandidateBias);
         if (after)
         {
-            RnnMath.Gemm(true, false, H, H, n, hp, H, aux, H, T.Zero, grads.CandidateHiddenKernel, H);
-            RnnMath.ColumnSums<T>(aux, n, H, H, grads.CandidateHiddenBias);
+            RnnMath.GemmWithColumnSums(true, H, H, n, hp, H, aux, H, T.Zero, grads.CandidateHiddenKernel, H, grads.CandidateHiddenBias);
         }
         else
         {

@@ -709,14 +709,14 @@ internal static unsafe class LstmCore<T>
 
     /// <summary>
     /// The weight gradients for all steps at once: dKernel = [X | H_prev]ᵀ · dGates as one product over the packed
-    /// [x_t | h_{t−1}] rows (dGates streamed once), dBias = Σ dGates, and the projection's and peepholes' gradients.
+    /// [x_t | h_{t−1}] rows (dGates streamed once), dBias = Σ dGates summed as that product packs dGates, and the
+    /// projection's and peepholes' gradients.
     /// </summary>
     private static void Weights(in LstmConfig cfg, in RnnSchedule s, in LstmLayout L, Span<T> ws, LstmGradients<T> grads)
     {
         int H = cfg.Units, P = cfg.OutputSize, GH = 4 * H, n = s.Tokens;
         Span<T> g = ws.Slice(L.G, n * GH);
-        RnnMath.Gemm(true, false, cfg.InputSize + P, GH, n, ws.Slice(L.Xg, n * L.XStride), L.XStride, g, GH, T.Zero, grads.Kernel, GH);
-        RnnMath.ColumnSums<T>(g, n, GH, GH, grads.Bias);
+        RnnMath.GemmWithColumnSums(true, cfg.InputSize + P, GH, n, ws.Slice(L.Xg, n * L.XStride), L.XStride, g, GH, T.Zero, grads.Kernel, GH, grads.Bias);
         if (cfg.NumProj > 0)
         {
             RnnMath.Gemm(true, false, H, P, n, ws.Slice(L.M, n * H), H, ws.Slice(L.Hr, n * P), P, T.Zero, grads.Projection, P);

@@ -10,10 +10,19 @@ namespace Recur.Kernels.Rnn;
 /// <summary>
 /// The generic helpers behind the fused RNN kernels: <see cref="Gemm"/> and the activations for either float
 /// type (the JIT removes the type tests), gathers and scatters of rows through the length permutation, and
-/// column sums. Nothing here allocates.
+/// the weight-gradient product with its bias gradient. Nothing here allocates.
 /// </summary>
 internal static class RnnMath
 {
+    /// <summary>
+    /// A weight gradient and its bias gradient together: C = op(A)·dG (+ beta·C) and <paramref name="columnSums"/> = Σ over
+    /// dG's <paramref name="k"/> rows (n values), the sums taken while the product packs dG (<see cref="Kernels.Gemm.MultiplySumB"/>)
+    /// instead of by a separate pass over it on one thread.
+    /// </summary>
+    public static void GemmWithColumnSums<T>(bool transA, int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> dg, int ldg, T beta, Span<T> c, int ldc, Span<T> columnSums)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Kernels.Gemm.MultiplySumB(transA, m, n, k, a, lda, dg, ldg, beta, c, ldc, columnSums, Kernels.Gemm.MaxThreads);
+
     /// <summary><c>C = op(A)·op(B) + beta·C</c> through <see cref="Kernels.Gemm.Multiply(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>.</summary>
     /// <remarks><paramref name="threads"/>: the most threads the product may use; 0 means <see cref="Kernels.Gemm.MaxThreads"/>.</remarks>
     public static void Gemm<T>(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, T beta, Span<T> c, int ldc, int threads = 0)
@@ -320,17 +329,6 @@ internal static class RnnMath
     {
         TensorPrimitives.Max(x, -limit, destination);
         TensorPrimitives.Min(destination[..x.Length], limit, destination);
-    }
-
-    /// <summary>sum[j] = Σ_r m[r·n + j] over <paramref name="rows"/> rows of width <paramref name="n"/> (the bias gradient).</summary>
-    public static void ColumnSums<T>(ReadOnlySpan<T> m, int rows, int n, int ld, Span<T> sum)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        sum[..n].Clear();
-        for (int r = 0; r < rows; r++)
-        {
-            TensorPrimitives.Add(sum[..n], m.Slice(r * ld, n), sum[..n]);
-        }
     }
 
     /// <summary>

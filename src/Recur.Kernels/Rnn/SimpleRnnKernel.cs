@@ -679,8 +679,7 @@ internal static unsafe class SimpleRnnCore<T>
         Span<T> g = ws.Slice(L.G, n * H);
         ReadOnlySpan<T> xp = s.Dense && !cfg.BatchMajor ? x : ws.Slice(L.Xg, n * I);
         RnnMath.Gemm(true, false, I, H, n, xp, I, g, H, T.Zero, dKernel, H);
-        RnnMath.Gemm(true, false, H, H, n, ws.Slice(L.Hp, n * H), H, g, H, T.Zero, dKernel[(I * H)..], H);
-        RnnMath.ColumnSums<T>(g, n, H, H, dBias);
+        RnnMath.GemmWithColumnSums(true, H, H, n, ws.Slice(L.Hp, n * H), H, g, H, T.Zero, dKernel[(I * H)..], H, dBias);
     }
 
     /// <summary>Sorted rows [r0, r1) through every step of the backward pass, last step first.</summary>
