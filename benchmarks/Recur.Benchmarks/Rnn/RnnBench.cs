@@ -193,6 +193,7 @@ internal static class RnnBench
             "tallrows" => on => Kernels.Blas.GemmSettings.TallRowsPackBOnce = on,
             "exactrows" => on => Kernels.Blas.GemmSettings.ExactPartialRows = on,
             "sumsinpack" => on => Kernels.Blas.GemmSettings.SumsInPackB = on,
+            "pcopy" => on => Kernels.Rnn.RnnMath.ParallelCopyMinBytes = on ? 1024 * 1024 : 0,
             "chunkx" => on => Kernels.Rnn.RnnSettings.InputChunkBytes = on ? ChunkBytes : 0,
             "tallk" => on =>
             {
@@ -200,7 +201,7 @@ internal static class RnnBench
                 Kernels.Blas.GemmSettings.SharedBlockMaxPackedA = on ? 4 * 1024 * 1024 : long.MaxValue;
             },
             "avx512" => on => Kernels.Blas.GemmSettings.Path = on ? Kernels.Blas.KernelPath.Auto : Kernels.Blas.KernelPath.Vector256,
-            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, inplace, unit, tail, iny, packa, joinx, act, fusepackb, twoended, place, serp, pairpack, serialsteps, wide, pfg, chunkx, tallrows, exactrows, sumsinpack, tallk, avx512)."),
+            _ => throw new ArgumentException($"rnn --ab: unknown knob '{knob}' (pack, fused, joint, inplace, unit, tail, iny, packa, joinx, act, fusepackb, twoended, place, serp, pairpack, serialsteps, wide, pfg, chunkx, tallrows, exactrows, sumsinpack, pcopy, tallk, avx512)."),
         };
 
         // The unit split is a 2-thread schedule: it is timed on 2 threads by wall clock, the others on 1 by thread CPU time.

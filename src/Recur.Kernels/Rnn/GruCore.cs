@@ -102,7 +102,7 @@ internal static unsafe class GruCore<T>
         else if ((!s.Dense || cfg.BatchMajor) && !gBatchMajor)
         {
             Span<T> xg = ws.Slice(L.Xg + (first * I), n * I);
-            RnnMath.Gather(s, x, I, cfg.BatchMajor, xg, 0, t0, t1);
+            RnnMath.GatherRows(s, x, I, cfg.BatchMajor, xg, 0, t0, t1);
             xp = xg;
         }
 
@@ -900,7 +900,7 @@ internal static unsafe class GruCore<T>
 
             if (!inPlace)
             {
-                RnnMath.Scatter(s, dxp, I, cfg.BatchMajor, dx, 0, t0, t1);
+                RnnMath.ScatterRows(s, dxp, I, cfg.BatchMajor, dx, 0, t0, t1);
             }
         }
 

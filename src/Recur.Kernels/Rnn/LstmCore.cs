@@ -124,7 +124,7 @@ internal static unsafe class LstmCore<T>
         if (!partMajor && (!s.Dense || cfg.BatchMajor || training))
         {
             Span<T> xg = ws.Slice(L.Xg + (first * L.XStride), n * L.XStride);
-            RnnMath.Gather(s, x, I, cfg.BatchMajor, xg, L.XStride, t0, t1);
+            RnnMath.GatherRows(s, x, I, cfg.BatchMajor, xg, L.XStride, t0, t1);
             xp = xg;
             ldx = L.XStride;
         }
@@ -689,7 +689,7 @@ internal static unsafe class LstmCore<T>
                 Span<T> dxp = windowed ? dxScratch[..(n * I)] : ws.Slice(L.Xg, n * L.XStride);
                 int ldp = windowed ? I : L.XStride;
                 RnnMath.InputGemmTransposed(cache, n, I, GH, dg, wx, dxp, ldp);
-                RnnMath.Scatter(s, dxp, I, cfg.BatchMajor, dx, ldp, t0, t1);
+                RnnMath.ScatterRows(s, dxp, I, cfg.BatchMajor, dx, ldp, t0, t1);
             }
         }
 

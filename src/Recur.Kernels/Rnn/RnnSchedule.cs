@@ -93,6 +93,9 @@ internal readonly ref struct RnnSchedule
     public static RnnSchedule View<T>(int time, int batch, Span<T> workspace)
         where T : unmanaged => new(MemoryMarshal.Cast<T, int>(workspace[..Slots(time, batch)]), time, batch);
 
+    /// <summary>The schedule whose ints (<see cref="IntCount"/> of them, Perm first) start at <paramref name="ints"/> (a parallel job's view of a pinned schedule).</summary>
+    public static unsafe RnnSchedule At(int* ints, int time, int batch) => new(new Span<int>(ints, IntCount(time, batch)), time, batch);
+
     private static int Length(ReadOnlySpan<int> lengths, int row, int time) => Math.Min(lengths[row], time);
 }
 

@@ -331,7 +331,7 @@ internal static unsafe class SimpleRnnCore<T>
         if ((!s.Dense || cfg.BatchMajor) && !gBatchMajor)
         {
             Span<T> xg = ws.Slice(L.Xg + (first * I), n * I);
-            RnnMath.Gather(s, x, I, cfg.BatchMajor, xg, 0, t0, t1);
+            RnnMath.GatherRows(s, x, I, cfg.BatchMajor, xg, 0, t0, t1);
             xp = xg;
         }
 
@@ -655,7 +655,7 @@ internal static unsafe class SimpleRnnCore<T>
             RnnMath.InputGemmTransposed(cache, n, I, H, dg, wx, dxp, I);
             if (!inPlace)
             {
-                RnnMath.Scatter(s, dxp, I, cfg.BatchMajor, dx, 0, t0, t1);
+                RnnMath.ScatterRows(s, dxp, I, cfg.BatchMajor, dx, 0, t0, t1);
             }
         }
 
