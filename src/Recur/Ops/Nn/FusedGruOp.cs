@@ -164,7 +164,7 @@ internal static class FusedGruOp
         try
         {
             TApi.GruBackward(cfg, Weights<T>(ctx, cfg), x.AsSpan<T>(), lengths, dySpan, dhSpan,
-                FusedRnnCommon.BackwardSpan(ctx, ws), outs[0].Data<T>(), outs[1].Data<T>(), grads);
+                FusedRnnCommon.BackwardSpan(ctx, ws), FusedRnnCommon.InputGradient<T>(ctx, outs[0]), outs[1].Data<T>(), grads);
         }
         finally
         {

@@ -165,7 +165,7 @@ internal static class FusedLstmOp
         try
         {
             TApi.LstmBackward(cfg, Weights<T>(ctx, cfg), x.AsSpan<T>(), lengths, dySpan, dcSpan, dhSpan,
-                FusedRnnCommon.BackwardSpan(ctx, ws), outs[0].Data<T>(), outs[1].Data<T>(), outs[2].Data<T>(), grads);
+                FusedRnnCommon.BackwardSpan(ctx, ws), FusedRnnCommon.InputGradient<T>(ctx, outs[0]), outs[1].Data<T>(), outs[2].Data<T>(), grads);
         }
         finally
         {

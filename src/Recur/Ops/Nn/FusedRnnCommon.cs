@@ -195,6 +195,31 @@ internal readonly struct FusedF64 : IFusedRnnApi<double>
 /// <summary>What the fused RNN ops (FusedLstm, FusedGru, FusedRnn and their gradients) share: checks, workspaces, graph plumbing.</summary>
 internal static class FusedRnnCommon
 {
+    private static long s_skippedInputGradients;
+
+    /// <summary>Gradient-op runs that skipped dx because nothing in the plan read it (tests check that the path ran).</summary>
+    public static long SkippedInputGradients => Interlocked.Read(ref s_skippedInputGradients);
+
+    /// <summary>
+    /// The span a gradient op hands its kernel for dx: <paramref name="dx"/>'s data when anything in the running plan reads
+    /// output 0 (a fetch, or the next layer's gradient), else empty, and the kernel skips dx = dG·Wxᵀ (a sixth of a
+    /// training step's products): <c>tf.gradients(loss, weights)</c> of an RNN over data does not need it. The output is
+    /// still set (its values unwritten), as nothing reads it.
+    /// </summary>
+    public static Span<T> InputGradient<T>(OpContext ctx, NDArray dx)
+    {
+        if (ctx.IsOutputNeeded(0))
+        {
+            return dx.Data<T>();
+        }
+
+        CountSkippedInputGradient();
+        return default;
+    }
+
+    /// <summary>Counts one gradient-op run that skipped dx (<see cref="SkippedInputGradients"/>).</summary>
+    public static void CountSkippedInputGradient() => Interlocked.Increment(ref s_skippedInputGradients);
+
     /// <summary>The workspace output when nothing reads it (inference): no buffer is kept.</summary>
     private static readonly NDArray s_noWorkspace = NDArray.Variant(new object());
 

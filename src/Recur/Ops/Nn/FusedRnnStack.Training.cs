@@ -317,6 +317,13 @@ internal static partial class FusedRnnStack
             ReadOnlySpan<T> dy = _hasDy[m] ? ctx.Input(dyIndex).AsSpan<T>() : default;
             var x = ctx.Input(0).AsSpan<T>();
             var ws = FusedRnnCommon.BackwardSpan(ctx, _saved[m]);
+            // dx only where the plan reads it (the next member's dy, or a fetch): the bottom layer's over data is skipped.
+            Span<T> dx = ctx.IsOutputNeeded(0) ? outs[0].Data<T>() : default;
+            if (dx.IsEmpty && q == 0)
+            {
+                FusedRnnCommon.CountSkippedInputGradient();
+            }
+
             switch (_kind[m])
             {
                 case Kind.Lstm:
@@ -324,21 +331,21 @@ internal static partial class FusedRnnStack
                     ReadOnlySpan<T> dc = _hasDc[m] ? ctx.Input(dyIndex + 1).AsSpan<T>() : default;
                     ReadOnlySpan<T> dh = _hasDh[m] ? ctx.Input(dyIndex + 2).AsSpan<T>() : default;
                     TApi.LstmBackwardWindow(_lstm[m], FusedLstmOp.Weights<T>(ctx, _lstm[m]), x, FusedRnnCommon.Lengths(ctx, _batch), dy, dc, dh, ws,
-                        outs[0].Data<T>(), outs[1].Data<T>(), outs[2].Data<T>(), t0, t1, _scratch[m]);
+                        dx, outs[1].Data<T>(), outs[2].Data<T>(), t0, t1, _scratch[m]);
                     break;
                 }
                 case Kind.Gru:
                 {
                     ReadOnlySpan<T> dh = _hasDh[m] ? ctx.Input(dyIndex + 1).AsSpan<T>() : default;
                     TApi.GruBackwardWindow(_gru[m], FusedGruOp.Weights<T>(ctx, _gru[m]), x, FusedRnnCommon.Lengths(ctx, _batch), dy, dh, ws,
-                        outs[0].Data<T>(), outs[1].Data<T>(), t0, t1, _scratch[m]);
+                        dx, outs[1].Data<T>(), t0, t1, _scratch[m]);
                     break;
                 }
                 default:
                 {
                     ReadOnlySpan<T> dh = _hasDh[m] ? ctx.Input(dyIndex + 1).AsSpan<T>() : default;
                     TApi.RnnBackwardWindow(_rnn[m], ctx.Input(3).AsSpan<T>(), x, FusedRnnCommon.Lengths(ctx, _batch), dy, dh, ws,
-                        outs[0].Data<T>(), outs[1].Data<T>(), t0, t1, _scratch[m]);
+                        dx, outs[1].Data<T>(), t0, t1, _scratch[m]);
                     break;
                 }
             }

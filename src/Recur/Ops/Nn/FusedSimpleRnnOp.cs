@@ -93,7 +93,7 @@ internal static class FusedSimpleRnnOp
         try
         {
             TApi.RnnBackward(cfg, ctx.Input(3).AsSpan<T>(), x.AsSpan<T>(), lengths, dySpan, dhSpan,
-                FusedRnnCommon.BackwardSpan(ctx, ws), dx.Data<T>(), dh0.Data<T>(), dk.Data<T>(), db.Data<T>());
+                FusedRnnCommon.BackwardSpan(ctx, ws), FusedRnnCommon.InputGradient<T>(ctx, dx), dh0.Data<T>(), dk.Data<T>(), db.Data<T>());
         }
         finally
         {

@@ -325,4 +325,45 @@ public class FusedRnnTests
             Assert.Contains(g.Operations, op => op.Type == "While");
         }
     }
+    /// <summary>
+    /// <c>tf.gradients(loss, weights)</c> of an RNN over data: nothing reads the gradient op's dx, so the fused kernel skips
+    /// dx = dG·Wxᵀ (the bottom layer's, in a stack) — and every weight gradient is the one computed beside dx.
+    /// Every built-in cell, stacks included, float64, with lengths.
+    /// </summary>
+    [Fact]
+    public void WeightGradientsOnly_SkipTheInputGradient_SameWeightGradients()
+    {
+        var init = Initializers.RandomUniform(-0.5, 0.5, seed: 9);
+        var cells = Cells(init);
+        for (int c = 0; c < cells.Length; c++)
+        {
+            var g = new Graph();
+            using (g.AsDefault())
+            {
+                g.UseFusedRnn = true;
+                var x = Tf.Placeholder(DType.Float64, new Shape(B, T, D), name: "x");
+                var len = Tf.Constant(new NDArray(new[] { 7, 2, 0, 5 }));
+                var (outputs, _) = Tf.Nn.DynamicRnn(cells[c](), x, len, dtype: DType.Float64);
+                var loss = Tf.ReduceSum(outputs * outputs);
+                var vars = g.TrainableVariables.Select(v => (Tensor)v).ToList();
+                var weightsOnly = Tf.Gradients(loss, vars).Select(t => t!).ToList();
+                var withX = Tf.Gradients(loss, new[] { x }.Concat(vars).ToList()).Select(t => t!).ToList();
+                using var s = new Session(g);
+                s.Run(Tf.GlobalVariablesInitializer());
+                var feeds = new FeedDict { [x] = Rand(DType.Float64, 11 + c, B, T, D) };
+
+                long before = FusedRnnCommon.SkippedInputGradients;
+                var only = s.Run(weightsOnly, feeds);
+                Assert.True(FusedRnnCommon.SkippedInputGradients > before, $"cell {c}: the weights-only gradient skipped no dx");
+                before = FusedRnnCommon.SkippedInputGradients;
+                var all = s.Run(withX, feeds);
+                Assert.Equal(before, FusedRnnCommon.SkippedInputGradients);
+                Assert.Contains(all[0].ToArray<double>(), v => v != 0);
+                for (int i = 0; i < only.Length; i++)
+                {
+                    TestUtil.AssertClose(all[1 + i], only[i], 0);
+                }
+            }
+        }
+    }
 }
