@@ -37,7 +37,13 @@ internal static class GraphProbe
             var (outputs, state) = Tf.Nn.DynamicRnn(rnnCell, x, dtype: DType.Float32);
             if (train)
             {
-                var xs = new List<Tensor> { x };
+                // --weights-only: gradients of the variables alone (x is data), so the gradient op's dx is unread.
+                var xs = new List<Tensor>();
+                if (!args.Contains("--weights-only"))
+                {
+                    xs.Add(x);
+                }
+
                 xs.AddRange(graph.TrainableVariables.Select(v => (Tensor)v));
                 fetches = Tf.Gradients(Tf.ReduceSum(outputs), xs).Select(g => g!).ToList();
             }
